@@ -1,0 +1,11 @@
+; x * y = 1 and y = x + x: x = 1/sqrt(2), y = sqrt(2), both in [1/2, 2]
+(set-info :smt-lib-version 2.6)
+(set-logic QF_NRA)
+(set-info :source "nnsolve corpus, tier 1: irrational solution of degree 2")
+(set-info :status sat)
+(declare-fun x () Real)
+(declare-fun y () Real)
+(assert (= (* x y) 1))
+(assert (= y (+ x x)))
+(check-sat)
+(exit)

@@ -1,0 +1,5 @@
+import sys
+
+from nnsolve.cli import main
+
+sys.exit(main())

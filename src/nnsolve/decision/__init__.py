@@ -1,0 +1,1 @@
+"""Decision procedures built on the solver layer (ETR-INV now, training later)."""

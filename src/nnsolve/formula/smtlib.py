@@ -1,0 +1,292 @@
+"""ETR-INV in SMT-LIB 2.6: a strict reader (through pysmt) and a canonical writer.
+
+Accepted: set-logic, set-info, set-option, declare-fun / declare-const of sort
+Real, assert, check-sat, get-model, exit.  Each assertion is a constraint
+``(= z (+ x y))`` or ``(= 1 (* x y))`` in either orientation and argument order,
+or an ``(and ...)`` of such.  Everything else is rejected with an
+:class:`~nnsolve.errors.InputError` naming the file, line and term.
+
+>>> f = parse_smtlib("(declare-fun x () Real)(declare-fun y () Real)"
+...                  "(assert (and (= (* y x) 1) (= (+ x x) y)))")
+>>> f.constraints
+(Inv(x='y', y='x'), Add(x='x', y='x', z='y'))
+>>> print(to_smtlib(f))
+(set-info :smt-lib-version 2.6)
+(set-logic QF_NRA)
+(declare-fun x () Real)
+(declare-fun y () Real)
+(assert (= (* y x) 1))
+(assert (= y (+ x x)))
+(check-sat)
+(exit)
+<BLANKLINE>
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from pysmt.environment import Environment
+from pysmt.exceptions import PysmtException
+from pysmt.smtlib.parser import SmtLibParser
+
+from nnsolve.errors import InputError
+from nnsolve.formula.model import Add, Constraint, Formula, Inv
+from nnsolve.formula.sexp import Atom, SexpError, SList, Sexp, read_sexps
+
+ALLOWED_FORMS = ("(= z (+ x y)) or (= 1 (* x y)) over declared Real variables, "
+                 "either side first, optionally inside (and ...)")
+ALLOWED_COMMANDS = ("set-logic", "set-info", "set-option", "declare-fun", "declare-const",
+                    "assert", "check-sat", "get-model", "exit")
+STATUSES = ("sat", "unsat", "promise-violated", "unknown")
+_SIMPLE_SYMBOL = re.compile(r"^[A-Za-z~!@$%^&*_+=<>.?/\-][A-Za-z0-9~!@$%^&*_+=<>.?/\-]*$")
+_RESERVED = {"_", "!", "as", "let", "exists", "forall", "match", "par", "BINARY", "DECIMAL",
+             "HEXADECIMAL", "NUMERAL", "STRING"}
+
+
+def read_smtlib(path: str | Path) -> Formula:
+    """Read and validate an ETR-INV file; raise InputError on any problem."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(name, None, None, f"cannot read file ({exc.strerror})") from exc
+    return parse_smtlib(data, filename=name)
+
+
+def parse_smtlib(data: str | bytes, filename: str = "<input>") -> Formula:
+    """Parse ETR-INV SMT-LIB text (see module docstring for what is accepted)."""
+    if isinstance(data, bytes):
+        if b"\0" in data:
+            raise InputError(filename, None, None, "binary data (NUL bytes), not SMT-LIB text",
+                             "a UTF-8 SMT-LIB 2.6 script")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise InputError(filename, line, None, "not UTF-8 text (binary data?)",
+                             "a UTF-8 SMT-LIB 2.6 script") from exc
+    else:
+        text = data
+    try:
+        commands = read_sexps(text)
+    except SexpError as exc:
+        raise InputError(filename, exc.line, exc.term, exc.problem) from exc
+    if not commands:
+        raise InputError(filename, None, None, "empty input: no SMT-LIB commands",
+                         "declare-fun/declare-const of sort Real and assert commands")
+    status, source = _check_structure(commands, filename)
+    return _read_with_pysmt(text, commands, filename, status, source)
+
+
+def _fail(filename: str, node: Sexp, problem: str, allowed: str | None = ALLOWED_FORMS):
+    raise InputError(filename, node.line, str(node), problem, allowed)
+
+
+def _check_structure(commands: list[Sexp], filename: str) -> tuple[str | None, str | None]:
+    """Validate command shapes and assertion terms on the line-aware tree."""
+    declared: set[str] = set()
+    status = source = None
+    for cmd in commands:
+        if not isinstance(cmd, SList) or not cmd.items or not isinstance(cmd.items[0], Atom):
+            _fail(filename, cmd, "not an SMT-LIB command", ", ".join(ALLOWED_COMMANDS))
+        head = cmd.items[0].text
+        args = cmd.items[1:]
+        if head not in ALLOWED_COMMANDS:
+            _fail(filename, cmd, f"command '{head}' is not allowed", ", ".join(ALLOWED_COMMANDS))
+        if head in ("declare-fun", "declare-const"):
+            sort = args[-1] if args else None
+            if head == "declare-fun":
+                shape_ok = len(args) == 3 and isinstance(args[1], SList) and not args[1].items
+            else:
+                shape_ok = len(args) == 2
+            if not shape_ok or not isinstance(args[0], Atom):
+                _fail(filename, cmd, "malformed declaration",
+                      "(declare-fun x () Real) or (declare-const x Real)")
+            if not (isinstance(sort, Atom) and sort.text == "Real" and not sort.quoted):
+                _fail(filename, cmd, f"sort {sort} is not allowed", "variables of sort Real")
+            name = args[0].text
+            if name in declared:
+                _fail(filename, cmd, f"symbol '{name}' is declared twice", "one declaration per variable")
+            declared.add(name)
+        elif head == "assert":
+            if len(args) != 1:
+                _fail(filename, cmd, "assert takes exactly one term")
+            _check_term(args[0], declared, filename)
+        elif head == "set-info" and len(args) == 2 and isinstance(args[1], Atom):
+            if args[0].text == ":status":
+                status = args[1].text
+                if status not in STATUSES:
+                    _fail(filename, cmd, f"unknown status '{status}'", ", ".join(STATUSES))
+            elif args[0].text == ":source":
+                source = _unquote_info(args[1].text)
+    return status, source
+
+
+def _unquote_info(text: str) -> str:
+    if text.startswith('"') and text.endswith('"'):
+        return text[1:-1].replace('""', '"')
+    return text
+
+
+def _check_term(term: Sexp, declared: set[str], filename: str) -> None:
+    if isinstance(term, SList) and term.items and term.items[0] == Atom("and", term.items[0].line):
+        if len(term.items) < 2:
+            _fail(filename, term, "empty conjunction")
+        for sub in term.items[1:]:
+            _check_term(sub, declared, filename)
+        return
+    if not (isinstance(term, SList) and len(term.items) == 3 and _is_op(term.items[0], "=")):
+        _fail(filename, term, _describe(term, declared))
+    left, right = term.items[1], term.items[2]
+    for side, other in ((left, right), (right, left)):
+        if isinstance(other, SList) and len(other.items) == 3 and _is_op(other.items[0], "+"):
+            _check_var(side, declared, filename, term)
+            for v in other.items[1:]:
+                _check_var(v, declared, filename, term)
+            return
+        if isinstance(other, SList) and len(other.items) == 3 and _is_op(other.items[0], "*"):
+            if not _is_one(side):
+                _fail(filename, side if isinstance(side, Atom) else term,
+                      "a product must equal the constant 1")
+            for v in other.items[1:]:
+                _check_var(v, declared, filename, term)
+            return
+    _fail(filename, term, _describe(term, declared))
+
+
+def _describe(term: Sexp, declared: set[str]) -> str:
+    """Name what is wrong with an unsupported term, as precisely as possible."""
+    for node in _walk(term):
+        if isinstance(node, SList) and node.items and isinstance(node.items[0], Atom):
+            op = node.items[0].text
+            if op in ("or", "not", "=>", "xor", "ite", "distinct", "forall", "exists", "let", "!"):
+                kind = {"forall": "quantifier", "exists": "quantifier", "or": "disjunction",
+                        "not": "negation"}.get(op, "operator")
+                return f"{kind} '{op}' is not allowed"
+            if op not in ("and", "=", "+", "*"):
+                return f"operator '{op}' is not allowed"
+        if isinstance(node, Atom) and not node.quoted and _is_numeral(node.text) and not _is_one(node):
+            return f"constant {node.text} is not allowed (only the 1 of an inversion)"
+        if isinstance(node, Atom) and _is_symbol(node) and node.text not in declared \
+                and node.text not in ("and", "=", "+", "*", "true", "false"):
+            return f"undeclared symbol '{node.text}'"
+        if isinstance(node, Atom) and node.text in ("true", "false"):
+            return f"Boolean constant '{node.text}' is not allowed"
+    return "unsupported constraint"
+
+
+def _walk(term: Sexp):
+    yield term
+    if isinstance(term, SList):
+        for item in term.items:
+            yield from _walk(item)
+
+
+def _is_op(node: Sexp, op: str) -> bool:
+    return isinstance(node, Atom) and not node.quoted and node.text == op
+
+
+def _is_numeral(text: str) -> bool:
+    return bool(re.fullmatch(r"[0-9]+(\.[0-9]+)?|#x[0-9a-fA-F]+|#b[01]+", text))
+
+
+def _is_one(node: Sexp) -> bool:
+    return isinstance(node, Atom) and not node.quoted and bool(re.fullmatch(r"1(\.0+)?", node.text))
+
+
+def _is_symbol(node: Atom) -> bool:
+    return node.quoted or not (_is_numeral(node.text) or node.text.startswith((":", '"')))
+
+
+def _check_var(node: Sexp, declared: set[str], filename: str, context: Sexp) -> None:
+    if isinstance(node, Atom) and _is_symbol(node) and node.text in declared:
+        return
+    if isinstance(node, Atom) and _is_symbol(node):
+        _fail(filename, node, f"undeclared symbol '{node.text}'", "symbols declared with declare-fun or declare-const")
+    if isinstance(node, Atom) and _is_numeral(node.text):
+        _fail(filename, node, f"constant {node.text} is not allowed here (only the 1 of an inversion)")
+    _fail(filename, node if isinstance(node, Atom) else context, _describe(node, declared))
+
+
+def _read_with_pysmt(text: str, commands: list[Sexp], filename: str,
+                     status: str | None, source: str | None) -> Formula:
+    """Typed reading by pysmt, in a fresh environment (no shared state)."""
+    env = Environment()
+    parser = SmtLibParser(environment=env)
+    variables: list[str] = []
+    constraints: list[Constraint] = []
+    index = 0
+    try:
+        for index, cmd in enumerate(parser.get_command_generator(io.StringIO(text))):
+            if cmd.name in ("declare-fun", "declare-const"):
+                variables.append(cmd.args[0].symbol_name())
+            elif cmd.name == "assert":
+                _collect(cmd.args[0], constraints, filename, commands[index])
+    except InputError:
+        raise
+    except (PysmtException, NotImplementedError, AttributeError, KeyError, ValueError,
+            TypeError, AssertionError) as exc:
+        where = commands[min(index + 1, len(commands) - 1)]
+        raise InputError(filename, where.line, str(where), f"SMT-LIB error ({exc})",
+                         ALLOWED_FORMS) from exc
+    try:
+        return Formula(tuple(variables), tuple(constraints), status=status, source=source)
+    except ValueError as exc:  # pragma: no cover - structure check catches these first
+        raise InputError(filename, None, None, str(exc)) from exc
+
+
+def _collect(node, out: list[Constraint], filename: str, where: Sexp) -> None:
+    if node.is_and():
+        for arg in node.args():
+            _collect(arg, out, filename, where)
+        return
+    if node.is_equals():
+        left, right = node.args()
+        for side, other in ((left, right), (right, left)):
+            if other.is_plus() and side.is_symbol() and len(other.args()) == 2 \
+                    and all(a.is_symbol() for a in other.args()):
+                a, b = other.args()
+                out.append(Add(a.symbol_name(), b.symbol_name(), side.symbol_name()))
+                return
+            if other.is_times() and side.is_constant() and side.constant_value() == 1 \
+                    and len(other.args()) == 2 and all(a.is_symbol() for a in other.args()):
+                a, b = other.args()
+                out.append(Inv(a.symbol_name(), b.symbol_name()))
+                return
+    raise InputError(filename, where.line, node.to_smtlib(daggify=False),
+                     "unsupported constraint", ALLOWED_FORMS)
+
+
+# -- writer ------------------------------------------------------------------------
+
+def quote_symbol(name: str) -> str:
+    """SMT-LIB spelling of a symbol: bare when simple, |quoted| otherwise."""
+    if _SIMPLE_SYMBOL.match(name) and name not in _RESERVED and not _is_numeral(name):
+        return name
+    if "|" in name or "\\" in name:
+        raise ValueError(f"symbol {name!r} cannot be written in SMT-LIB")
+    return f"|{name}|"
+
+
+def _info_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def to_smtlib(formula: Formula) -> str:
+    """Deterministic canonical SMT-LIB 2.6 text for a formula."""
+    out = ["(set-info :smt-lib-version 2.6)", "(set-logic QF_NRA)"]
+    if formula.source is not None:
+        out.append(f"(set-info :source {_info_string(formula.source)})")
+    if formula.status is not None:
+        out.append(f"(set-info :status {formula.status})")
+    out += [f"(declare-fun {quote_symbol(v)} () Real)" for v in formula.variables]
+    for c in formula.constraints:
+        if isinstance(c, Add):
+            out.append(f"(assert (= {quote_symbol(c.z)} (+ {quote_symbol(c.x)} {quote_symbol(c.y)})))")
+        else:
+            out.append(f"(assert (= (* {quote_symbol(c.x)} {quote_symbol(c.y)}) 1))")
+    out += ["(check-sat)", "(exit)"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,65 @@
+"""The solver interface: queries, limits, results, and the backend contract.
+
+A *backend* knows how to decide SMT-LIB text with one solver.  It always runs
+inside a child process (see :mod:`nnsolve.solvers.runner`); nothing
+backend-specific crosses the process boundary except the JSON result.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from nnsolve.numbers import Number
+
+SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
+
+
+@dataclass(frozen=True)
+class Query:
+    """An SMT-LIB 2.6 script and the variables whose model values are wanted.
+
+    The script may contain check-sat, get-model and exit; backends drop them
+    and issue their own check.
+    """
+
+    smtlib: str
+    variables: tuple[str, ...] = ()
+    logic: str = "QF_NRA"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Wall-clock seconds and address-space MiB for one child process.
+
+    The child gets ``timeout`` seconds for the solver itself and ``grace``
+    more for start-up and answering before it is killed."""
+
+    timeout: float = 60.0
+    memory_mb: int = 4096
+    grace: float = 5.0
+
+
+@dataclass(frozen=True)
+class SolverResult:
+    """What a solver said.  ``model`` values are exact but NOT yet verified:
+    the caller checks them against its own query before trusting sat."""
+
+    status: str
+    solver: str
+    seconds: float
+    model: Mapping[str, Number] | None = None
+    reason: str | None = None
+    stats: Mapping[str, object] = field(default_factory=dict)
+
+
+class Backend(abc.ABC):
+    """One solver.  ``solve`` runs inside the child process and returns a plain
+    dict {"status": ..., "model": {name: json-number} | None, "reason": ...}."""
+
+    name: str = "backend"
+
+    @abc.abstractmethod
+    def solve(self, query: Query, timeout: float) -> dict:
+        """Decide ``query``; may raise, crash or hang: the runner copes."""

@@ -1,0 +1,64 @@
+"""Backends that misbehave on purpose, for the solver layer's fault tests."""
+
+import os
+import signal
+import sys
+import time
+
+from nnsolve.solvers.base import Backend
+
+
+class Crash(Backend):
+    name = "crash"
+
+    def solve(self, query, timeout):
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+
+class Abort(Backend):
+    name = "abort"
+
+    def solve(self, query, timeout):
+        os.abort()
+
+
+class Hang(Backend):
+    name = "hang"
+
+    def solve(self, query, timeout):
+        while True:
+            time.sleep(1)
+
+
+class MemoryHog(Backend):
+    name = "hog"
+
+    def solve(self, query, timeout):
+        chunks = []
+        while True:
+            chunks.append(bytearray(64 * 1024 * 1024))
+
+
+class Garbage(Backend):
+    name = "garbage"
+
+    def solve(self, query, timeout):
+        sys.stdout.write("this is not json")
+        sys.stdout.flush()
+        os._exit(0)
+
+
+class Raises(Backend):
+    name = "raises"
+
+    def solve(self, query, timeout):
+        raise RuntimeError("backend exploded")
+
+
+class LyingSat(Backend):
+    """Claims sat with a model that does not satisfy anything."""
+
+    name = "liar"
+
+    def solve(self, query, timeout):
+        return {"status": "sat", "model": {v: "7" for v in query.variables}}

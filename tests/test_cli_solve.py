@@ -1,0 +1,47 @@
+import json
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+
+def test_solve_shipped_instance_text():
+    r = run_cli("solve", "instances/tier1/golden_ratio.smt2")
+    assert r.returncode == 0, r.stderr
+    assert "status    sat" in r.stdout and "checked exactly" in r.stdout
+
+
+@pytest.mark.parametrize("solver", ["z3", "cvc5"])
+def test_solve_json_irrational(solver):
+    r = run_cli("solve", "instances/tier1/sqrt2.smt2", "--solver", solver, "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["status"] == "sat" and out["solver"] == solver
+    assert out["model"]["y"] == {"poly": [1, 0, -2], "interval": ["1", "2"]}
+    assert set(out) == {"status", "model", "solver", "seconds"}
+
+
+def test_bad_input_one_line_exit_2(tmp_path):
+    bad = tmp_path / "bad.smt2"
+    bad.write_text("(declare-fun x () Real)\n(assert (or (= 1 (* x x)) (= 1 (* x x))))\n")
+    r = run_cli("solve", bad)
+    assert r.returncode == 2
+    assert r.stdout == "" and len(r.stderr.strip().splitlines()) == 1
+    assert "bad.smt2:2:" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_missing_file_exit_2(tmp_path):
+    r = run_cli("solve", tmp_path / "nope.smt2")
+    assert r.returncode == 2 and "cannot read" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_unknown_exit_3(tmp_path):
+    # a timeout far too small for cvc5 start-up still must not hang or crash
+    r = run_cli("solve", "instances/tier1/sqrt2.smt2", "--solver", "yices", "--json")
+    out = json.loads(r.stdout)
+    assert r.returncode == 3 and out["status"] == "unknown" and "inexact" in out["reason"]
+
+
+def test_help_teaches():
+    r = run_cli("solve", "--help")
+    assert "promise-violated" in r.stdout and "exit codes" in r.stdout

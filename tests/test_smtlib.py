@@ -1,0 +1,93 @@
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnsolve.errors import InputError
+from nnsolve.formula import Add, Formula, Inv, parse_smtlib, to_smtlib
+
+DECL = "(declare-fun x () Real)\n(declare-fun y () Real)\n(declare-const z Real)\n"
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("(= z (+ x y))", Add("x", "y", "z")),
+    ("(= (+ y x) z)", Add("y", "x", "z")),
+    ("(= x (+ x x))", Add("x", "x", "x")),
+    ("(= 1 (* x y))", Inv("x", "y")),
+    ("(= (* y x) 1)", Inv("y", "x")),
+    ("(= (* x x) 1.0)", Inv("x", "x")),
+])
+def test_accepts_both_orientations(term, expected):
+    f = parse_smtlib(DECL + f"(assert {term})\n(check-sat)\n(get-model)\n(exit)\n")
+    assert f.constraints == (expected,)
+    assert f.variables == ("x", "y", "z")
+
+
+def test_accepts_conjunctions_and_metadata():
+    f = parse_smtlib("(set-logic QF_NRA)(set-option :produce-models true)(set-info :status unsat)"
+                     "(set-info :source |hand made|)" + DECL +
+                     "(assert (and (= 1 (* x y)) (and (= z (+ x y)) (= (* z z) 1))))")
+    assert len(f.constraints) == 3 and f.status == "unsat"
+
+
+MALFORMED = {
+    "empty": ("", None, "empty input"),
+    "only comments": ("; nothing here\n", None, "empty input"),
+    "unbalanced open": (DECL + "(assert (= z (+ x y))", 4, "never closed"),
+    "unbalanced close": (DECL + "(assert (= z (+ x y))))", 4, "without a matching"),
+    "binary": (b"\x00\x01\x02garbage", None, "binary"),
+    "not utf8": (b"(declare-fun x () Real)\n\xff\xfe", 2, "not UTF-8"),
+    "int sort": ("(declare-fun x () Int)", 1, "sort Int"),
+    "bool sort": ("(declare-const b Bool)", 1, "sort Bool"),
+    "function": ("(declare-fun f (Real) Real)", 1, "malformed declaration"),
+    "other operator": (DECL + "(assert (= z (- x y)))", 4, "operator '-'"),
+    "division": (DECL + "(assert (= z (/ x y)))", 4, "operator '/'"),
+    "comparison": (DECL + "(assert (<= x y))", 4, "operator '<='"),
+    "other constant": (DECL + "(assert (= 2 (* x y)))", 4, "equal the constant 1"),
+    "constant in sum": (DECL + "(assert (= z (+ x 1)))", 4, "constant 1"),
+    "disjunction": (DECL + "(assert (or (= 1 (* x y)) (= 1 (* x x))))", 4, "disjunction"),
+    "negation": (DECL + "(assert (not (= 1 (* x y))))", 4, "negation"),
+    "quantifier": (DECL + "(assert (exists ((w Real)) (= 1 (* x w))))", 4, "quantifier"),
+    "undeclared": (DECL + "(assert (= 1 (* x w)))", 4, "undeclared symbol 'w'"),
+    "three summands": (DECL + "(assert (= z (+ x y x)))", 4, "unsupported"),
+    "command": (DECL + "(push 1)", 4, "command 'push'"),
+    "define-fun": ("(define-fun x () Real 1.0)", 1, "define-fun"),
+    "let": (DECL + "(assert (let ((w x)) (= 1 (* w y))))", 4, "'let'"),
+    "garbage": ("hello world", 1, "not an SMT-LIB command"),
+    "double declaration": ("(declare-fun x () Real)(declare-fun x () Real)", 1, "declared twice"),
+    "bad status": ("(set-info :status maybe)", 1, "unknown status"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_rejects_malformed_with_one_line(name):
+    text, line, words = MALFORMED[name]
+    with pytest.raises(InputError) as info:
+        parse_smtlib(text, filename="bad.smt2")
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("bad.smt2:" + (f"{line}:" if line else ""))
+    assert words in message
+
+
+names = st.text(alphabet=string.ascii_letters + "_", min_size=1, max_size=6).filter(
+    lambda s: s not in ("as", "let", "par", "match", "forall", "exists"))
+
+
+@st.composite
+def formulas(draw):
+    vs = draw(st.lists(st.one_of(names, st.just("a b"), st.just("x'1")), min_size=1, max_size=6, unique=True))
+    var = st.sampled_from(vs)
+    cons = draw(st.lists(st.one_of(st.builds(Add, var, var, var), st.builds(Inv, var, var)), max_size=8))
+    status = draw(st.sampled_from([None, "sat", "unsat", "promise-violated"]))
+    source = draw(st.sampled_from([None, "generated", 'with "quotes"']))
+    return Formula(tuple(vs), tuple(cons), status=status, source=source)
+
+
+@settings(max_examples=150, deadline=None)
+@given(formulas())
+def test_round_trip(f):
+    text = to_smtlib(f)
+    assert parse_smtlib(text) == f
+    assert to_smtlib(parse_smtlib(text)) == text  # canonical: a fixed point

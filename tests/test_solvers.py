@@ -1,0 +1,67 @@
+import time
+
+import pytest
+
+from nnsolve.solvers import Limits, Query, Solver, get_solver
+from nnsolve.solvers.yices_backend import yices_binary
+
+QUERY = Query("(declare-fun x () Real)(assert (= (* x x) 2.0))(assert (> x 0.0))(check-sat)", ("x",))
+FAST = Limits(timeout=2, memory_mb=1024, grace=3)
+
+
+def faulty(name):
+    return Solver(name, f"faulty_backends:{name}")
+
+
+@pytest.mark.parametrize("backend,words", [
+    ("Crash", "SIGSEGV"), ("Abort", "SIGABRT"), ("Raises", "backend exploded"),
+    ("Garbage", "unreadable answer"),
+])
+def test_crashes_become_unknown(fault_path, backend, words):
+    result = faulty(backend).solve(QUERY, FAST)
+    assert result.status == "unknown" and words in result.reason
+
+
+def test_hang_is_killed(fault_path):
+    start = time.monotonic()
+    result = faulty("Hang").solve(QUERY, Limits(timeout=1, grace=1))
+    assert result.status == "unknown" and "timeout" in result.reason
+    assert time.monotonic() - start < 30
+
+
+def test_memory_hog_is_stopped(fault_path):
+    result = faulty("MemoryHog").solve(QUERY, Limits(timeout=20, memory_mb=600, grace=3))
+    assert result.status == "unknown" and "memory" in result.reason
+
+
+def test_carries_on_after_faults(fault_path):
+    faulty("Crash").solve(QUERY, FAST)
+    assert get_solver("z3").solve(QUERY, Limits(timeout=20)).status == "sat"
+
+
+@pytest.mark.parametrize("name", ["z3", "cvc5"])
+def test_real_backends_give_exact_algebraic_models(name):
+    result = get_solver(name).solve(QUERY, Limits(timeout=30))
+    assert result.status == "sat"
+    x = result.model["x"]
+    assert x * x == 2
+
+
+@pytest.mark.skipif(yices_binary() is None, reason="yices-smt2 not installed")
+def test_yices_rational_and_inexact_models():
+    rational = Query("(declare-fun x () Real)(assert (= (* x 2.0) 1.0))", ("x",))
+    result = get_solver("yices").solve(rational, Limits(timeout=30))
+    assert result.status == "sat" and result.model["x"] * 2 == 1
+    irrational = get_solver("yices").solve(QUERY, Limits(timeout=30))
+    assert irrational.status == "sat" and "inexact" in irrational.reason and "x" not in irrational.model
+
+
+@pytest.mark.parametrize("name", ["z3", "cvc5", "yices"])
+def test_unsat(name):
+    q = Query("(declare-fun x () Real)(assert (= (* x x) (- 1.0)))", ("x",))
+    assert get_solver(name).solve(q, Limits(timeout=30)).status == "unsat"
+
+
+def test_factory_rejects_unknown():
+    with pytest.raises(ValueError, match="choose one of"):
+        get_solver("mathsat")
