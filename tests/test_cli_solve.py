@@ -45,3 +45,20 @@ def test_unknown_exit_3(tmp_path):
 def test_help_teaches():
     r = run_cli("solve", "--help")
     assert "promise-violated" in r.stdout and "exit codes" in r.stdout
+
+
+from test_smtlib import MALFORMED  # noqa: E402
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_every_malformed_kind_exits_2_with_one_line(name, tmp_path, capsys):
+    from nnsolve.cli import main
+
+    text, line, words = MALFORMED[name]
+    path = tmp_path / "bad.smt2"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    assert main(["solve", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and str(path) in lines[0]

@@ -42,3 +42,15 @@ def test_lying_solver_is_caught(fault_path):
     f = parse_smtlib(CASES["irrational"][0])
     result = decide_etr(f, Solver("liar", "faulty_backends:LyingSat"), Limits(timeout=10))
     assert result.status == "unknown" and "exact check" in result.reason
+
+
+SHIPPED = sorted((__import__("conftest").ROOT / "instances").rglob("*.smt2"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_instances_have_their_recorded_status(path):
+    from nnsolve.formula import read_smtlib
+
+    f = read_smtlib(path)
+    assert f.status is not None
+    assert decide_etr(f, get_solver("z3"), Limits(timeout=60)).status == f.status

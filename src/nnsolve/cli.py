@@ -26,6 +26,8 @@ reported.
 examples:
   nnsolve solve instances/tier1/golden_ratio.smt2
   nnsolve solve instances/tier1/sqrt2.smt2 --solver cvc5 --json
+  nnsolve encode examples/planted_1x6.json --encoding symmetry -o query.smt2
+  nnsolve train examples/planted_1x6.json --solver cvc5 -o network.json
 """
 
 SOLVE_HELP = """\
@@ -69,7 +71,105 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("file", help="ETR-INV formula in SMT-LIB 2.6")
     _add_solver_options(solve, ("z3", "cvc5", "yices"))
     solve.set_defaults(run=cmd_solve)
+
+    encode = sub.add_parser("encode", help="write the SMT-LIB query of a training instance",
+                            description=ENCODE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    encode.add_argument("file", help="training instance (nnsolve-training/1 JSON)")
+    encode.add_argument("--encoding", default="symmetry", choices=ENCODING_NAMES,
+                        help="which encoding (default: symmetry)")
+    encode.add_argument("-o", "--output", required=True, metavar="OUT.smt2", help="where to write the query")
+    encode.set_defaults(run=cmd_encode)
+
+    train = sub.add_parser("train", help="decide whether a network fits a training instance",
+                           description=TRAIN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    train.add_argument("file", help="training instance (nnsolve-training/1 JSON)")
+    train.add_argument("--encoding", default="symmetry", choices=ENCODING_NAMES,
+                       help="which encoding the solver gets (default: symmetry)")
+    train.add_argument("-o", "--output", metavar="NETWORK.json", help="write the fitted network here (when sat)")
+    _add_solver_options(train, ("z3", "cvc5", "yices"))
+    train.set_defaults(run=cmd_train)
+
+    export = sub.add_parser("export-csv", help="write a training instance's points as CSV for ML tools")
+    export.add_argument("file", help="training instance (nnsolve-training/1 JSON)")
+    export.add_argument("-o", "--output", required=True, metavar="OUT.csv")
+    export.set_defaults(run=cmd_export_csv)
     return parser
+
+
+ENCODING_NAMES = ("direct", "direct-ite", "normalized", "symmetry")
+
+ENCODE_HELP = """\
+Write "some network with the instance's hidden width fits these points" as an
+SMT-LIB 2.6 QF_NRA query.  Encodings (arguments in docs/encodings.md):
+
+  direct      ReLU as a disjunction with an auxiliary real per (point, neuron)
+  direct-ite  ReLU as (ite (>= z 0) z 0), no auxiliaries
+  normalized  direct + each neuron's first nonzero output weight is 1 or -1
+  symmetry    normalized + neurons ordered by (a_1, b)
+
+All four are equisatisfiable with the training question.
+"""
+
+TRAIN_HELP = """\
+Decide a training instance: does a one-hidden-layer ReLU network with the
+given hidden width meet the target error?  A sat answer is decoded into a
+network and checked exactly (exact_fit) before it is reported.
+
+exit codes: 0 decided (sat/unsat), 3 unknown, 2 bad input.
+"""
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    from nnsolve.encodings import to_smtlib
+    from nnsolve.files import write_atomic
+    from nnsolve.training import read_instance
+
+    instance = read_instance(args.file)
+    write_atomic(args.output, to_smtlib(instance, args.encoding, source=f"from {args.file}"))
+    print(f"wrote {args.output} ({args.encoding}, {len(instance.points)} points, {instance.hidden} neurons)")
+    return EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from nnsolve.decision.training import decide_training
+    from nnsolve.files import write_atomic
+    from nnsolve.numbers import to_json
+    from nnsolve.solvers import UNKNOWN, Limits, get_solver
+    from nnsolve.training import network_to_json, read_instance
+
+    instance = read_instance(args.file)
+    result = decide_training(instance, get_solver(args.solver), args.encoding,
+                             Limits(args.timeout, args.memory))
+    if result.network is not None and args.output:
+        write_atomic(args.output, network_to_json(result.network))
+    if args.json:
+        out = {"status": result.status, "method": result.method, "solver": result.solver,
+               "seconds": round(result.seconds, 3), "hidden": instance.hidden, "points": len(instance.points)}
+        if result.reason:
+            out["reason"] = result.reason
+        if result.network is not None:
+            import json as _json
+            out["network"] = _json.loads(network_to_json(result.network))
+        print(json.dumps(out))
+    else:
+        print(f"instance  {args.file} ({len(instance.points)} points, {instance.hidden} hidden neurons, "
+              f"target error {to_json(instance.target_error)})")
+        print(f"status    {result.status}  ({result.method}, {result.solver}, {result.seconds:.2f} s)")
+        if result.reason:
+            print(f"reason    {result.reason}")
+        if result.network is not None:
+            print("network   fits (checked exactly)" + (f", written to {args.output}" if args.output else ""))
+    return EXIT_UNKNOWN if result.status == UNKNOWN else EXIT_OK
+
+
+def cmd_export_csv(args: argparse.Namespace) -> int:
+    from nnsolve.files import write_atomic
+    from nnsolve.training import points_to_csv, read_instance
+
+    instance = read_instance(args.file)
+    write_atomic(args.output, points_to_csv(instance))
+    print(f"wrote {args.output} ({len(instance.points)} points)")
+    return EXIT_OK
 
 
 def cmd_solve(args: argparse.Namespace) -> int:

@@ -1,0 +1,10 @@
+; x * x = 1 and x + x = x force x = 0 and x^2 = 1 at once: no real solution
+(set-info :smt-lib-version 2.6)
+(set-logic QF_NRA)
+(set-info :source "nnsolve corpus, tier 1: unsat")
+(set-info :status unsat)
+(declare-fun x () Real)
+(assert (= (* x x) 1))
+(assert (= x (+ x x)))
+(check-sat)
+(exit)

@@ -1,0 +1,114 @@
+"""One-hidden-layer ReLU networks and their exact evaluation.
+
+f(x) = sum_j a_j * relu(w_j . x + b_j) + bias, with a_j and bias in R^outputs.
+Weights are exact numbers (Fraction or AlgebraicNumber); evaluation decides
+every sign exactly.
+
+>>> from fractions import Fraction as F
+>>> net = Network((Neuron((F(1), F(0)), F(0), (F(1), F(-1))),), (F(0), F(0)))
+>>> evaluate(net, (F(3), F(5)))
+(Fraction(3, 1), Fraction(-3, 1))
+>>> evaluate(net, (F(-3), F(5)))
+(Fraction(0, 1), Fraction(0, 1))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+from nnsolve.numbers import Number, add, mul, sign
+from nnsolve.training.instance import TrainingInstance
+
+
+@dataclass(frozen=True)
+class Neuron:
+    w: tuple[Number, ...]
+    b: Number
+    a: tuple[Number, ...]
+
+
+@dataclass(frozen=True)
+class Network:
+    neurons: tuple[Neuron, ...]
+    bias: tuple[Number, ...]
+
+    @property
+    def hidden(self) -> int:
+        return len(self.neurons)
+
+
+def preactivation(neuron: Neuron, x: Sequence[Number]) -> Number:
+    total: Number = neuron.b
+    for wk, xk in zip(neuron.w, x, strict=True):
+        total = add(total, mul(wk, xk))
+    return total
+
+
+def evaluate(network: Network, x: Sequence[Number]) -> tuple[Number, ...]:
+    """The network's output at ``x``, exactly."""
+    out = list(network.bias)
+    for neuron in network.neurons:
+        z = preactivation(neuron, x)
+        if sign(z) > 0:
+            for o, ao in enumerate(neuron.a):
+                out[o] = add(out[o], mul(ao, z))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Misfit:
+    index: int
+    x: tuple[Number, ...]
+    expected: tuple[Number, ...]
+    got: tuple[Number, ...]
+
+
+@dataclass(frozen=True)
+class FitReport:
+    """Result of :func:`exact_fit`: ``ok`` and every point that fails."""
+
+    ok: bool
+    misfits: tuple[Misfit, ...]
+    error: Number | None = None  # the training error, for target_error > 0
+
+
+def training_error(instance: TrainingInstance, network: Network) -> Number:
+    """Sum over points of the squared Euclidean error, exactly."""
+    total: Number = Fraction(0)
+    for p in instance.points:
+        for got, want in zip(evaluate(network, p.x), p.y):
+            d = add(got, -want)
+            total = add(total, mul(d, d))
+    return total
+
+
+def _check_shape(instance: TrainingInstance, network: Network) -> None:
+    if network.hidden != instance.hidden:
+        raise ValueError(f"network has {network.hidden} neurons, instance asks for {instance.hidden}")
+    for j, n in enumerate(network.neurons):
+        if len(n.w) != instance.inputs or len(n.a) != instance.outputs:
+            raise ValueError(f"neuron {j} has the wrong shape for {instance.inputs} inputs "
+                             f"and {instance.outputs} outputs")
+    if len(network.bias) != instance.outputs:
+        raise ValueError("output bias has the wrong length")
+
+
+def exact_fit(instance: TrainingInstance, network: Network) -> FitReport:
+    """Check ``network`` against ``instance`` exactly.
+
+    For target error 0 every point must be fitted exactly; each point that is
+    not is listed.  For target error > 0 the summed squared error must be at
+    most the target (the misfits are listed for information).
+    """
+    _check_shape(instance, network)
+    misfits = []
+    for i, p in enumerate(instance.points):
+        got = evaluate(network, p.x)
+        if any(sign(add(g, -w)) != 0 for g, w in zip(got, p.y)):
+            misfits.append(Misfit(i, p.x, p.y, got))
+    if instance.exact:
+        return FitReport(not misfits, tuple(misfits))
+    err = training_error(instance, network)
+    return FitReport(sign(add(err, -instance.target_error)) <= 0, tuple(misfits), err)
