@@ -12,7 +12,9 @@ import sys
 import traceback
 
 from nnsolve import __version__
+from nnsolve.encodings import ENCODINGS
 from nnsolve.errors import InputError
+from nnsolve.solvers import SOLVERS
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 2, 3, 70
 
@@ -48,8 +50,8 @@ exit codes: 0 decided, 3 unknown, 2 bad input.
 """
 
 
-def _add_solver_options(p: argparse.ArgumentParser, choices: tuple[str, ...]) -> None:
-    p.add_argument("--solver", default="z3", choices=choices,
+def _add_solver_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--solver", default="z3", choices=sorted(SOLVERS),
                    help="SMT solver (default: z3). yices cannot print irrational models exactly")
     p.add_argument("--timeout", type=float, default=60.0, metavar="S",
                    help="wall-clock limit per solver query in seconds (default: 60)")
@@ -69,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     solve = sub.add_parser("solve", help="decide an ETR-INV formula (SMT-LIB)", description=SOLVE_HELP,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     solve.add_argument("file", help="ETR-INV formula in SMT-LIB 2.6")
-    _add_solver_options(solve, ("z3", "cvc5", "yices"))
+    _add_solver_options(solve)
     solve.set_defaults(run=cmd_solve)
 
     encode = sub.add_parser("encode", help="write the SMT-LIB query of a training instance",
@@ -86,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--encoding", default="symmetry", choices=ENCODING_NAMES,
                        help="which encoding the solver gets (default: symmetry)")
     train.add_argument("-o", "--output", metavar="NETWORK.json", help="write the fitted network here (when sat)")
-    _add_solver_options(train, ("z3", "cvc5", "yices"))
+    _add_solver_options(train)
     train.set_defaults(run=cmd_train)
 
     export = sub.add_parser("export-csv", help="write a training instance's points as CSV for ML tools")
@@ -96,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-ENCODING_NAMES = ("direct", "direct-ite", "normalized", "symmetry")
+ENCODING_NAMES = tuple(ENCODINGS)
 
 ENCODE_HELP = """\
 Write "some network with the instance's hidden width fits these points" as an

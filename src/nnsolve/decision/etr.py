@@ -59,7 +59,7 @@ def _complete(formula: Formula, model: Mapping[str, Number] | None) -> dict[str,
 
 
 def _verified(formula: Formula, result: SolverResult, need_box: bool) -> tuple[dict | None, str | None]:
-    if result.reason and result.model is not None and "inexact" in result.reason:
+    if result.inexact:
         return None, f"{result.solver} said sat but {result.reason}"
     model = _complete(formula, result.model)
     broken = check_assignment(formula, model)

@@ -37,7 +37,7 @@ def decide_training(instance: TrainingInstance, solver: Solver, encoding: str = 
         return TrainingResult(UNSAT, method, solver.name, seconds)
     if answer.status != SAT:
         return TrainingResult(UNKNOWN, method, solver.name, seconds, reason=answer.reason)
-    if answer.reason and "inexact" in answer.reason:
+    if answer.inexact:
         return TrainingResult(UNKNOWN, method, solver.name, seconds,
                               reason=f"{solver.name} said sat but {answer.reason}")
     network = decode_network(instance, answer.model or {})

@@ -51,12 +51,15 @@ class SolverResult:
     seconds: float
     model: Mapping[str, Number] | None = None
     reason: str | None = None
+    #: variables whose value the solver printed only approximately (no exact model for them)
+    inexact: tuple[str, ...] = ()
     stats: Mapping[str, object] = field(default_factory=dict)
 
 
 class Backend(abc.ABC):
     """One solver.  ``solve`` runs inside the child process and returns a plain
-    dict {"status": ..., "model": {name: json-number} | None, "reason": ...}."""
+    dict {"status": ..., "model": {name: json-number} | None, "reason": ...,
+    "inexact": [names whose values could not be read exactly]}."""
 
     name: str = "backend"
 

@@ -66,7 +66,8 @@ def run_backend(backend_spec: str, name: str, query: Query, limits: Limits) -> S
     finally:
         _kill_group(proc)
     log.debug("%s answered %s in %.2f s", name, status, seconds)
-    return SolverResult(status, name, seconds, model=model, reason=raw.get("reason"))
+    return SolverResult(status, name, seconds, model=model, reason=raw.get("reason"),
+                        inexact=tuple(raw.get("inexact") or ()))
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -57,7 +57,7 @@ class YicesBackend(Backend):
         if head != "sat":
             return {"status": UNKNOWN, "reason": f"yices: {' '.join(lines)[:200]}"}
         model, inexact = _read_values("\n".join(lines[1:]))
-        result = {"status": SAT, "model": model}
+        result = {"status": SAT, "model": model, "inexact": inexact}
         if inexact:
             result["reason"] = "yices printed inexact (decimal) values for: " + ", ".join(inexact)
         return result
