@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "nnsolve"
-LAYERS = {"numbers": 0, "errors": 0, "files": 0, "format": 0, "formula": 1, "reduction": 2,
-          "training": 3, "encodings": 4, "solvers": 5, "decision": 6, "cli": 7, "__main__": 7,
+# The training data model (instances, networks, exact evaluation) sits below the
+# reduction, which builds instances and networks (docs/architecture.md).
+LAYERS = {"numbers": 0, "fields": 0, "errors": 0, "files": 0, "format": 0, "formula": 1, "training": 2,
+          "reduction": 3, "encodings": 4, "solvers": 5, "decision": 6, "cli": 7, "__main__": 7,
           "__init__": 0}
 
 

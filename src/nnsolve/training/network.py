@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
+from nnsolve.fields import common_field
 from nnsolve.numbers import Number, add, mul, sign
 from nnsolve.training.instance import TrainingInstance
 
@@ -95,19 +96,50 @@ def _check_shape(instance: TrainingInstance, network: Network) -> None:
         raise ValueError("output bias has the wrong length")
 
 
+def _weights(network: Network) -> list[Number]:
+    out = list(network.bias)
+    for n in network.neurons:
+        out += list(n.w) + [n.b] + list(n.a)
+    return out
+
+
+def _field_misfits(instance: TrainingInstance, network: Network, field) -> list[Misfit]:
+    """Misfits computed inside one number field (fast path for irrational weights)."""
+    e = field.embed
+    neurons = [([e(w) for w in n.w], e(n.b), [e(a) for a in n.a]) for n in network.neurons]
+    bias = [e(c) for c in network.bias]
+    misfits = []
+    for i, p in enumerate(instance.points):
+        out = list(bias)
+        for w, b, a in neurons:
+            z = b
+            for wk, xk in zip(w, p.x):
+                z = field.add(z, field.scale(wk, xk))
+            if field.sign(z) > 0:
+                out = [field.add(o, field.mul(ao, z)) for o, ao in zip(out, a)]
+        if any(field.sign(field.sub(o, field.constant(y))) != 0 for o, y in zip(out, p.y)):
+            misfits.append(Misfit(i, p.x, p.y, evaluate(network, p.x)))
+    return misfits
+
+
 def exact_fit(instance: TrainingInstance, network: Network) -> FitReport:
     """Check ``network`` against ``instance`` exactly.
 
     For target error 0 every point must be fitted exactly; each point that is
     not is listed.  For target error > 0 the summed squared error must be at
-    most the target (the misfits are listed for information).
+    most the target (the misfits are listed for information).  Irrational
+    weights are handled in one common number field (:mod:`nnsolve.fields`).
     """
     _check_shape(instance, network)
-    misfits = []
-    for i, p in enumerate(instance.points):
-        got = evaluate(network, p.x)
-        if any(sign(add(g, -w)) != 0 for g, w in zip(got, p.y)):
-            misfits.append(Misfit(i, p.x, p.y, got))
+    field = common_field(_weights(network))
+    if field is not None:
+        misfits = _field_misfits(instance, network, field)
+    else:
+        misfits = []
+        for i, p in enumerate(instance.points):
+            got = evaluate(network, p.x)
+            if any(sign(add(g, -w)) != 0 for g, w in zip(got, p.y)):
+                misfits.append(Misfit(i, p.x, p.y, got))
     if instance.exact:
         return FitReport(not misfits, tuple(misfits))
     err = training_error(instance, network)

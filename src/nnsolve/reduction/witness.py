@@ -1,0 +1,62 @@
+"""Witness maps of the reduction.
+
+forward_map: an exact solution in [1/2, 2]^n -> a network (the sum over gadgets
+of their canonical fits along their stripes) that fits the instance exactly.
+
+backward_map: any exactly fitting network -> values read off the variable
+gadgets' measuring lines (x_v = f_1(V_v at t = 5) - 4, i.e. s - 1 with the
+reading 3 + s saturating at s = 3), checked exactly against the formula.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Mapping
+
+from nnsolve.formula.model import Constraint, check_assignment, in_box
+from nnsolve.numbers import Number, add, sign
+from nnsolve.reduction.gadgets import canonical_terms
+from nnsolve.reduction.layout import UPPER, Reduction
+from nnsolve.training.network import Network, Neuron, evaluate
+
+
+def forward_map(red: Reduction, solution: Mapping[str, Number]) -> Network:
+    """The network encoding ``solution`` (must satisfy the formula and lie in the box)."""
+    broken = check_assignment(red.formula, solution)
+    if broken:
+        raise ValueError(f"not a solution: violates {broken[0]}")
+    if not in_box({v: solution[v] for v in red.formula.variables}):
+        raise ValueError("the solution must lie in the box [1/2, 2]^n")
+    neurons = []
+    for g in red.gadgets:
+        w = (-g.stripe.slope, Fraction(1))
+        for k, a in canonical_terms(g.kind, solution[g.variable]):
+            # a * relu(t - k) with t = y - m x - c
+            neurons.append(Neuron(w, add(-g.stripe.intercept, -k), a))
+    return Network(tuple(neurons), (Fraction(0), Fraction(0)))
+
+
+@dataclass(frozen=True)
+class Extraction:
+    values: Mapping[str, Number]
+    violated: tuple[Constraint, ...]
+    consistent: bool   # every cross-section of a variable gadget gave the same reading
+
+    @property
+    def ok(self) -> bool:
+        return self.consistent and not self.violated
+
+
+def backward_map(red: Reduction, network: Network) -> Extraction:
+    """Read a solution off any network; the result says whether it checks out exactly."""
+    values: dict[str, Number] = {}
+    consistent = True
+    for v in red.formula.variables:
+        g = red.gadgets[red.variable_gadget[v]]
+        readings = [evaluate(network, g.stripe.at(xi, UPPER))[0] for xi in red.cross_sections]
+        if any(sign(add(r, -readings[0])) != 0 for r in readings[1:]):
+            consistent = False
+        values[v] = add(readings[0], -4)
+    violated = tuple(check_assignment(red.formula, values))
+    return Extraction(values, violated, consistent)
