@@ -91,6 +91,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_solver_options(train)
     train.set_defaults(run=cmd_train)
 
+    reduce = sub.add_parser("reduce", help="build the training instance of the reduction",
+                            description=REDUCE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    reduce.add_argument("file", help="ETR-INV formula in SMT-LIB 2.6")
+    reduce.add_argument("-o", "--output", required=True, metavar="TRAINING.json", help="where to write the instance")
+    reduce.add_argument("--witness", metavar="NETWORK.json",
+                        help="also decide the formula and, if sat, write the forward witness network here")
+    _add_solver_options(reduce)
+    reduce.set_defaults(run=cmd_reduce)
+
+    extract = sub.add_parser("extract", help="read a solution off a network (backward map)",
+                             description=EXTRACT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    extract.add_argument("file", help="ETR-INV formula in SMT-LIB 2.6")
+    extract.add_argument("network", help="network (nnsolve-network/1 JSON) for the formula's training instance")
+    extract.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    extract.set_defaults(run=cmd_extract)
+
+    verify = sub.add_parser("verify-gadgets", help="prove the gadget lemmas with an SMT solver",
+                            description=VERIFY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    verify.add_argument("--solver", default="z3", choices=sorted(SOLVERS), help="SMT solver (default: z3)")
+    verify.add_argument("--timeout", type=float, default=300.0, metavar="S",
+                        help="limit per solver query in seconds (default: 300)")
+    verify.add_argument("--memory", type=int, default=4096, metavar="MB", help="memory limit per query (MiB)")
+    verify.add_argument("--jobs", type=int, default=2, help="queries at a time (default: 2)")
+    verify.add_argument("--lemma", action="append", metavar="NAME", help="only this lemma (repeatable)")
+    verify.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    verify.set_defaults(run=cmd_verify_gadgets)
+
     export = sub.add_parser("export-csv", help="write a training instance's points as CSV for ML tools")
     export.add_argument("file", help="training instance (nnsolve-training/1 JSON)")
     export.add_argument("-o", "--output", required=True, metavar="OUT.csv")
@@ -162,6 +189,132 @@ def cmd_train(args: argparse.Namespace) -> int:
         if result.network is not None:
             print("network   fits (checked exactly)" + (f", written to {args.output}" if args.output else ""))
     return EXIT_UNKNOWN if result.status == UNKNOWN else EXIT_OK
+
+
+REDUCE_HELP = """\
+Build the training instance the reduction produces from an ETR-INV formula:
+2 inputs, 2 outputs, target error 0, hidden width = sum of the gadget budgets
+(4 per variable gadget and bridge, 5 per inversion gadget).  Design and size
+formulas: docs/reduction.md.
+
+With --witness the formula is decided first; if it has a solution in
+[1/2, 2]^n the forward map builds a network from it, exact_fit confirms that
+it fits every point exactly, and the network is written.
+"""
+
+EXTRACT_HELP = """\
+Backward map: read each variable's value off the network's first output on
+the variable gadget's measuring line (x = f_1(t = 5) - 4) and check the values
+against the formula exactly.
+
+exit codes: 0 the values satisfy the formula, 1 they do not, 2 bad input.
+"""
+
+
+def cmd_reduce(args: argparse.Namespace) -> int:
+    from nnsolve.decision.certificate import forward_certificate
+    from nnsolve.decision.etr import decide_etr
+    from nnsolve.files import write_atomic
+    from nnsolve.formula.smtlib import read_smtlib
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.reduction.layout import statistics
+    from nnsolve.solvers import Limits, get_solver
+    from nnsolve.training import instance_to_json, network_to_json
+
+    formula = read_smtlib(args.file)
+    red = reduce_formula(formula)
+    write_atomic(args.output, instance_to_json(red.instance))
+    stats = statistics(red)
+    witness = None
+    if args.witness:
+        etr = decide_etr(formula, get_solver(args.solver), Limits(args.timeout, args.memory))
+        cert = forward_certificate(red, etr)
+        if cert.network is not None:
+            write_atomic(args.witness, network_to_json(cert.network))
+        witness = {"status": cert.status, "etr_status": etr.status, "reason": cert.reason,
+                   "file": args.witness if cert.network is not None else None}
+    if args.json:
+        print(json.dumps({"instance": args.file, "output": args.output, "statistics": stats, "witness": witness}))
+    else:
+        g = stats["gadgets"]
+        print(f"formula   {args.file}: {stats['variables']} variables, {stats['adds']} additions, "
+              f"{stats['inversions']} inversions")
+        print(f"gadgets   " + ", ".join(f"{v} {k}" for k, v in sorted(g.items())))
+        print(f"instance  {args.output}: {stats['points']} points, {stats['hidden']} hidden neurons, "
+              f"{stats['labels']} distinct labels, target error 0")
+        if witness is not None:
+            if witness["file"]:
+                print(f"witness   {args.witness}: fits exactly (checked)")
+            else:
+                print(f"witness   none: {witness['reason']}")
+    return EXIT_OK
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from nnsolve.format import number_text
+    from nnsolve.formula.smtlib import read_smtlib
+    from nnsolve.numbers import to_json
+    from nnsolve.reduction import backward_map, reduce_formula
+    from nnsolve.training import read_network
+
+    formula = read_smtlib(args.file)
+    red = reduce_formula(formula)
+    network = read_network(args.network)
+    if network.hidden != red.instance.hidden or any(len(n.w) != 2 or len(n.a) != 2 for n in network.neurons):
+        raise InputError(args.network, None, None,
+                         f"network has {network.hidden} neurons; this formula's instance needs "
+                         f"{red.instance.hidden} neurons with 2 inputs and 2 outputs")
+    ext = backward_map(red, network)
+    if args.json:
+        print(json.dumps({"ok": ext.ok, "consistent": ext.consistent,
+                          "values": {v: to_json(ext.values[v]) for v in formula.variables},
+                          "violated": [str(c) for c in ext.violated]}))
+    else:
+        for v in formula.variables:
+            print(f"  {v} = {number_text(ext.values[v])}")
+        print("values satisfy the formula exactly" if ext.ok else
+              f"NOT a solution: violates {', '.join(map(str, ext.violated)) or '-'}"
+              + ("" if ext.consistent else "; cross-sections disagree"))
+    return EXIT_OK if ext.ok else 1
+
+
+VERIFY_HELP = """\
+Prove the gadget lemmas: every continuous piecewise-linear function with the
+gadget's kink budget that fits one cross-section of the gadget's data has the
+intended readings (sums 6, ranges [9/2, 6], silent outputs, and for the
+inversion gadget (f1(5) - 4)(f2(8) - 4) = 1).  Each lemma is an SMT query whose
+unsat is the proof, after a sanity query shows the data are fittable at all.
+The 2D argument: docs/reduction.md.
+
+statuses: proved, refuted (with a counterexample), vacuous, unknown.
+exit codes: 0 all proved, 1 some lemma refuted or vacuous, 3 some unknown.
+"""
+
+
+def cmd_verify_gadgets(args: argparse.Namespace) -> int:
+    from nnsolve.decision.gadgets import LEMMAS, verify_gadgets
+    from nnsolve.solvers import Limits, get_solver
+
+    known = {lem.name for lem in LEMMAS}
+    for name in args.lemma or ():
+        if name not in known:
+            raise InputError("--lemma", None, name, "unknown lemma", ", ".join(sorted(known)))
+
+    def progress(res):
+        if not args.json:
+            print(f"{res.lemma.name:<20} {res.status:<8} {res.seconds:7.1f} s  {res.lemma.statement}"
+                  + (f"\n{'':<20} {res.detail}" if res.detail else ""), flush=True)
+
+    results = verify_gadgets(get_solver(args.solver), Limits(args.timeout, args.memory), args.jobs,
+                             tuple(args.lemma) if args.lemma else None, progress)
+    if args.json:
+        print(json.dumps({"solver": args.solver, "lemmas": [
+            {"name": r.lemma.name, "status": r.status, "seconds": round(r.seconds, 2),
+             "statement": r.lemma.statement, "detail": r.detail} for r in results]}))
+    statuses = {r.status for r in results}
+    if statuses & {"refuted", "vacuous"}:
+        return 1
+    return EXIT_UNKNOWN if "unknown" in statuses else EXIT_OK
 
 
 def cmd_export_csv(args: argparse.Namespace) -> int:

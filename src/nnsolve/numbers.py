@@ -373,6 +373,7 @@ def to_json(a: Number | int) -> str | dict:
     a = as_number(a)
     if isinstance(a, Fraction):
         return str(a.numerator) if a.denominator == 1 else f"{a.numerator}/{a.denominator}"
+    a = _normalize(a.poly, a.low, a.high)  # canonical interval: one number, one spelling
     return {"poly": list(a.poly), "interval": [to_json(a.low), to_json(a.high)]}
 
 

@@ -218,3 +218,18 @@ def check_layout(red: Reduction) -> list[LayoutProblem]:
     if len(set(xs)) != len(xs):
         problems.append(LayoutProblem("instance", "two data points coincide"))
     return problems
+
+
+def statistics(red: Reduction) -> dict:
+    """Sizes of the reduction's output (what docs/reduction.md's formulas predict)."""
+    kinds: dict[str, int] = {}
+    for g in red.gadgets:
+        kinds[g.kind.name] = kinds.get(g.kind.name, 0) + 1
+    coords = [c for p in red.instance.points for c in p.x]
+    bits = max((max(abs(c.numerator).bit_length(), c.denominator.bit_length()) for c in coords), default=0)
+    return {"variables": len(red.formula.variables), "constraints": len(red.formula.constraints),
+            "adds": sum(isinstance(c, Add) for c in red.formula.constraints),
+            "inversions": sum(isinstance(c, Inv) for c in red.formula.constraints),
+            "gadgets": kinds, "hidden": red.instance.hidden, "points": len(red.instance.points),
+            "constraint_points": len(red.constraint_points),
+            "labels": len({p.y for p in red.instance.points}), "coordinate_bits": bits}

@@ -122,6 +122,26 @@ def _field_misfits(instance: TrainingInstance, network: Network, field) -> list[
     return misfits
 
 
+def _rational_misfits(instance: TrainingInstance, network: Network) -> list[Misfit]:
+    """Misfits for all-rational weights: plain Fraction arithmetic (the hot path)."""
+    neurons = [(tuple(Fraction(w) for w in n.w), Fraction(n.b), tuple(Fraction(a) for a in n.a))
+               for n in network.neurons]
+    bias = tuple(Fraction(c) for c in network.bias)
+    misfits = []
+    for i, p in enumerate(instance.points):
+        out = list(bias)
+        for w, b, a in neurons:
+            z = b
+            for wk, xk in zip(w, p.x):
+                z += wk * xk
+            if z > 0:
+                for o, ao in enumerate(a):
+                    out[o] += ao * z
+        if any(o != y for o, y in zip(out, p.y)):
+            misfits.append(Misfit(i, p.x, p.y, tuple(out)))
+    return misfits
+
+
 def exact_fit(instance: TrainingInstance, network: Network) -> FitReport:
     """Check ``network`` against ``instance`` exactly.
 
@@ -135,11 +155,7 @@ def exact_fit(instance: TrainingInstance, network: Network) -> FitReport:
     if field is not None:
         misfits = _field_misfits(instance, network, field)
     else:
-        misfits = []
-        for i, p in enumerate(instance.points):
-            got = evaluate(network, p.x)
-            if any(sign(add(g, -w)) != 0 for g, w in zip(got, p.y)):
-                misfits.append(Misfit(i, p.x, p.y, got))
+        misfits = _rational_misfits(instance, network)
     if instance.exact:
         return FitReport(not misfits, tuple(misfits))
     err = training_error(instance, network)
