@@ -65,3 +65,27 @@ def test_unsat(name):
 def test_factory_rejects_unknown():
     with pytest.raises(ValueError, match="choose one of"):
         get_solver("mathsat")
+
+
+def test_portfolio_returns_first_decisive_answer_and_cancels_the_rest(fault_path):
+    from nnsolve.solvers import Portfolio
+    start = time.monotonic()
+    pf = Portfolio((faulty("Hang"), get_solver("z3")))
+    result = pf.solve(QUERY, Limits(timeout=60, grace=5))
+    assert result.status == "sat" and result.solver == "portfolio:z3" and result.model["x"] * result.model["x"] == 2
+    assert time.monotonic() - start < 30  # the hanging member was cancelled, not waited for
+
+
+def test_portfolio_of_failures_is_unknown_with_reasons(fault_path):
+    from nnsolve.solvers import Portfolio
+    result = Portfolio((faulty("Crash"), faulty("Raises"))).solve(QUERY, FAST)
+    assert result.status == "unknown" and "SIGSEGV" in result.reason and "exploded" in result.reason
+
+
+def test_cancel_kills_the_child(fault_path):
+    import threading
+    ev = threading.Event()
+    threading.Timer(1.0, ev.set).start()
+    start = time.monotonic()
+    result = faulty("Hang").solve(QUERY, Limits(timeout=60), ev)
+    assert result.reason == "cancelled" and time.monotonic() - start < 10

@@ -14,7 +14,7 @@ import traceback
 from nnsolve import __version__
 from nnsolve.encodings import ENCODINGS
 from nnsolve.errors import InputError
-from nnsolve.solvers import SOLVERS
+from nnsolve.solvers import SOLVER_NAMES, SOLVERS
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 2, 3, 70
 
@@ -73,6 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("file", help="ETR-INV formula in SMT-LIB 2.6")
     _add_solver_options(solve)
     solve.set_defaults(run=cmd_solve)
+
+    check = sub.add_parser("check", help="cross-check a formula against its training instance",
+                           description=CHECK_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("file", help="ETR-INV formula in SMT-LIB 2.6")
+    check.add_argument("--solver", default="z3", choices=SOLVER_NAMES,
+                       help="SMT solver for both sides (default: z3; portfolio runs z3, cvc5, yices at once)")
+    check.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                       help="wall-clock limit per solver query in seconds (default: 60)")
+    check.add_argument("--memory", type=int, default=4096, metavar="MB",
+                       help="memory limit per solver process in MiB (default: 4096)")
+    check.add_argument("--encoding", default="symmetry", choices=ENCODING_NAMES,
+                       help="training encoding when a solver decides the training side (default: symmetry)")
+    check.add_argument("--emit", metavar="DIR", help="write etr.smt2, training.json, training.smt2, "
+                       "witness.json and report.json here")
+    check.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    check.set_defaults(run=cmd_check)
 
     encode = sub.add_parser("encode", help="write the SMT-LIB query of a training instance",
                             description=ENCODE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -146,6 +162,72 @@ network and checked exactly (exact_fit) before it is reported.
 
 exit codes: 0 decided (sat/unsat), 3 unknown, 2 bad input.
 """
+
+
+CHECK_HELP = """\
+The cross-check: decide the ETR-INV formula, build the training instance the
+reduction produces, decide the training side, and compare.
+
+The training side is decided by a certificate when the formula is sat (the
+forward map's network, confirmed by exact_fit) or by the SMT solver on a
+training encoding (a sat answer is confirmed by exact_fit and read back through
+the backward map).  Reduction outputs have dozens of neurons; the baseline
+encodings rarely decide them, so unsat formulas are usually inconclusive today.
+
+verdicts and exit codes:
+  agree             0  both sides decided, same status
+  disagree          1  a bug in the reduction or a solver; files are kept
+                       (--emit DIR, or nnsolve-failures/...) and the report
+                       says which side to suspect
+  inconclusive      3  a side is unknown (reason shown)
+  promise-violated  4  the formula has real solutions but none in [1/2, 2]^n
+  bad input         2
+"""
+
+EXIT_DISAGREE, EXIT_PROMISE = 1, 4
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import shlex
+    import time as _time
+    from pathlib import Path
+
+    from nnsolve.decision.artifacts import report_json, write_artifacts
+    from nnsolve.decision.check import AGREE, DISAGREE, INCONCLUSIVE, check_formula
+    from nnsolve.formula.smtlib import read_smtlib
+    from nnsolve.solvers import Limits, get_solver
+
+    formula = read_smtlib(args.file)
+    report = check_formula(formula, get_solver(args.solver), Limits(args.timeout, args.memory),
+                           instance=args.file, encoding=args.encoding)
+    folder = args.emit
+    if report.verdict == DISAGREE and folder is None:
+        folder = str(Path("nnsolve-failures") / f"{Path(args.file).stem}-{_time.strftime('%Y%m%d-%H%M%S')}")
+    written = []
+    if folder is not None:
+        reproduce = "nnsolve check " + shlex.join([args.file, "--solver", args.solver, "--timeout",
+                                                   f"{args.timeout:g}", "--encoding", args.encoding])
+        written = write_artifacts(report, folder, reproduce)
+    if args.json:
+        out = report_json(report)
+        if folder is not None:
+            out["emitted"] = str(folder)
+        print(json.dumps(out))
+    else:
+        etr, tr = report.etr, report.training
+        print(f"instance  {args.file} ({len(formula.variables)} variables, {len(formula.constraints)} constraints)")
+        print(f"etr       {etr.status}  ({etr.solver}, {etr.seconds:.2f} s)")
+        if tr is not None:
+            size = f"{report.reduction.instance.hidden} neurons, {len(report.reduction.instance.points)} points"
+            print(f"training  {tr.status}  ({tr.method}, {size}, {tr.seconds:.2f} s)")
+        print(f"verdict   {report.verdict}")
+        if report.reason:
+            print(f"reason    {report.reason}")
+        if report.suspect:
+            print(f"suspect   {report.suspect}")
+        if folder is not None:
+            print(f"files     {folder}/ ({', '.join(p.name for p in written)})")
+    return {AGREE: EXIT_OK, DISAGREE: EXIT_DISAGREE, INCONCLUSIVE: EXIT_UNKNOWN}.get(report.verdict, EXIT_PROMISE)
 
 
 def cmd_encode(args: argparse.Namespace) -> int:

@@ -25,7 +25,11 @@ def forward_certificate(red: Reduction, etr: EtrResult) -> TrainingResult:
         return TrainingResult(UNKNOWN, METHOD, "-", 0.0,
                               reason=f"no box solution to build a witness from (ETR side: {etr.status})")
     network = forward_map(red, etr.model)
-    report = exact_fit(red.instance, network)
+    try:
+        report = exact_fit(red.instance, network)
+    except ValueError as exc:  # the witness does not even have the instance's shape
+        return TrainingResult(UNKNOWN, METHOD, "-", time.monotonic() - start,
+                              reason=f"forward witness does not match the instance ({exc}): reduction bug")
     seconds = time.monotonic() - start
     if not report.ok:
         return TrainingResult(UNKNOWN, METHOD, "-", seconds,

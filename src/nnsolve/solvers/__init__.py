@@ -28,16 +28,58 @@ class Solver:
     name: str
     backend: str
 
-    def solve(self, query: Query, limits: Limits = Limits()) -> SolverResult:
-        return run_backend(self.backend, self.name, query, limits)
+    def solve(self, query: Query, limits: Limits = Limits(), cancel=None) -> SolverResult:
+        return run_backend(self.backend, self.name, query, limits, cancel)
 
 
-def get_solver(name: str) -> Solver:
-    """The solver called ``name`` (z3, cvc5 or yices)."""
+@dataclass(frozen=True)
+class Portfolio:
+    """Several solvers at once, one child each; the first decisive answer wins
+    (unsat, or sat with an exact model) and the others are cancelled."""
+
+    members: tuple[Solver, ...]
+    name: str = "portfolio"
+
+    def solve(self, query: Query, limits: Limits = Limits(), cancel=None) -> SolverResult:
+        import threading
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+        stop = threading.Event()
+        results: list[SolverResult] = []
+        with ThreadPoolExecutor(len(self.members)) as pool:
+            pending = {pool.submit(m.solve, query, limits, stop) for m in self.members}
+            while pending:
+                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                if cancel is not None and cancel.is_set():
+                    stop.set()
+                for fut in done:
+                    r = fut.result()
+                    results.append(r)
+                    if r.status == UNSAT or (r.status == SAT and not r.inexact):
+                        stop.set()
+                        return SolverResult(r.status, f"portfolio:{r.solver}", r.seconds, r.model, r.reason,
+                                            r.inexact)
+        reasons = "; ".join(f"{r.solver}: {r.reason}" for r in results if r.reason)
+        best = next((r for r in results if r.status == SAT), None)
+        if best is not None:
+            return SolverResult(SAT, f"portfolio:{best.solver}", best.seconds, best.model, best.reason,
+                                best.inexact)
+        return SolverResult(UNKNOWN, "portfolio", max((r.seconds for r in results), default=0.0),
+                            reason=reasons or "no member answered")
+
+
+SOLVER_NAMES = tuple(sorted(SOLVERS)) + ("portfolio",)
+
+
+def get_solver(name: str) -> Solver | Portfolio:
+    """The solver called ``name`` (z3, cvc5, yices, or portfolio: all three at once)."""
+    if name == "portfolio":
+        return Portfolio(tuple(Solver(n, SOLVERS[n]) for n in sorted(SOLVERS)))
     try:
         return Solver(name, SOLVERS[name])
     except KeyError:
-        raise ValueError(f"unknown solver {name!r}; choose one of {', '.join(sorted(SOLVERS))}") from None
+        raise ValueError(f"unknown solver {name!r}; choose one of {', '.join(SOLVER_NAMES)}") from None
 
 
-__all__ = ["SAT", "UNSAT", "UNKNOWN", "Limits", "Query", "SolverResult", "Solver", "SOLVERS", "get_solver"]
+__all__ = ["SAT", "UNSAT", "UNKNOWN", "Limits", "Query", "SolverResult", "Solver", "Portfolio", "SOLVERS",
+           "SOLVER_NAMES", "get_solver"]

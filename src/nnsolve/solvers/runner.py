@@ -15,6 +15,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from nnsolve.numbers import NumberFormatError, from_json
@@ -30,8 +31,11 @@ def _limit_memory(memory_mb: int):
     return apply
 
 
-def run_backend(backend_spec: str, name: str, query: Query, limits: Limits) -> SolverResult:
-    """Decide ``query`` with the backend ``module:Class`` in a fresh child."""
+def run_backend(backend_spec: str, name: str, query: Query, limits: Limits,
+                cancel: threading.Event | None = None) -> SolverResult:
+    """Decide ``query`` with the backend ``module:Class`` in a fresh child.
+
+    Setting ``cancel`` kills the child and returns unknown ("cancelled")."""
     request = json.dumps({"backend": backend_spec, "smtlib": query.smtlib,
                           "variables": list(query.variables), "logic": query.logic,
                           "timeout": limits.timeout})
@@ -42,13 +46,25 @@ def run_backend(backend_spec: str, name: str, query: Query, limits: Limits) -> S
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True, env=env,
                             preexec_fn=_limit_memory(limits.memory_mb))
-    try:
-        out, err = proc.communicate(request, timeout=limits.timeout + limits.grace)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        proc.communicate()
-        return SolverResult(UNKNOWN, name, time.monotonic() - start,
-                            reason=f"timeout after {limits.timeout:g} s (child killed)")
+    deadline = start + limits.timeout + limits.grace
+    pending: str | None = request
+    while True:
+        # short waits so that a cancel request is seen; retrying loses no output
+        step = 0.25 if cancel is not None else max(0.0, deadline - time.monotonic())
+        try:
+            out, err = proc.communicate(pending, timeout=min(step, max(0.0, deadline - time.monotonic())))
+            break
+        except subprocess.TimeoutExpired:
+            pending = None
+            if cancel is not None and cancel.is_set():
+                _kill_group(proc)
+                proc.communicate()
+                return SolverResult(UNKNOWN, name, time.monotonic() - start, reason="cancelled")
+            if time.monotonic() >= deadline:
+                _kill_group(proc)
+                proc.communicate()
+                return SolverResult(UNKNOWN, name, time.monotonic() - start,
+                                    reason=f"timeout after {limits.timeout:g} s (child killed)")
     seconds = time.monotonic() - start
     if proc.returncode != 0:
         _kill_group(proc)

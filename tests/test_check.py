@@ -1,0 +1,69 @@
+import json
+from dataclasses import replace
+from fractions import Fraction as F
+
+import pytest
+
+from conftest import ROOT, run_cli
+from nnsolve.decision.artifacts import write_artifacts
+from nnsolve.decision.check import DISAGREE, check_formula
+from nnsolve.formula import read_smtlib
+from nnsolve.reduction import reduce_formula
+from nnsolve.solvers import Limits, get_solver
+from nnsolve.training import DataPoint, TrainingInstance
+
+# One neuron cannot fit a hat along a line: an unsat training instance z3 decides fast.
+HAT = TrainingInstance(tuple(DataPoint((F(t), F(0)), (F(y), F(0))) for t, y in enumerate([0, 0, 1, 0, 0])), 1)
+
+
+def broken_reduction(formula):
+    """Test-only: the real gadgets, but a training instance that nothing fits."""
+    return replace(reduce_formula(formula), instance=HAT)
+
+
+def test_broken_reduction_disagrees_with_all_artifacts(tmp_path):
+    f = read_smtlib(ROOT / "instances" / "tier1" / "sqrt2.smt2")
+    report = check_formula(f, get_solver("z3"), Limits(timeout=60), "sqrt2", reducer=broken_reduction)
+    assert report.verdict == DISAGREE
+    assert report.etr.status == "sat" and report.training.status == "unsat"
+    assert "completeness" in report.suspect and "does not match" in report.suspect
+    written = write_artifacts(report, tmp_path / "case", "nnsolve check sqrt2.smt2")
+    names = sorted(p.name for p in written)
+    assert names == ["etr.smt2", "report.json", "training.json", "training.smt2"]
+    data = json.loads((tmp_path / "case" / "report.json").read_text())
+    assert data["verdict"] == "disagree" and data["reproduce"] and data["suspect"]
+    assert read_smtlib(tmp_path / "case" / "etr.smt2").constraints == f.constraints
+
+
+def test_cli_keeps_files_on_disagreement(tmp_path, monkeypatch, capsys):
+    import nnsolve.decision.check as check_module
+    from nnsolve.cli import main
+
+    original = check_module.check_formula
+    monkeypatch.setattr(check_module, "check_formula",
+                        lambda *a, **k: original(*a, **dict(k, reducer=broken_reduction)))
+    monkeypatch.chdir(tmp_path)
+    path = ROOT / "instances" / "tier1" / "sqrt2.smt2"
+    assert main(["check", str(path), "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    folder = tmp_path / out["emitted"]
+    assert out["verdict"] == "disagree" and (folder / "report.json").exists() and (folder / "training.smt2").exists()
+
+
+@pytest.mark.parametrize("name,verdict,code", [("sqrt2.smt2", "agree", 0), ("golden_ratio.smt2", "agree", 0),
+                                               ("doubling_out_of_box.smt2", "promise-violated", 4)])
+def test_check_cli_verdicts(name, verdict, code, tmp_path):
+    r = run_cli("check", f"instances/tier1/{name}", "--json", "--emit", tmp_path / "out")
+    assert r.returncode == code, r.stderr
+    out = json.loads(r.stdout)
+    assert out["verdict"] == verdict
+    assert set(out) >= {"instance", "etr", "training", "verdict", "seconds"}
+    if verdict == "agree":
+        assert out["training"]["method"] == "certificate:forward-map"
+        assert (tmp_path / "out" / "witness.json").exists()
+
+
+def test_unsat_is_inconclusive_with_reason():
+    r = run_cli("check", "instances/tier1/contradiction.smt2", "--json", "--timeout", "5")
+    out = json.loads(r.stdout)
+    assert r.returncode == 3 and out["verdict"] == "inconclusive" and "training side" in out["reason"]
