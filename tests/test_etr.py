@@ -44,7 +44,7 @@ def test_lying_solver_is_caught(fault_path):
     assert result.status == "unknown" and "exact check" in result.reason
 
 
-SHIPPED = sorted((__import__("conftest").ROOT / "instances").rglob("*.smt2"))
+SHIPPED = sorted(p for t in (1, 2, 3) for p in (__import__("conftest").ROOT / "instances" / f"tier{t}").glob("*.smt2"))
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)

@@ -134,6 +134,37 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     verify.set_defaults(run=cmd_verify_gadgets)
 
+    corpus = sub.add_parser("corpus", help="run the cross-check over a corpus of instances",
+                            description=CORPUS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    corpus.add_argument("folder", nargs="?", default="instances", help="corpus folder (default: instances)")
+    corpus.add_argument("--tier", type=int, action="append", metavar="N", help="only tier N (repeatable)")
+    corpus.add_argument("--jobs", type=int, default=2, help="instances checked at a time (default: 2)")
+    corpus.add_argument("--solver", default="z3", choices=SOLVER_NAMES, help="SMT solver (default: z3)")
+    corpus.add_argument("--timeout", type=float, default=60.0, metavar="S", help="limit per solver query (s)")
+    corpus.add_argument("--memory", type=int, default=4096, metavar="MB", help="memory limit per solver process")
+    corpus.add_argument("--max-work", type=int, default=3_000_000, metavar="N",
+                        help="skip the training side when points x neurons exceeds N (default: 3000000)")
+    corpus.add_argument("--results", metavar="FILE",
+                        help="JSON-lines record used to resume (default: FOLDER/.corpus-results.jsonl)")
+    corpus.add_argument("--fresh", action="store_true", help="ignore recorded results and start over")
+    corpus.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    corpus.set_defaults(run=cmd_corpus)
+
+    encodings = sub.add_parser("encodings", help="regenerate (or --check) the certified SMT-LIB files",
+                               description=ENCODINGS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    encodings.add_argument("folder", nargs="?", default="instances", help="corpus folder (default: instances)")
+    encodings.add_argument("-o", "--output", default="encodings", help="where the files go (default: encodings)")
+    encodings.add_argument("--check", action="store_true", help="only report stale files (exit 1 if any)")
+    encodings.set_defaults(run=cmd_encodings)
+
+    gen = sub.add_parser("gen", help="generate a seeded ETR-INV formula with known status",
+                         description=GEN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    gen.add_argument("--constraints", type=int, required=True, help="number of constraints (>= 1)")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--unsat", action="store_true", help="plant a contradiction instead of a solution")
+    gen.add_argument("-o", "--output", required=True, metavar="FILE.smt2")
+    gen.set_defaults(run=cmd_gen)
+
     export = sub.add_parser("export-csv", help="write a training instance's points as CSV for ML tools")
     export.add_argument("file", help="training instance (nnsolve-training/1 JSON)")
     export.add_argument("-o", "--output", required=True, metavar="OUT.csv")
@@ -397,6 +428,109 @@ def cmd_verify_gadgets(args: argparse.Namespace) -> int:
     if statuses & {"refuted", "vacuous"}:
         return 1
     return EXIT_UNKNOWN if "unknown" in statuses else EXIT_OK
+
+
+CORPUS_HELP = """\
+Run `nnsolve check` over every FOLDER/tierN/*.smt2 in a process pool and
+compare with the statuses recorded in the files.  Results are appended to a
+JSON-lines file as they come; a rerun skips what is recorded (same file
+content and options), so an interrupted run resumes.
+
+Tiers: 1 (<= 3 variables), 2 (<= 6), 3 (<= 20), 4 (generated, 100 to 10,000
+constraints; their training side is usually above --max-work).
+
+exit codes: 0 no disagreement and no wrong ETR status (inconclusive entries
+are listed, not failures), 1 otherwise, 2 bad input.
+"""
+
+ENCODINGS_HELP = """\
+Write, for every corpus instance, the ETR query (the formula with the box
+[1/2, 2]^n) and, for tier 1, the training query of the reduction's instance,
+as SMT-LIB 2.6 with :status (ground truth: by construction or certified),
+:source and :license.  Deterministic: the same corpus gives the same bytes.
+"""
+
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    import sys as _sys
+    from pathlib import Path
+
+    from nnsolve.decision.corpus import corpus_files, run_corpus
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise InputError(args.folder, None, None, "not a folder", "a corpus folder with tierN/*.smt2 files")
+    files = corpus_files(folder, args.tier)
+    if not files:
+        raise InputError(args.folder, None, None, "no .smt2 files" + (f" in tiers {args.tier}" if args.tier else ""))
+    results = Path(args.results) if args.results else folder / ".corpus-results.jsonl"
+    if args.fresh and results.exists():
+        results.unlink()
+    tty = _sys.stderr.isatty()
+
+    def progress(k, n, res):
+        bar = "#" * int(30 * k / n)
+        line = f"[{bar:<30}] {k}/{n} {Path(res['file']).name}: {res['verdict']}"
+        print(("\r" + line.ljust(90)) if tty else line, end="" if tty else "\n", file=_sys.stderr, flush=True)
+
+    run = run_corpus(files, args.solver, args.timeout, args.memory, args.jobs, results, args.max_work, progress)
+    if tty:
+        print(file=_sys.stderr)
+    if args.json:
+        print(json.dumps({"results": run.results, "resumed": run.resumed, "failed": run.failed}))
+    else:
+        print("| file | tier | expected | etr | training | verdict | s |")
+        print("|---|---|---|---|---|---|---|")
+        for r in run.results:
+            mark = " WRONG STATUS" if r["wrong_status"] else ""
+            print(f"| {r['file']} | {r['tier']} | {r['expected']} | {r['etr']}{mark} | "
+                  f"{r['training'] or '-'} ({r['method'] or '-'}) | {r['verdict']} | {r['seconds']} |")
+        counts: dict[str, int] = {}
+        for r in run.results:
+            counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+        print("\n" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+              + f" ({run.resumed} resumed from {results})")
+        for r in run.results:
+            if r["verdict"] in ("inconclusive", "disagree") or r["wrong_status"]:
+                print(f"  {r['file']}: {r['suspect'] or r['reason']}")
+    return 1 if run.failed else EXIT_OK
+
+
+def cmd_encodings(args: argparse.Namespace) -> int:
+    from nnsolve.decision.corpus import stale_encodings, write_encodings
+
+    if args.check:
+        problems = stale_encodings(args.folder, args.output)
+        for p in problems:
+            print(p)
+        print("encodings are current" if not problems else f"{len(problems)} stale; run: nnsolve encodings "
+              f"{args.folder} -o {args.output}")
+        return 1 if problems else EXIT_OK
+    n = write_encodings(args.folder, args.output)
+    print(f"wrote {n} files to {args.output}")
+    return EXIT_OK
+
+
+GEN_HELP = """\
+Generate a seeded ETR-INV formula whose status is known by construction:
+a planted rational solution in [1/2, 2]^n (status sat), or with --unsat a
+planted contradiction x + x = x and x * y = 1 (status unsat).  The same
+arguments always give the same file.
+"""
+
+
+def cmd_gen(args: argparse.Namespace) -> int:
+    from nnsolve.files import write_atomic
+    from nnsolve.formula.generate import planted_contradiction, planted_formula
+    from nnsolve.formula.smtlib import to_smtlib
+
+    if args.constraints < 1:
+        raise InputError("--constraints", None, str(args.constraints), "must be at least 1")
+    f = planted_contradiction(args.constraints, args.seed) if args.unsat else planted_formula(args.constraints,
+                                                                                             args.seed)[0]
+    write_atomic(args.output, to_smtlib(f))
+    print(f"wrote {args.output} ({len(f.variables)} variables, {len(f.constraints)} constraints, {f.status})")
+    return EXIT_OK
 
 
 def cmd_export_csv(args: argparse.Namespace) -> int:

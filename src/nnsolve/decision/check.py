@@ -65,8 +65,14 @@ def _suspect(etr: EtrResult, training: TrainingResult, extraction: Extraction | 
 
 def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance: str = "<formula>",
                   encoding: str = "symmetry",
-                  reducer: Callable[[Formula], Reduction] = reduce_formula) -> CheckReport:
-    """Run the cross-check.  ``reducer`` is injectable so tests can break it on purpose."""
+                  reducer: Callable[[Formula], Reduction] = reduce_formula,
+                  max_work: int | None = None) -> CheckReport:
+    """Run the cross-check.  ``reducer`` is injectable so tests can break it on purpose.
+
+    ``max_work`` bounds points x neurons of the training side (exact evaluation of a
+    witness and the size of the training query are proportional to it); beyond it the
+    training side is reported unknown with that reason.
+    """
     start = time.monotonic()
     etr = decide_etr(formula, solver, limits)
     if etr.status == PROMISE_VIOLATED:
@@ -75,7 +81,12 @@ def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance:
     red = reducer(formula)
     training: TrainingResult | None = None
     certificate_failure = None
-    if etr.status == SAT:
+    work = len(red.instance.points) * red.instance.hidden
+    if max_work is not None and work > max_work:
+        training = TrainingResult(UNKNOWN, "none", "-", 0.0,
+                                  reason=f"training instance too large to check ({len(red.instance.points)} points x "
+                                         f"{red.instance.hidden} neurons > {max_work}; raise --max-work)")
+    elif etr.status == SAT:
         cert = forward_certificate(red, etr)
         if cert.status == SAT:
             training = cert

@@ -56,3 +56,16 @@ def planted_formula(constraints: int, seed: int, inversions: float = 0.4,
             cons.append(Add(x, y, var(sol[x] + sol[y])))
     return Formula(tuple(sol), tuple(cons), status="sat",
                    source=f"nnsolve gen: planted solution, {constraints} constraints, seed {seed}"), sol
+
+
+def planted_contradiction(constraints: int, seed: int) -> Formula:
+    """A planted formula made unsat over the reals: for a variable x in an
+    inversion x * y = 1, add x + x = x, which forces x = 0 (no real solution)."""
+    f, _ = planted_formula(max(constraints - 2, 1), seed)
+    rng = random.Random(f"planted-contradiction-{constraints}-{seed}")
+    x = rng.choice(f.variables)
+    y = f"x{len(f.variables)}"
+    cons = f.constraints + (Inv(x, y), Add(x, x, x))
+    return Formula(f.variables + (y,), cons, status="unsat",
+                   source=f"nnsolve gen: planted contradiction ({x} + {x} = {x} and {x} * {y} = 1), "
+                          f"{len(cons)} constraints, seed {seed}")

@@ -1,0 +1,11 @@
+; x + y = x forces y = 0, and x * y = 1 is then impossible
+(set-info :smt-lib-version 2.6)
+(set-logic QF_NRA)
+(set-info :source "nnsolve corpus, tier 1: unsat, repeated variable in an addition")
+(set-info :status unsat)
+(declare-fun x () Real)
+(declare-fun y () Real)
+(assert (= x (+ x y)))
+(assert (= (* x y) 1))
+(check-sat)
+(exit)

@@ -1,0 +1,18 @@
+; 1/x = 1/(x + 1) + x, i.e. x^3 + x^2 - 1 = 0: x ~ 0.7549 (degree 3);
+;  u = 1, y = 1/x ~ 1.3247, s = x + 1 ~ 1.7549, t = 1/s ~ 0.5698
+(set-info :smt-lib-version 2.6)
+(set-logic QF_NRA)
+(set-info :source "nnsolve corpus, tier 2: algebraic degree 3")
+(set-info :status sat)
+(declare-fun u () Real)
+(declare-fun x () Real)
+(declare-fun y () Real)
+(declare-fun s () Real)
+(declare-fun t () Real)
+(assert (= (* u u) 1))
+(assert (= (* x y) 1))
+(assert (= s (+ x u)))
+(assert (= (* s t) 1))
+(assert (= y (+ t x)))
+(check-sat)
+(exit)

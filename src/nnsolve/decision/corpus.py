@@ -1,0 +1,178 @@
+"""Running the cross-check over a corpus, resumably, and the certified SMT-LIB files.
+
+Corpus layout: DIR/tierN/*.smt2, each with (set-info :status ...).  Results are
+appended to a JSON-lines file as they arrive; a rerun skips every instance
+already recorded with the same content hash and options, so an interrupted run
+resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from nnsolve.decision.check import AGREE, DISAGREE, INCONCLUSIVE, check_formula
+from nnsolve.decision.etr import PROMISE_VIOLATED, etr_query
+from nnsolve.encodings import to_smtlib as training_smtlib
+from nnsolve.files import write_atomic
+from nnsolve.formula.smtlib import read_smtlib
+from nnsolve.reduction import forward_map, reduce_formula
+from nnsolve.solvers import Limits, get_solver
+from nnsolve.training import exact_fit
+
+
+def tier_of(path: Path) -> int | None:
+    for part in reversed(path.parts[:-1]):
+        m = re.fullmatch(r"tier(\d+)", part)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def corpus_files(folder: str | Path, tiers: Iterable[int] | None = None) -> list[Path]:
+    files = sorted(Path(folder).rglob("*.smt2"))
+    wanted = set(tiers) if tiers else None
+    return [f for f in files if wanted is None or tier_of(f) in wanted]
+
+
+def _key(path: Path, options: dict) -> str:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return f"{path.as_posix()}|{digest}|" + json.dumps(options, sort_keys=True)
+
+
+def check_one(path: str, solver: str, timeout: float, memory: int, max_work: int) -> dict:
+    """One corpus entry (runs in a worker process)."""
+    p = Path(path)
+    formula = read_smtlib(p)
+    report = check_formula(formula, get_solver(solver), Limits(timeout, memory), instance=path,
+                           max_work=max_work)
+    expected = formula.status
+    decided = report.etr.status in ("sat", "unsat", PROMISE_VIOLATED)
+    wrong = decided and expected is not None and report.etr.status != expected
+    tr = report.training
+    return {"file": path, "tier": tier_of(p), "expected": expected, "etr": report.etr.status,
+            "training": None if tr is None else tr.status, "method": None if tr is None else tr.method,
+            "verdict": report.verdict, "wrong_status": wrong, "seconds": round(report.seconds, 2),
+            "reason": report.reason, "suspect": report.suspect}
+
+
+@dataclass(frozen=True)
+class CorpusRun:
+    results: list[dict]
+    resumed: int
+
+    @property
+    def failed(self) -> bool:
+        return any(r["verdict"] == DISAGREE or r["wrong_status"] for r in self.results)
+
+
+def run_corpus(files: list[Path], solver: str = "z3", timeout: float = 60.0, memory: int = 4096,
+               jobs: int = 2, results_file: str | Path | None = None, max_work: int = 3_000_000,
+               progress: Callable[[int, int, dict], None] | None = None) -> CorpusRun:
+    options = {"solver": solver, "timeout": timeout, "max_work": max_work}
+    done: dict[str, dict] = {}
+    if results_file is not None and Path(results_file).exists():
+        for line in Path(results_file).read_text().splitlines():
+            try:
+                entry = json.loads(line)
+                done[entry["key"]] = entry["result"]
+            except (ValueError, KeyError):
+                continue  # a line cut short by an interruption
+    keys = {f: _key(f, options) for f in files}
+    results = {f: done[keys[f]] for f in files if keys[f] in done}
+    resumed = len(results)
+    todo = [f for f in files if f not in results]
+    count = resumed
+    with ProcessPoolExecutor(max(1, jobs)) as pool:
+        futures = {pool.submit(check_one, str(f), solver, timeout, memory, max_work): f for f in todo}
+        for fut in as_completed(futures):
+            f = futures[fut]
+            res = fut.result()
+            results[f] = res
+            count += 1
+            if results_file is not None:
+                with open(results_file, "a", encoding="utf-8") as fh:
+                    fh.write(json.dumps({"key": keys[f], "result": res}) + "\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            if progress is not None:
+                progress(count, len(files), res)
+    return CorpusRun([results[f] for f in files], resumed)
+
+
+# -- certified SMT-LIB files (encodings/) ------------------------------------------------
+
+LICENSE = "MIT (nnsolve)"
+TRAINING_TIERS = (1,)  # larger tiers' training queries are tens of MB and more
+
+
+def _with_info(text: str, status: str, source: str) -> str:
+    head = [f'(set-info :source "{source}")', f'(set-info :license "{LICENSE}")', f"(set-info :status {status})"]
+    lines = [ln for ln in text.splitlines() if not ln.startswith(("(set-info :source", "(set-info :status"))]
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("(set-logic"))
+    return "\n".join(lines[:at + 1] + head + lines[at + 1:]) + "\n"
+
+
+def encoding_files(corpus: str | Path) -> dict[Path, str]:
+    """Relative path -> text of every certified file for the corpus, deterministically.
+
+    <tier>/<name>.etr.smt2: the formula with the box [1/2, 2]^n; :status sat iff the
+    formula's status is sat (unsat and promise-violated formulas have no box solution).
+    <tier>/<name>.training.smt2 (tier 1): the reduction's training question (symmetry
+    encoding); :status sat when certified by a forward witness that exact_fit confirms,
+    otherwise unknown (the reduction's soundness is not proven in general).
+    """
+    out: dict[Path, str] = {}
+    corpus = Path(corpus)
+    for f in corpus_files(corpus):
+        formula = read_smtlib(f)
+        if formula.status is None:
+            continue
+        rel = f.relative_to(corpus)
+        stem = rel.with_suffix("")
+        box_status = "sat" if formula.status == "sat" else "unsat"
+        out[stem.with_name(stem.name + ".etr.smt2")] = _with_info(
+            etr_query(formula, box=True).smtlib, box_status,
+            f"nnsolve corpus {rel.as_posix()}: ETR-INV formula with the box [1/2, 2]^n")
+        if tier_of(f) in TRAINING_TIERS:
+            red = reduce_formula(formula)
+            status = "unknown"
+            if formula.status == "sat":
+                from nnsolve.decision.etr import decide_etr
+                etr = decide_etr(formula, get_solver("z3"), Limits(timeout=120))
+                if etr.status == "sat" and exact_fit(red.instance, forward_map(red, etr.model)).ok:
+                    status = "sat"
+            out[stem.with_name(stem.name + ".training.smt2")] = _with_info(
+                training_smtlib(red.instance, "symmetry"), status,
+                f"nnsolve corpus {rel.as_posix()}: exact training of the reduction's instance "
+                f"({red.instance.hidden} neurons, {len(red.instance.points)} points), symmetry encoding")
+    return out
+
+
+def stale_encodings(corpus: str | Path, folder: str | Path) -> list[str]:
+    """Files in ``folder`` that differ from what ``encoding_files`` makes (or are missing/extra)."""
+    want = encoding_files(corpus)
+    folder = Path(folder)
+    have = {p.relative_to(folder) for p in folder.rglob("*.smt2")}
+    problems = [f"missing {p}" for p in sorted(set(want) - have)]
+    problems += [f"extra {p}" for p in sorted(have - set(want))]
+    problems += [f"stale {p}" for p in sorted(set(want) & have) if (folder / p).read_text() != want[p]]
+    return problems
+
+
+def write_encodings(corpus: str | Path, folder: str | Path) -> int:
+    folder = Path(folder)
+    want = encoding_files(corpus)
+    for p in folder.rglob("*.smt2"):
+        if p.relative_to(folder) not in want:
+            p.unlink()
+    for rel, text in want.items():
+        write_atomic(folder / rel, text)
+    return len(want)

@@ -1,0 +1,86 @@
+import json
+import shutil
+
+from conftest import ROOT, run_cli
+from nnsolve.decision.corpus import corpus_files, stale_encodings, tier_of
+from nnsolve.formula import read_smtlib
+
+INSTANCES = ROOT / "instances"
+
+
+def test_corpus_has_the_promised_coverage():
+    files = corpus_files(INSTANCES)
+    assert len(files) >= 30
+    formulas = {f: read_smtlib(f) for f in files if tier_of(f) != 4}
+    statuses = {f.status for f in formulas.values()}
+    assert statuses == {"sat", "unsat", "promise-violated"}
+    limits = {1: 3, 2: 6, 3: 20}
+    for path, f in formulas.items():
+        assert f.status is not None and tier_of(path) in limits, path
+        assert len(f.variables) <= limits[tier_of(path)], path
+    tier4 = [read_smtlib(f) for f in files if tier_of(f) == 4]
+    assert tier4 and all(100 <= len(f.constraints) <= 10_000 for f in tier4)
+    sources = " ".join(f.source or "" for f in formulas.values())
+    for topic in ("degree 3", "degree 6", "self-inversion", "repeated variable", "disconnected"):
+        assert topic in sources, topic
+
+
+def test_tier1_corpus_in_ci(tmp_path):
+    """Every tier-1 instance agrees or is inconclusive with a reason; no sat one is inconclusive."""
+    results = tmp_path / "results.jsonl"
+    r = run_cli("corpus", "instances", "--tier", "1", "--timeout", "10", "--json", "--results", results, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = json.loads(r.stdout)
+    assert not out["failed"] and out["resumed"] == 0
+    for res in out["results"]:
+        assert not res["wrong_status"], res
+        assert res["verdict"] in ("agree", "inconclusive", "promise-violated"), res
+        if res["verdict"] == "inconclusive":
+            assert res["expected"] != "sat" and res["reason"], res
+        if res["expected"] == "sat":
+            assert res["verdict"] == "agree" and res["method"] == "certificate:forward-map"
+        if res["expected"] == "promise-violated":
+            assert res["verdict"] == "promise-violated"
+    # a rerun resumes everything from the record
+    again = run_cli("corpus", "instances", "--tier", "1", "--timeout", "10", "--json", "--results", results)
+    assert json.loads(again.stdout)["resumed"] == len(out["results"])
+
+
+def test_corpus_resumes_after_interruption(tmp_path):
+    corpus = tmp_path / "c" / "tier1"
+    corpus.mkdir(parents=True)
+    for name in ("sqrt2.smt2", "self_inverse.smt2"):
+        shutil.copy(INSTANCES / "tier1" / name, corpus / name)
+    results = tmp_path / "r.jsonl"
+    first = run_cli("corpus", tmp_path / "c", "--json", "--results", results)
+    assert json.loads(first.stdout)["resumed"] == 0
+    lines = results.read_text().splitlines()
+    results.write_text(lines[0] + "\n" + lines[1][: len(lines[1]) // 2])  # killed mid-write
+    second = json.loads(run_cli("corpus", tmp_path / "c", "--json", "--results", results).stdout)
+    assert second["resumed"] == 1 and len(second["results"]) == 2
+
+
+def test_encodings_are_current():
+    assert stale_encodings(INSTANCES, ROOT / "encodings") == []
+
+
+def test_encodings_staleness_is_detected(tmp_path):
+    shutil.copytree(ROOT / "encodings" / "tier1", tmp_path / "enc" / "tier1")
+    target = tmp_path / "enc" / "tier1" / "sqrt2.etr.smt2"
+    target.write_text(target.read_text().replace("(check-sat)", "(check-sat)\n; edited"))
+    problems = stale_encodings(INSTANCES, tmp_path / "enc")
+    assert "stale tier1/sqrt2.etr.smt2" in problems and any(p.startswith("missing tier2/") for p in problems)
+
+
+def test_certified_files_carry_status_source_license():
+    text = (ROOT / "encodings" / "tier1" / "sqrt2.training.smt2").read_text()
+    assert "(set-info :status sat)" in text and "(set-info :license" in text and "(set-info :source" in text
+    unsat = (ROOT / "encodings" / "tier1" / "contradiction.training.smt2").read_text()
+    assert "(set-info :status unknown)" in unsat
+
+
+def test_gen_is_deterministic(tmp_path):
+    a, b = tmp_path / "a.smt2", tmp_path / "b.smt2"
+    for out in (a, b):
+        assert run_cli("gen", "--constraints", "20", "--seed", "5", "--unsat", "-o", out).returncode == 0
+    assert a.read_text() == b.read_text() and read_smtlib(a).status == "unsat"
