@@ -50,11 +50,12 @@ exit codes: 0 decided, 3 unknown, 2 bad input.
 """
 
 
-def _add_solver_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--solver", default="z3", choices=sorted(SOLVERS),
-                   help="SMT solver (default: z3). yices cannot print irrational models exactly")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                   help="wall-clock limit per solver query in seconds (default: 60)")
+def _add_solver_options(p: argparse.ArgumentParser, portfolio: bool = False, timeout: float = 60.0,
+                        solver_help: str = "SMT solver (default: z3)") -> None:
+    p.add_argument("--solver", default="z3", choices=SOLVER_NAMES if portfolio else sorted(SOLVERS),
+                   help=solver_help)
+    p.add_argument("--timeout", type=float, default=timeout, metavar="S",
+                   help=f"wall-clock limit per solver query in seconds (default: {timeout:g})")
     p.add_argument("--memory", type=int, default=4096, metavar="MB",
                    help="memory limit per solver process in MiB (default: 4096)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -71,23 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
     solve = sub.add_parser("solve", help="decide an ETR-INV formula (SMT-LIB)", description=SOLVE_HELP,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     solve.add_argument("file", help="ETR-INV formula in SMT-LIB 2.6")
-    _add_solver_options(solve)
+    _add_solver_options(solve, solver_help="SMT solver (default: z3); yices cannot print irrational models exactly")
     solve.set_defaults(run=cmd_solve)
 
     check = sub.add_parser("check", help="cross-check a formula against its training instance",
                            description=CHECK_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("file", help="ETR-INV formula in SMT-LIB 2.6")
-    check.add_argument("--solver", default="z3", choices=SOLVER_NAMES,
-                       help="SMT solver for both sides (default: z3; portfolio runs z3, cvc5, yices at once)")
-    check.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                       help="wall-clock limit per solver query in seconds (default: 60)")
-    check.add_argument("--memory", type=int, default=4096, metavar="MB",
-                       help="memory limit per solver process in MiB (default: 4096)")
+    _add_solver_options(check, portfolio=True,
+                        solver_help="SMT solver for both sides (default: z3; portfolio runs z3, cvc5, yices at once)")
     check.add_argument("--encoding", default="symmetry", choices=ENCODING_NAMES,
                        help="training encoding when a solver decides the training side (default: symmetry)")
     check.add_argument("--emit", metavar="DIR", help="write etr.smt2, training.json, training.smt2, "
                        "witness.json and report.json here")
-    check.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     check.set_defaults(run=cmd_check)
 
     encode = sub.add_parser("encode", help="write the SMT-LIB query of a training instance",
@@ -125,13 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify-gadgets", help="prove the gadget lemmas with an SMT solver",
                             description=VERIFY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    verify.add_argument("--solver", default="z3", choices=sorted(SOLVERS), help="SMT solver (default: z3)")
-    verify.add_argument("--timeout", type=float, default=300.0, metavar="S",
-                        help="limit per solver query in seconds (default: 300)")
-    verify.add_argument("--memory", type=int, default=4096, metavar="MB", help="memory limit per query (MiB)")
+    _add_solver_options(verify, timeout=300.0)
     verify.add_argument("--jobs", type=int, default=2, help="queries at a time (default: 2)")
     verify.add_argument("--lemma", action="append", metavar="NAME", help="only this lemma (repeatable)")
-    verify.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     verify.set_defaults(run=cmd_verify_gadgets)
 
     corpus = sub.add_parser("corpus", help="run the cross-check over a corpus of instances",
@@ -139,15 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("folder", nargs="?", default="instances", help="corpus folder (default: instances)")
     corpus.add_argument("--tier", type=int, action="append", metavar="N", help="only tier N (repeatable)")
     corpus.add_argument("--jobs", type=int, default=2, help="instances checked at a time (default: 2)")
-    corpus.add_argument("--solver", default="z3", choices=SOLVER_NAMES, help="SMT solver (default: z3)")
-    corpus.add_argument("--timeout", type=float, default=60.0, metavar="S", help="limit per solver query (s)")
-    corpus.add_argument("--memory", type=int, default=4096, metavar="MB", help="memory limit per solver process")
+    _add_solver_options(corpus, portfolio=True)
     corpus.add_argument("--max-work", type=int, default=3_000_000, metavar="N",
                         help="skip the training side when points x neurons exceeds N (default: 3000000)")
     corpus.add_argument("--results", metavar="FILE",
                         help="JSON-lines record used to resume (default: FOLDER/.corpus-results.jsonl)")
     corpus.add_argument("--fresh", action="store_true", help="ignore recorded results and start over")
-    corpus.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     corpus.set_defaults(run=cmd_corpus)
 
     encodings = sub.add_parser("encodings", help="regenerate (or --check) the certified SMT-LIB files",

@@ -137,14 +137,46 @@ def _horner_interval(u: Element, lo: Fraction, hi: Fraction) -> tuple[Fraction, 
     return vlo, vhi
 
 
-def common_field(numbers: Iterable[Number]) -> NumberField | None:
-    """A field Q(theta) containing every number, or None when all are rational."""
+class RationalField:
+    """Q itself, with NumberField's interface (elements are Fractions)."""
+
+    @staticmethod
+    def embed(a: Number) -> Fraction:
+        if isinstance(a, AlgebraicNumber):
+            raise ValueError(f"{a} is not rational")
+        return Fraction(a)
+
+    constant = embed
+
+    @staticmethod
+    def add(u: Fraction, v: Fraction) -> Fraction:
+        return u + v
+
+    @staticmethod
+    def sub(u: Fraction, v: Fraction) -> Fraction:
+        return u - v
+
+    @staticmethod
+    def mul(u: Fraction, v: Fraction) -> Fraction:
+        return u * v
+
+    @staticmethod
+    def scale(u: Fraction, q: Fraction) -> Fraction:
+        return u * q
+
+    @staticmethod
+    def sign(u: Fraction) -> int:
+        return (u > 0) - (u < 0)
+
+
+def common_field(numbers: Iterable[Number]) -> NumberField | RationalField:
+    """A field containing every number: Q when all are rational, else some Q(theta)."""
     irr: list[AlgebraicNumber] = []
     for a in numbers:
         if isinstance(a, AlgebraicNumber) and a not in irr:
             irr.append(a)
     if not irr:
-        return None
+        return RationalField()
     irr.sort(key=lambda a: -len(a.poly))
     field = NumberField(irr[0])
     try:

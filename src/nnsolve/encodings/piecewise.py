@@ -97,3 +97,18 @@ def pl_lemma_query(samples: Sequence[tuple[Fraction, Sequence[Fraction]]], kinks
         out.append(f"(assert {negated_claim})")
     out += ["(check-sat)", "(exit)"]
     return "\n".join(out) + "\n"
+
+
+def kink_in(j: int, lo: Fraction, hi: Fraction, outputs: int = 2) -> str:
+    """SMT term: kink j lies in [lo, hi] (for every output that bends there).
+
+    Stated on u = a k, not on the interval choice: a kink exactly at a breakpoint
+    may choose either neighbouring interval.
+    """
+    parts = []
+    for o in range(1, outputs + 1):
+        a, u = f"a_{j}_{o}", f"u_{j}_{o}"
+        parts.append(f"(or (and (= {a} 0.0) (= {u} 0.0)) "
+                     f"(and (> {a} 0.0) (<= (* {num(lo)} {a}) {u}) (<= {u} (* {num(hi)} {a}))) "
+                     f"(and (< {a} 0.0) (<= (* {num(hi)} {a}) {u}) (<= {u} (* {num(lo)} {a}))))")
+    return "(and " + " ".join(parts) + ")"

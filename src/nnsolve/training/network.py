@@ -104,7 +104,7 @@ def _weights(network: Network) -> list[Number]:
 
 
 def _field_misfits(instance: TrainingInstance, network: Network, field) -> list[Misfit]:
-    """Misfits computed inside one number field (fast path for irrational weights)."""
+    """Misfits computed inside one field holding every weight (Q or a number field Q(theta))."""
     e = field.embed
     neurons = [([e(w) for w in n.w], e(n.b), [e(a) for a in n.a]) for n in network.neurons]
     bias = [e(c) for c in network.bias]
@@ -122,26 +122,6 @@ def _field_misfits(instance: TrainingInstance, network: Network, field) -> list[
     return misfits
 
 
-def _rational_misfits(instance: TrainingInstance, network: Network) -> list[Misfit]:
-    """Misfits for all-rational weights: plain Fraction arithmetic (the hot path)."""
-    neurons = [(tuple(Fraction(w) for w in n.w), Fraction(n.b), tuple(Fraction(a) for a in n.a))
-               for n in network.neurons]
-    bias = tuple(Fraction(c) for c in network.bias)
-    misfits = []
-    for i, p in enumerate(instance.points):
-        out = list(bias)
-        for w, b, a in neurons:
-            z = b
-            for wk, xk in zip(w, p.x):
-                z += wk * xk
-            if z > 0:
-                for o, ao in enumerate(a):
-                    out[o] += ao * z
-        if any(o != y for o, y in zip(out, p.y)):
-            misfits.append(Misfit(i, p.x, p.y, tuple(out)))
-    return misfits
-
-
 def exact_fit(instance: TrainingInstance, network: Network) -> FitReport:
     """Check ``network`` against ``instance`` exactly.
 
@@ -151,11 +131,7 @@ def exact_fit(instance: TrainingInstance, network: Network) -> FitReport:
     weights are handled in one common number field (:mod:`nnsolve.fields`).
     """
     _check_shape(instance, network)
-    field = common_field(_weights(network))
-    if field is not None:
-        misfits = _field_misfits(instance, network, field)
-    else:
-        misfits = _rational_misfits(instance, network)
+    misfits = _field_misfits(instance, network, common_field(_weights(network)))
     if instance.exact:
         return FitReport(not misfits, tuple(misfits))
     err = training_error(instance, network)
