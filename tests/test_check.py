@@ -67,3 +67,10 @@ def test_unsat_is_inconclusive_with_reason():
     r = run_cli("check", "instances/tier1/contradiction.smt2", "--json", "--timeout", "5")
     out = json.loads(r.stdout)
     assert r.returncode == 3 and out["verdict"] == "inconclusive" and "training side" in out["reason"]
+
+
+def test_large_instances_are_not_attempted():
+    r = run_cli("check", "instances/tier4/planted_100_s1.smt2", "--json", "--timeout", "60", "--max-work", "1000")
+    out = json.loads(r.stdout)
+    assert r.returncode in (3,) and out["verdict"] == "inconclusive"
+    assert "too large" in out["training"]["reason"]

@@ -84,3 +84,32 @@ def test_gen_is_deterministic(tmp_path):
     for out in (a, b):
         assert run_cli("gen", "--constraints", "20", "--seed", "5", "--unsat", "-o", out).returncode == 0
     assert a.read_text() == b.read_text() and read_smtlib(a).status == "unsat"
+
+
+def test_an_internal_error_is_recorded_not_fatal(tmp_path, monkeypatch):
+    import nnsolve.decision.corpus as corpus
+
+    folder = tmp_path / "c" / "tier1"
+    folder.mkdir(parents=True)
+    shutil.copy(INSTANCES / "tier1" / "self_inverse.smt2", folder / "a.smt2")
+
+    class Boom:
+        def __init__(self, *a, **k):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            return False
+
+        def submit(self, fn, *args):
+            from concurrent.futures import Future
+            fut = Future()
+            fut.set_exception(RuntimeError("kaboom"))
+            return fut
+
+    monkeypatch.setattr(corpus, "ProcessPoolExecutor", Boom)
+    run = corpus.run_corpus(corpus.corpus_files(tmp_path / "c"), results_file=tmp_path / "r.jsonl")
+    assert run.failed and run.results[0]["verdict"] == "error" and "kaboom" in run.results[0]["reason"]
+    assert not (tmp_path / "r.jsonl").exists()  # errors are retried, not resumed

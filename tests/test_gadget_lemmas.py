@@ -9,7 +9,7 @@ from nnsolve.solvers import Limits, get_solver
 
 BY_NAME = {lem.name: lem for lem in LEMMAS}
 PROVEN = ["variable.minimal", "variable.readings", "bridge.minimal", "inversion.minimal",
-          "bridge.readings", "inversion.readings"]
+          "bridge.readings", "inversion.readings", "inversion.windows"]
 
 
 @pytest.mark.parametrize("name", PROVEN)

@@ -103,3 +103,19 @@ def test_csv_export():
     lines = points_to_csv(inst).splitlines()
     assert lines[0] == "x1,x2,y1,y2,x1_exact,x2_exact,y1_exact,y2_exact"
     assert lines[1].endswith("1/3,0,2,-1/2")
+
+
+def test_exact_fit_with_weights_from_two_fields():
+    # sqrt2 and the golden ratio live in different quadratic fields
+    from nnsolve.fields import common_field
+    phi = algebraic([1, -1, -1], 1, 2)
+    K = common_field([SQRT2, phi, F(1, 3)])
+    assert K.degree == 4
+    net = Network((Neuron((SQRT2, phi), F(0), (phi, F(1))), Neuron((F(1), F(0)), -SQRT2, (F(2), SQRT2))),
+                  (phi - 1, F(0)))
+    xs = [(F(1), F(1)), (F(2), F(0)), (F(-1), F(3))]
+    inst = TrainingInstance(tuple(DataPoint(x, (F(0), F(0))) for x in xs), 2)
+    got = [evaluate(net, x) for x in xs]
+    report = exact_fit(inst, net)
+    assert [m.index for m in report.misfits] == [0, 1, 2]
+    assert all(m.got == g for m, g in zip(report.misfits, got))

@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                         solver_help="SMT solver for both sides (default: z3; portfolio runs z3, cvc5, yices at once)")
     check.add_argument("--encoding", default="symmetry", choices=ENCODING_NAMES,
                        help="training encoding when a solver decides the training side (default: symmetry)")
+    check.add_argument("--max-work", type=int, default=3_000_000, metavar="N",
+                       help="skip the training side when points x neurons exceeds N (default: 3000000)")
     check.add_argument("--emit", metavar="DIR", help="write etr.smt2, training.json, training.smt2, "
                        "witness.json and report.json here")
     check.set_defaults(run=cmd_check)
@@ -219,14 +221,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     formula = read_smtlib(args.file)
     report = check_formula(formula, get_solver(args.solver), Limits(args.timeout, args.memory),
-                           instance=args.file, encoding=args.encoding)
+                           instance=args.file, encoding=args.encoding, max_work=args.max_work)
     folder = args.emit
     if report.verdict == DISAGREE and folder is None:
         folder = str(Path("nnsolve-failures") / f"{Path(args.file).stem}-{_time.strftime('%Y%m%d-%H%M%S')}")
     written = []
     if folder is not None:
         reproduce = "nnsolve check " + shlex.join([args.file, "--solver", args.solver, "--timeout",
-                                                   f"{args.timeout:g}", "--encoding", args.encoding])
+                                                   f"{args.timeout:g}", "--encoding", args.encoding,
+                                                   "--max-work", str(args.max_work)])
         written = write_artifacts(report, folder, reproduce)
     if args.json:
         out = report_json(report)
@@ -383,8 +386,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
 VERIFY_HELP = """\
 Prove the gadget lemmas: every continuous piecewise-linear function with the
 gadget's kink budget that fits one cross-section of the gadget's data has the
-intended readings (sums 6, ranges [9/2, 6], silent outputs, and for the
-inversion gadget (f1(5) - 4)(f2(8) - 4) = 1).  Each lemma is an SMT query whose
+intended readings (sums 6, ranges [9/2, 6], silent outputs) and, for the
+inversion gadget, kinks in the windows from which (f1(5) - 4)(f2(8) - 4) = 1
+follows (the short argument is in docs/reduction.md).  Each lemma is an SMT query whose
 unsat is the proof, after a sanity query shows the data are fittable at all.
 The 2D argument: docs/reduction.md.
 
@@ -428,8 +432,8 @@ content and options), so an interrupted run resumes.
 Tiers: 1 (<= 3 variables), 2 (<= 6), 3 (<= 20), 4 (generated, 100 to 10,000
 constraints; their training side is usually above --max-work).
 
-exit codes: 0 no disagreement and no wrong ETR status (inconclusive entries
-are listed, not failures), 1 otherwise, 2 bad input.
+exit codes: 0 no disagreement, no wrong ETR status and no internal error
+(inconclusive entries are listed, not failures), 1 otherwise, 2 bad input.
 """
 
 ENCODINGS_HELP = """\
@@ -480,7 +484,7 @@ def cmd_corpus(args: argparse.Namespace) -> int:
         print("\n" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
               + f" ({run.resumed} resumed from {results})")
         for r in run.results:
-            if r["verdict"] in ("inconclusive", "disagree") or r["wrong_status"]:
+            if r["verdict"] in ("inconclusive", "disagree", "error") or r["wrong_status"]:
                 print(f"  {r['file']}: {r['suspect'] or r['reason']}")
     return 1 if run.failed else EXIT_OK
 

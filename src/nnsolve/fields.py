@@ -178,19 +178,29 @@ def common_field(numbers: Iterable[Number]) -> NumberField | RationalField:
     if not irr:
         return RationalField()
     irr.sort(key=lambda a: -len(a.poly))
-    field = NumberField(irr[0])
+    theta: AlgebraicNumber = irr[0]
+    field = NumberField(theta)
+    for a in irr[1:]:
+        if _contains(field, a):
+            continue
+        # theta + c a generates Q(theta, a) for all but finitely many c; the embedding
+        # of both generators into the candidate field is the (exact) check.
+        for c in range(1, 64):
+            candidate = add(theta, mul(Fraction(c), a))
+            if not isinstance(candidate, AlgebraicNumber):
+                continue
+            trial = NumberField(candidate)
+            if _contains(trial, theta) and _contains(trial, a):
+                theta, field = candidate, trial
+                break
+        else:  # pragma: no cover - would need 63 bad c in a row
+            raise ValueError("no primitive element found")
+    return field
+
+
+def _contains(field: NumberField, a: Number) -> bool:
     try:
-        for a in irr[1:]:
-            field.embed(a)
-        return field
+        field.embed(a)
+        return True
     except ValueError:
-        pass
-    # a primitive element theta = sum c_i alpha_i of all the generators
-    from sympy.polys.numberfields.subfield import primitive_element
-    x = sympy.Symbol("x")
-    _, coeffs = primitive_element([_to_sympy(a) for a in irr], x)[:2]
-    theta: Number = Fraction(0)
-    for c, a in zip(coeffs, irr):
-        theta = add(theta, mul(Fraction(int(c)), a))
-    assert isinstance(theta, AlgebraicNumber)
-    return NumberField(theta)
+        return False

@@ -70,7 +70,7 @@ class CorpusRun:
 
     @property
     def failed(self) -> bool:
-        return any(r["verdict"] == DISAGREE or r["wrong_status"] for r in self.results)
+        return any(r["verdict"] in (DISAGREE, "error") or r["wrong_status"] for r in self.results)
 
 
 def run_corpus(files: list[Path], solver: str = "z3", timeout: float = 60.0, memory: int = 4096,
@@ -94,10 +94,15 @@ def run_corpus(files: list[Path], solver: str = "z3", timeout: float = 60.0, mem
         futures = {pool.submit(check_one, str(f), solver, timeout, memory, max_work): f for f in todo}
         for fut in as_completed(futures):
             f = futures[fut]
-            res = fut.result()
+            try:
+                res = fut.result()
+            except Exception as exc:  # a bug in one check must not stop the corpus
+                res = {"file": str(f), "tier": tier_of(f), "expected": None, "etr": None, "training": None,
+                       "method": None, "verdict": "error", "wrong_status": False, "seconds": 0.0,
+                       "reason": f"internal error: {type(exc).__name__}: {exc}", "suspect": None}
             results[f] = res
             count += 1
-            if results_file is not None:
+            if results_file is not None and res["verdict"] != "error":
                 with open(results_file, "a", encoding="utf-8") as fh:
                     fh.write(json.dumps({"key": keys[f], "result": res}) + "\n")
                     fh.flush()

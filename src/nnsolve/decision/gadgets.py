@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 
-from nnsolve.encodings.piecewise import pl_lemma_query
+from nnsolve.encodings.piecewise import kink_in, pl_lemma_query
 from nnsolve.reduction.gadgets import BRIDGE_GADGET, INVERSION_GADGET, VARIABLE_GADGET, GadgetType
 from nnsolve.solvers import SAT, UNSAT, Limits, Query, Solver
 
@@ -70,9 +70,11 @@ LEMMAS = (
           f"(= p6 6.0) (= p8 6.0) (= (+ q6 q8) 6.0) (<= {HALF9} q8 6.0))", True,
           "with 5 shared kinks: f1(3) + f1(5) = 6, f2(6) + f2(8) = 6, both upper readings in "
           "[9/2, 6], f2 = 0 at t = 3, 5 and f1 = 6 at t = 6, 8"),
-    Lemma("inversion.product", INVERSION_GADGET, 5, {"r5": _r(5, 1), "q8": _r(8, 2)},
-          "(= (* (- r5 4.0) (- q8 4.0)) 1.0)", True,
-          "with 5 shared kinks: (f1(5) - 4)(f2(8) - 4) = 1"),
+    Lemma("inversion.windows", INVERSION_GADGET, 5, {"r5": _r(5, 1), "q8": _r(8, 2)},
+          "(and " + " ".join(kink_in(j, F(lo), F(hi)) for j, (lo, hi) in
+                             enumerate([(2, 4), (4, 7), (7, 9), (10, 13), (15, 18)], start=1)) + ")", True,
+          "with 5 shared kinks k1 <= ... <= k5: k1 in [2,4], k2 in [4,7], k3 in [7,9], k4 in [10,13], "
+          "k5 in [15,18]; with the data this gives (f1(5) - 4)(f2(8) - 4) = 1 (docs/reduction.md)"),
 )
 
 
