@@ -12,20 +12,19 @@ import hashlib
 import json
 import os
 import re
-import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from nnsolve.decision.check import AGREE, DISAGREE, INCONCLUSIVE, check_formula
-from nnsolve.decision.etr import PROMISE_VIOLATED, etr_query
+from nnsolve.decision.certificate import forward_certificate
+from nnsolve.decision.check import DISAGREE, check_formula
+from nnsolve.decision.etr import PROMISE_VIOLATED, decide_etr, etr_query
 from nnsolve.encodings import to_smtlib as training_smtlib
 from nnsolve.files import write_atomic
 from nnsolve.formula.smtlib import read_smtlib
-from nnsolve.reduction import forward_map, reduce_formula
+from nnsolve.reduction import reduce_formula
 from nnsolve.solvers import Limits, get_solver
-from nnsolve.training import exact_fit
 
 
 def tier_of(path: Path) -> int | None:
@@ -150,10 +149,8 @@ def encoding_files(corpus: str | Path) -> dict[Path, str]:
             red = reduce_formula(formula)
             status = "unknown"
             if formula.status == "sat":
-                from nnsolve.decision.etr import decide_etr
                 etr = decide_etr(formula, get_solver("z3"), Limits(timeout=120))
-                if etr.status == "sat" and exact_fit(red.instance, forward_map(red, etr.model)).ok:
-                    status = "sat"
+                status = "sat" if forward_certificate(red, etr).status == "sat" else "unknown"
             out[stem.with_name(stem.name + ".training.smt2")] = _with_info(
                 training_smtlib(red.instance, "symmetry"), status,
                 f"nnsolve corpus {rel.as_posix()}: exact training of the reduction's instance "

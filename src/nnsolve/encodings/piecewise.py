@@ -61,16 +61,7 @@ def pl_lemma_query(samples: Sequence[tuple[Fraction, Sequence[Fraction]]], kinks
                 out.append(f"(assert (= (* a_{j}_1 u_{j}_{o}) (* a_{j}_{o} u_{j}_1)))")
         for q, (lo, hi) in enumerate(bounds):
             for o in range(1, outputs + 1):
-                a, u = f"a_{j}_{o}", f"u_{j}_{o}"
-                pos, neg = [], []
-                if lo is not None:
-                    pos.append(f"(<= (* {num(lo)} {a}) {u})")
-                    neg.append(f"(<= {u} (* {num(lo)} {a}))")
-                if hi is not None:
-                    pos.append(f"(<= {u} (* {num(hi)} {a}))")
-                    neg.append(f"(<= (* {num(hi)} {a}) {u})")
-                clause = (f"(or (and (= {a} 0.0) (= {u} 0.0)) (and (> {a} 0.0) {' '.join(pos)}) "
-                          f"(and (< {a} 0.0) {' '.join(neg)}))")
+                clause = _between(f"a_{j}_{o}", f"u_{j}_{o}", lo, hi)
                 out.append(f"(assert (=> in_{j}_{q} {clause}))")
         if j > 1:  # sorted kinks: interval index non-decreasing
             for q in range(len(bounds)):
@@ -99,16 +90,25 @@ def pl_lemma_query(samples: Sequence[tuple[Fraction, Sequence[Fraction]]], kinks
     return "\n".join(out) + "\n"
 
 
+def _between(a: str, u: str, lo: Fraction | None, hi: Fraction | None) -> str:
+    """u = a k for some k in [lo, hi] (None: unbounded), linear in (a, u):
+    a = u = 0, or lo a <= u <= hi a with a > 0, or hi a <= u <= lo a with a < 0."""
+    pos, neg = [], []
+    if lo is not None:
+        pos.append(f"(<= (* {num(lo)} {a}) {u})")
+        neg.append(f"(<= {u} (* {num(lo)} {a}))")
+    if hi is not None:
+        pos.append(f"(<= {u} (* {num(hi)} {a}))")
+        neg.append(f"(<= (* {num(hi)} {a}) {u})")
+    return (f"(or (and (= {a} 0.0) (= {u} 0.0)) (and (> {a} 0.0) {' '.join(pos)}) "
+            f"(and (< {a} 0.0) {' '.join(neg)}))")
+
+
 def kink_in(j: int, lo: Fraction, hi: Fraction, outputs: int = 2) -> str:
     """SMT term: kink j lies in [lo, hi] (for every output that bends there).
 
     Stated on u = a k, not on the interval choice: a kink exactly at a breakpoint
     may choose either neighbouring interval.
     """
-    parts = []
-    for o in range(1, outputs + 1):
-        a, u = f"a_{j}_{o}", f"u_{j}_{o}"
-        parts.append(f"(or (and (= {a} 0.0) (= {u} 0.0)) "
-                     f"(and (> {a} 0.0) (<= (* {num(lo)} {a}) {u}) (<= {u} (* {num(hi)} {a}))) "
-                     f"(and (< {a} 0.0) (<= (* {num(hi)} {a}) {u}) (<= {u} (* {num(lo)} {a}))))")
+    parts = [_between(f"a_{j}_{o}", f"u_{j}_{o}", lo, hi) for o in range(1, outputs + 1)]
     return "(and " + " ".join(parts) + ")"

@@ -116,8 +116,12 @@ class Reduction:
     variable_gadget: Mapping[str, int] = field(hash=False, compare=False)
 
     def gadget_points(self, index: int) -> list[DataPoint]:
-        g = self.gadgets[index]
-        return [DataPoint(g.stripe.at(xi, t), y) for xi in self.cross_sections for t, y in g.kind.samples]
+        return gadget_data(self.gadgets[index], self.cross_sections)
+
+
+def gadget_data(g: PlacedGadget, sections: tuple[Fraction, ...]) -> list[DataPoint]:
+    """A gadget's samples on each of its cross-sections."""
+    return [DataPoint(g.stripe.at(xi, t), y) for xi in sections for t, y in g.kind.samples]
 
 
 def reduce_formula(formula: Formula) -> Reduction:
@@ -170,7 +174,7 @@ def reduce_formula(formula: Formula) -> Reduction:
     sections = tuple(xi0 + GAP * j for j in range(CROSS_SECTIONS))
     data: list[DataPoint] = []
     for g in gadgets:
-        data += [DataPoint(g.stripe.at(xi, t), y) for xi in sections for t, y in g.kind.samples]
+        data += gadget_data(g, sections)
     data += [DataPoint(cp.point, cp.label) for cp in points]
     hidden = sum(g.kind.budget for g in gadgets)
     instance = TrainingInstance(tuple(data), hidden, source=f"nnsolve reduction of a formula with "
