@@ -113,3 +113,18 @@ def test_an_internal_error_is_recorded_not_fatal(tmp_path, monkeypatch):
     run = corpus.run_corpus(corpus.corpus_files(tmp_path / "c"), results_file=tmp_path / "r.jsonl")
     assert run.failed and run.results[0]["verdict"] == "error" and "kaboom" in run.results[0]["reason"]
     assert not (tmp_path / "r.jsonl").exists()  # errors are retried, not resumed
+
+
+def test_a_malformed_corpus_file_is_reported_as_bad_input(tmp_path):
+    folder = tmp_path / "c" / "tier1"
+    folder.mkdir(parents=True)
+    (folder / "bad.smt2").write_text("(declare-fun x () Int)\n")
+    r = run_cli("corpus", tmp_path / "c", "--json", "--results", tmp_path / "r.jsonl")
+    out = json.loads(r.stdout)
+    assert r.returncode == 1 and out["results"][0]["verdict"] == "error"
+    assert out["results"][0]["reason"].startswith("bad input:") and "sort Int" in out["results"][0]["reason"]
+
+
+def test_negative_timeout_is_rejected():
+    r = run_cli("check", "instances/tier1/sqrt2.smt2", "--timeout", "-1")
+    assert r.returncode == 2 and "must be positive" in r.stderr

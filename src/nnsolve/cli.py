@@ -50,13 +50,25 @@ exit codes: 0 decided, 3 unknown, 2 bad input.
 """
 
 
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
 def _add_solver_options(p: argparse.ArgumentParser, portfolio: bool = False, timeout: float = 60.0,
                         solver_help: str = "SMT solver (default: z3)") -> None:
     p.add_argument("--solver", default="z3", choices=SOLVER_NAMES if portfolio else sorted(SOLVERS),
                    help=solver_help)
-    p.add_argument("--timeout", type=float, default=timeout, metavar="S",
+    p.add_argument("--timeout", type=_positive(float), default=timeout, metavar="S",
                    help=f"wall-clock limit per solver query in seconds (default: {timeout:g})")
-    p.add_argument("--memory", type=int, default=4096, metavar="MB",
+    p.add_argument("--memory", type=_positive(int), default=4096, metavar="MB",
                    help="memory limit per solver process in MiB (default: 4096)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 

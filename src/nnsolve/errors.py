@@ -28,3 +28,7 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         return self.message()
+
+    def __reduce__(self):
+        # picklable, so that a worker process can report bad input to its pool
+        return (InputError, (self.file, self.line, self.term, self.problem, self.allowed))

@@ -21,6 +21,7 @@ from nnsolve.decision.certificate import forward_certificate
 from nnsolve.decision.check import DISAGREE, check_formula
 from nnsolve.decision.etr import PROMISE_VIOLATED, decide_etr, etr_query
 from nnsolve.encodings import to_smtlib as training_smtlib
+from nnsolve.errors import InputError
 from nnsolve.files import write_atomic
 from nnsolve.formula.smtlib import read_smtlib
 from nnsolve.reduction import reduce_formula
@@ -95,10 +96,11 @@ def run_corpus(files: list[Path], solver: str = "z3", timeout: float = 60.0, mem
             f = futures[fut]
             try:
                 res = fut.result()
-            except Exception as exc:  # a bug in one check must not stop the corpus
+            except Exception as exc:  # a bad file or a bug in one check must not stop the corpus
+                kind = "bad input" if isinstance(exc, InputError) else f"internal error: {type(exc).__name__}"
                 res = {"file": str(f), "tier": tier_of(f), "expected": None, "etr": None, "training": None,
                        "method": None, "verdict": "error", "wrong_status": False, "seconds": 0.0,
-                       "reason": f"internal error: {type(exc).__name__}: {exc}", "suspect": None}
+                       "reason": f"{kind}: {exc}", "suspect": None}
             results[f] = res
             count += 1
             if results_file is not None and res["verdict"] != "error":
