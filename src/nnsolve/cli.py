@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 import traceback
+from fractions import Fraction
 
 from nnsolve import __version__
 from nnsolve.encodings import ENCODINGS
@@ -167,6 +168,28 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--unsat", action="store_true", help="plant a contradiction instead of a solution")
     gen.add_argument("-o", "--output", required=True, metavar="FILE.smt2")
     gen.set_defaults(run=cmd_gen)
+
+    plot = sub.add_parser("plot", help="draw an instance, a gadget's profiles, a witness's breaklines",
+                          description=PLOT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    plot.add_argument("file", nargs="?", metavar="INPUT",
+                      help="ETR-INV formula (.smt2: the reduction's instance with its stripes) "
+                           "or training instance (.json: points only)")
+    plot.add_argument("--gadget", choices=("variable", "bridge", "inversion"),
+                      help="draw this gadget's 1D profiles instead of an instance")
+    plot.add_argument("--values", default="1/2,1,2", metavar="V,V,..",
+                      help="encoded values for --gadget, each in [1/2, 2] (default: 1/2,1,2)")
+    plot.add_argument("-o", "--output", required=True, metavar="FILE.png|FILE.svg|FILE.pdf",
+                      help="image file; the format follows the suffix")
+    plot.add_argument("--witness", metavar="NETWORK.json|forward",
+                      help="draw this network's breaklines (one per neuron); 'forward' decides the formula "
+                           "and draws the forward map's witness")
+    plot.add_argument("--outputs", dest="which", choices=("1", "2", "both"), default="both",
+                      help="colour the points by output 1, output 2 or both side by side (default: both)")
+    plot.add_argument("--clusters", type=_positive(int), default=6, metavar="N",
+                      help="draw at most N clusters (one per variable and per constraint; default: 6)")
+    plot.add_argument("--dpi", type=_positive(int), default=100, help="pixels per inch (default: 100)")
+    _add_solver_options(plot, timeout=60.0, solver_help="solver for --witness forward (default: z3)")
+    plot.set_defaults(run=cmd_plot)
 
     export = sub.add_parser("export-csv", help="write a training instance's points as CSV for ML tools")
     export.add_argument("file", help="training instance (nnsolve-training/1 JSON)")
@@ -536,6 +559,122 @@ def cmd_gen(args: argparse.Namespace) -> int:
     write_atomic(args.output, to_smtlib(f))
     print(f"wrote {args.output} ({len(f.variables)} variables, {len(f.constraints)} constraints, {f.status})")
     return EXIT_OK
+
+
+PLOT_HELP = """\
+Pictures of the construction (needs matplotlib: pip install 'nnsolve[plot]').
+
+  nnsolve plot instances/tier1/self_inverse.smt2 -o x.png --witness forward
+      the reduction's instance: an overview in the plane, then one row per
+      cluster (a variable, or a constraint with its copies) drawn in sheared
+      coordinates (x, y - 2 a x + a^2) so its nearly parallel stripes separate:
+      stripes as bands, measuring lines dashed, constraint points marked and
+      named, data points coloured by label, the witness's breaklines in orange
+  nnsolve plot training.json -o t.svg --witness network.json
+      any 2-input instance: points coloured by label, breaklines
+  nnsolve plot --gadget inversion -o inv.png --values 1/2,1,2
+      a gadget's 1D profile per output along a cross-section for several
+      values, kinks marked, the free segment shaded
+
+A witness is checked with exact_fit (when points x neurons <= 3,000,000) and
+the result is printed; drawing itself uses floats and decides nothing.
+Regenerate the figures in docs/figures/ with: python docs/figures/make_figures.py
+
+With --witness forward on an unsat formula (or when the solver gives up) the
+picture is drawn without breaklines and the reason is printed.
+
+exit codes: 0 written, 2 bad input or matplotlib missing.
+"""
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from nnsolve.numbers import parse_rational
+    from nnsolve.plot import PlotUnavailable, plot_gadget, plot_instance, plot_reduction, save_figure
+    from nnsolve.plot.render import output_format
+
+    output_format(args.output)  # fail on a bad suffix before any work
+    outputs = (1, 2) if args.which == "both" else (int(args.which),)
+    try:
+        if args.gadget:
+            if args.file or args.witness:
+                raise InputError("<command line>", None, args.file or args.witness,
+                                 "--gadget draws profiles, not an instance", "nnsolve plot --gadget NAME -o FILE")
+            values = []
+            for text in args.values.split(","):
+                try:
+                    v = parse_rational(text.strip())
+                except ValueError:
+                    v = None
+                if v is None or not (Fraction(1, 2) <= v <= 2):
+                    raise InputError("--values", None, text, "not a rational in [1/2, 2]", "1/2,1,3/2,2")
+                values.append(v)
+            figure = plot_gadget(args.gadget, values, dpi=args.dpi)
+            save_figure(figure, args.output)
+            print(f"wrote {args.output}: {args.gadget} gadget profiles for values {args.values}")
+            return EXIT_OK
+        if not args.file:
+            raise InputError("<command line>", None, None, "nothing to draw",
+                             "nnsolve plot INPUT -o FILE  or  nnsolve plot --gadget NAME -o FILE")
+        red, instance = _plot_input(args.file)
+        network, note = _plot_witness(args, red, instance)
+        if red is not None:
+            figure = plot_reduction(red, network, outputs, args.clusters, dpi=args.dpi)
+        else:
+            figure = plot_instance(instance, network, outputs, dpi=args.dpi)
+        save_figure(figure, args.output)
+    except PlotUnavailable as exc:
+        print(f"nnsolve: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    width, height = figure.get_size_inches() * figure.dpi
+    print(f"wrote {args.output} ({int(round(width))} x {int(round(height))} px): {len(instance.points)} points"
+          + (f", {network.hidden} breaklines" if network is not None else ""))
+    if note:
+        print(f"witness   {note}")
+    return EXIT_OK
+
+
+def _plot_input(path: str):
+    """(reduction or None, instance) for a formula or a training.json."""
+    from nnsolve.formula.smtlib import read_smtlib
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.training import read_instance
+
+    if path.endswith(".json"):
+        return None, read_instance(path)
+    red = reduce_formula(read_smtlib(path))
+    return red, red.instance
+
+
+def _plot_witness(args, red, instance):
+    """The network to draw and a line saying whether it fits (checked exactly)."""
+    from nnsolve.training import read_network
+    from nnsolve.training.network import exact_fit
+
+    if not args.witness:
+        return None, None
+    if args.witness == "forward":
+        if red is None:
+            raise InputError(args.file, None, "--witness forward", "the forward map needs a formula",
+                             "an .smt2 formula, or --witness NETWORK.json")
+        from nnsolve.decision.certificate import forward_certificate
+        from nnsolve.decision.etr import decide_etr
+        from nnsolve.solvers import Limits, get_solver
+        etr = decide_etr(red.formula, get_solver(args.solver), Limits(args.timeout, args.memory))
+        cert = forward_certificate(red, etr)
+        if cert.network is None:
+            return None, f"none drawn: {cert.reason} (formula {etr.status})"
+        return cert.network, "forward map of the formula's solution; fits exactly (checked by exact_fit)"
+    network = read_network(args.witness)
+    if network.neurons and (len(network.neurons[0].w) != instance.inputs or len(network.bias) != instance.outputs):
+        raise InputError(args.witness, None, None, "the network's shape does not match the instance",
+                         f"{instance.inputs} inputs and {instance.outputs} outputs")
+    if len(instance.points) * max(network.hidden, 1) > 3_000_000:
+        return network, "not checked (points x neurons > 3,000,000)"
+    if network.hidden != instance.hidden:
+        return network, f"has {network.hidden} neurons, the instance allows {instance.hidden}"
+    report = exact_fit(instance, network)
+    return network, ("fits exactly (checked by exact_fit)" if report.ok
+                     else f"does not fit: {len(report.misfits)} points missed")
 
 
 def cmd_export_csv(args: argparse.Namespace) -> int:

@@ -224,6 +224,43 @@ def check_layout(red: Reduction) -> list[LayoutProblem]:
     return problems
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """The gadgets placed around one tangent parameter ``a`` and the constraint
+    points on their stripes (a copy point belongs to the cluster of its copy)."""
+
+    name: str
+    a: Fraction
+    gadgets: tuple[int, ...]
+    constraint_points: tuple[int, ...]
+
+
+def clusters(red: Reduction) -> list[Cluster]:
+    """One cluster per variable, then one per constraint, in placement order.
+
+    Every stripe of cluster k has slope in [2a, 2a + 2 MEMBER_GAP] with a = LAMBDA k,
+    so the cluster is read off the slope.
+
+    >>> from nnsolve.formula.model import Formula, Inv
+    >>> red = reduce_formula(Formula(("x",), (Inv("x", "x"),)))
+    >>> [(c.name, c.a, c.gadgets, c.constraint_points) for c in clusters(red)]
+    [('variable x', Fraction(0, 1), (0,), ()), ('C0: x * x = 1', Fraction(100, 1), (1, 2, 3), (0, 1, 2))]
+    """
+    n = len(red.formula.variables)
+    names = [f"variable {v}" for v in red.formula.variables]
+    names += [f"C{i}: " + (f"{c.x} + {c.y} = {c.z}" if isinstance(c, Add) else f"{c.x} * {c.y} = 1")
+              for i, c in enumerate(red.formula.constraints)]
+    members: list[list[int]] = [[] for _ in names]
+    for i, g in enumerate(red.gadgets):
+        members[int((g.stripe.slope / 2) // LAMBDA)].append(i)
+    owner = {i: k for k, ms in enumerate(members) for i in ms}
+    points: list[list[int]] = [[] for _ in names]
+    for j, cp in enumerate(red.constraint_points):
+        points[max(owner[r.gadget] for r in cp.readings)].append(j)
+    assert len(names) == n + len(red.formula.constraints)
+    return [Cluster(name, LAMBDA * k, tuple(members[k]), tuple(points[k])) for k, name in enumerate(names)]
+
+
 def statistics(red: Reduction) -> dict:
     """Sizes of the reduction's output (what docs/reduction.md's formulas predict)."""
     kinds: dict[str, int] = {}
