@@ -8,8 +8,14 @@ def test_train_writes_verified_network(tmp_path):
     r = run_cli("train", "examples/planted_1x6.json", "--json", "-o", out, "--timeout", "60")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    assert data["status"] == "sat" and data["method"] == "smt:symmetry"
+    assert data["status"] == "sat" and data["method"] == "structured:pattern"
     assert json.loads(out.read_text())["format"] == "nnsolve-network/1"
+
+
+def test_train_with_a_baseline_encoding_names_it(tmp_path):
+    r = run_cli("train", "examples/planted_1x6.json", "--json", "--method", "symmetry", "--timeout", "60")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["method"] == "smt:symmetry"
 
 
 def test_encode_writes_file(tmp_path):

@@ -93,8 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", help="ETR-INV formula in SMT-LIB 2.6")
     _add_solver_options(check, portfolio=True,
                         solver_help="SMT solver for both sides (default: z3; portfolio runs z3, cvc5, yices at once)")
-    check.add_argument("--encoding", default="symmetry", choices=ENCODING_NAMES,
-                       help="training encoding when a solver decides the training side (default: symmetry)")
+    check.add_argument("--method", "--encoding", dest="encoding", default="structured", choices=METHOD_NAMES,
+                       help="how the training side is decided when no certificate exists: structured (line "
+                            "counting, float-guided exact patterns, then the symmetry encoding) or one baseline "
+                            "encoding (default: structured; docs/solving.md)")
     check.add_argument("--max-work", type=int, default=3_000_000, metavar="N",
                        help="skip the training side when points x neurons exceeds N (default: 3000000)")
     check.add_argument("--emit", metavar="DIR", help="write etr.smt2, training.json, training.smt2, "
@@ -112,8 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="decide whether a network fits a training instance",
                            description=TRAIN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_argument("file", help="training instance (nnsolve-training/1 JSON)")
-    train.add_argument("--encoding", default="symmetry", choices=ENCODING_NAMES,
-                       help="which encoding the solver gets (default: symmetry)")
+    train.add_argument("--method", "--encoding", dest="encoding", default="structured", choices=METHOD_NAMES,
+                       help="structured (default: line counting, float-guided exact patterns, then the symmetry "
+                            "encoding; docs/solving.md) or one baseline encoding handed to the solver")
     train.add_argument("-o", "--output", metavar="NETWORK.json", help="write the fitted network here (when sat)")
     _add_solver_options(train)
     train.set_defaults(run=cmd_train)
@@ -199,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 ENCODING_NAMES = tuple(ENCODINGS)
+METHOD_NAMES = ("structured",) + ENCODING_NAMES
 
 ENCODE_HELP = """\
 Write "some network with the instance's hidden width fits these points" as an
@@ -217,6 +221,16 @@ Decide a training instance: does a one-hidden-layer ReLU network with the
 given hidden width meet the target error?  A sat answer is decoded into a
 network and checked exactly (exact_fit) before it is reported.
 
+methods (--method; the report names the stage that decided):
+  structured   the default, in stages (docs/solving.md):
+               line-count  a data line needing more kinks than there are
+                           neurons proves unsat (kink counts proven by QF_LRA)
+               pattern     float gradient descent guesses activation patterns;
+                           each is decided by an exact pattern-fixed query
+               smt-symmetry  the symmetry encoding with the time left
+  direct, direct-ite, normalized, symmetry
+               one baseline encoding handed to the solver (docs/encodings.md)
+
 exit codes: 0 decided (sat/unsat), 3 unknown, 2 bad input.
 """
 
@@ -226,10 +240,12 @@ The cross-check: decide the ETR-INV formula, build the training instance the
 reduction produces, decide the training side, and compare.
 
 The training side is decided by a certificate when the formula is sat (the
-forward map's network, confirmed by exact_fit) or by the SMT solver on a
-training encoding (a sat answer is confirmed by exact_fit and read back through
-the backward map).  Reduction outputs have dozens of neurons; the baseline
-encodings rarely decide them, so unsat formulas are usually inconclusive today.
+forward map's network, confirmed by exact_fit), else by --method (default
+structured: line counting, float-guided exact patterns, the symmetry
+encoding; see nnsolve train --help).  A sat answer is confirmed by exact_fit
+and read back through the backward map.  Reduction outputs have dozens of
+neurons: line counting finds their skeleton (each cross-section needs exactly
+m kinks) but does not decide them, so unsat formulas are still inconclusive.
 
 verdicts and exit codes:
   agree             0  both sides decided, same status
@@ -263,7 +279,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     written = []
     if folder is not None:
         reproduce = "nnsolve check " + shlex.join([args.file, "--solver", args.solver, "--timeout",
-                                                   f"{args.timeout:g}", "--encoding", args.encoding,
+                                                   f"{args.timeout:g}", "--method", args.encoding,
                                                    "--max-work", str(args.max_work)])
         written = write_artifacts(report, folder, reproduce)
     if args.json:
@@ -300,15 +316,14 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from nnsolve.decision.training import decide_training
+    from nnsolve.decision.structured import decide_with
     from nnsolve.files import write_atomic
     from nnsolve.numbers import to_json
     from nnsolve.solvers import UNKNOWN, Limits, get_solver
     from nnsolve.training import network_to_json, read_instance
 
     instance = read_instance(args.file)
-    result = decide_training(instance, get_solver(args.solver), args.encoding,
-                             Limits(args.timeout, args.memory))
+    result = decide_with(args.encoding, instance, get_solver(args.solver), Limits(args.timeout, args.memory))
     if result.network is not None and args.output:
         write_atomic(args.output, network_to_json(result.network))
     if args.json:

@@ -21,7 +21,8 @@ from typing import Callable
 
 from nnsolve.decision.certificate import forward_certificate
 from nnsolve.decision.etr import PROMISE_VIOLATED, EtrResult, decide_etr
-from nnsolve.decision.training import TrainingResult, decide_training
+from nnsolve.decision.structured import decide_with
+from nnsolve.decision.training import TrainingResult
 from nnsolve.formula.model import Formula
 from nnsolve.reduction import Extraction, Reduction, backward_map, reduce_formula
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits
@@ -38,7 +39,7 @@ class CheckReport:
     verdict: str
     seconds: float
     reduction: Reduction | None = None
-    encoding: str = "symmetry"
+    encoding: str = "structured"   # the training-side method
     extraction: Extraction | None = None
     certificate_failure: str | None = None
     suspect: str | None = None
@@ -64,7 +65,7 @@ def _suspect(etr: EtrResult, training: TrainingResult, extraction: Extraction | 
 
 
 def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance: str = "<formula>",
-                  encoding: str = "symmetry",
+                  encoding: str = "structured",
                   reducer: Callable[[Formula], Reduction] = reduce_formula,
                   max_work: int | None = None) -> CheckReport:
     """Run the cross-check.  ``reducer`` is injectable so tests can break it on purpose.
@@ -93,7 +94,7 @@ def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance:
         else:
             certificate_failure = cert.reason
     if training is None:
-        training = decide_training(red.instance, solver, encoding, limits)
+        training = decide_with(encoding, red.instance, solver, limits)
     extraction = None
     if training.status == SAT and training.network is not None and training.method != "certificate:forward-map":
         extraction = backward_map(red, training.network)

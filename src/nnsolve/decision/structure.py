@@ -1,0 +1,124 @@
+"""Kink counting on data lines: a sound unsat certificate and the instance's skeleton.
+
+Argument (docs/solving.md, "Line counting"):
+
+1. Along a line, a network is a continuous piecewise-linear function with at
+   most one kink per neuron (its breakline's crossing; parallel neurons are
+   affine along the line).
+2. On a block (a maximal chain of overlapping bend windows, positions
+   first..last of the line), any fit restricted to the closed span fits the
+   block's samples with the kinks that lie in the open span.  So if no
+   continuous PL function with <= k kinks fits the block's samples, every
+   network has >= k + 1 kinks in the block's open span.  "No PL function with
+   <= k kinks" is asked of the solver as the QF_LRA query of
+   :func:`nnsolve.encodings.piecewise.pl_lemma_query` (a relaxation of the
+   network restricted to the line: free affine part, each output's kink free
+   in its interval), so its unsat is sound.  The greedy count of disjoint bend
+   windows is a lower bound needing no solver; the number of bends is an upper
+   bound (the linear interpolant), which limits the queries.
+3. Blocks have disjoint open spans, so a line needs the sum of its blocks'
+   counts, and one neuron gives each line at most one kink.  A line that needs
+   more than m kinks proves that no m-neuron network fits: ``unsat``.
+4. A line that needs exactly m ("tight") pins the structure: every neuron's
+   breakline crosses it once, inside some block's open span, and block b gets
+   exactly its count.  Reported, for the record and for decomposition.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from nnsolve.encodings.piecewise import pl_lemma_query
+from nnsolve.solvers import SAT, UNSAT, Limits, Query, Solver
+from nnsolve.training import TrainingInstance
+from nnsolve.training.lines import DataLine, blocks, bends, data_lines, disjoint_windows, line_data, normalized
+
+
+@dataclass(frozen=True)
+class BlockCount:
+    first: int
+    last: int
+    kinks: int       # proven: every fit has at least this many kinks in the open span
+    exact: bool      # a PL function with exactly ``kinks`` kinks fits the block (solver sat)
+
+
+@dataclass(frozen=True)
+class LineCount:
+    line: DataLine
+    blocks: tuple[BlockCount, ...]
+
+    @property
+    def kinks(self) -> int:
+        return sum(b.kinks for b in self.blocks)
+
+    def describe(self) -> str:
+        a, b, c = self.line.a, self.line.b, self.line.c
+        eq = f"{a} x + {b} y = {c}" if b else f"x = {c / a}"
+        return (f"the {len(self.line.points)} points on the line {eq} need at least {self.kinks} kinks "
+                f"(blocks: {', '.join(str(k.kinks) for k in self.blocks)})")
+
+
+@dataclass(frozen=True)
+class LineAnalysis:
+    hidden: int
+    counts: tuple[LineCount, ...]     # lines that could matter (enough bends for m kinks)
+    lines: int                        # data lines found
+    queries: int                      # solver queries asked
+    seconds: float
+    incomplete: tuple[str, ...] = field(default=())  # queries that ran out of time
+
+    @property
+    def violated(self) -> LineCount | None:
+        """A line needing more kinks than there are neurons: the instance is unsat."""
+        return next((c for c in self.counts if c.kinks > self.hidden), None)
+
+    @property
+    def tight(self) -> tuple[LineCount, ...]:
+        return tuple(c for c in self.counts if c.kinks == self.hidden)
+
+
+def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = Limits(timeout=30)) -> LineAnalysis:
+    """Count the kinks each data line needs (see the module docstring for the argument)."""
+    start = time.monotonic()
+    deadline = start + limits.timeout
+    found = data_lines(instance) if instance.inputs == 2 and len(instance.points) >= 3 else []
+    cache: dict[tuple, tuple[int, bool]] = {}
+    queries = 0
+    incomplete: list[str] = []
+    counts = []
+    for line in found:
+        samples = line_data(instance, line)
+        spans = blocks(samples)
+        uppers = [len(bends(samples[s.first:s.last + 1])) for s in spans]
+        if sum(uppers) < max(instance.hidden, 1):
+            continue  # its linear interpolant has fewer kinks than m: cannot be tight or violated
+        result = []
+        for span in spans:
+            part = samples[span.first:span.last + 1]
+            key = normalized(part)
+            if key not in cache:
+                lower, upper = disjoint_windows(part), len(bends(part))
+                exact = lower == upper
+                while not exact:
+                    left = deadline - time.monotonic()
+                    if left <= 0.5:
+                        incomplete.append(f"block of {len(part)} samples: stopped at {lower} kinks (time)")
+                        break
+                    queries += 1
+                    answer = solver.solve(Query(pl_lemma_query(list(key), lower), ()), Limits(left, limits.memory_mb))
+                    if answer.status == UNSAT:
+                        lower += 1
+                        exact = lower == upper
+                    elif answer.status == SAT:
+                        exact = True
+                    else:
+                        incomplete.append(f"block of {len(part)} samples: {answer.reason}")
+                        break
+                cache[key] = (lower, exact)
+            kinks, exact = cache[key]
+            result.append(BlockCount(span.first, span.last, kinks, exact))
+        counts.append(LineCount(line, tuple(result)))
+    counts.sort(key=lambda c: -c.kinks)
+    return LineAnalysis(instance.hidden, tuple(counts), len(found), queries, time.monotonic() - start,
+                        tuple(incomplete))

@@ -1,0 +1,82 @@
+"""The structure-aware training decider (method ``structured``), the default of
+``nnsolve check`` and ``nnsolve train``.
+
+Stages, each sound on its own (docs/solving.md):
+
+1. line counting (:mod:`nnsolve.decision.structure`): a data line that needs
+   more kinks than there are neurons proves ``unsat``; tight lines are
+   recorded as the instance's skeleton;
+2. the pattern method (:mod:`nnsolve.decision.pattern`): float-guided
+   activation patterns, each decided by an exact pattern-fixed SMT query;
+   ``sat`` only after exact_fit confirms the network;
+3. the baseline SMT encoding (``symmetry``) with the time that is left; its
+   ``unsat`` is a solver's unsat on an equisatisfiable query
+   (docs/encodings.md), its ``sat`` is checked with exact_fit.
+
+It reads nothing but the instance (no reduction metadata).  The result names
+the stage that decided (``structured:line-count``, ``structured:pattern``,
+``structured:smt-symmetry``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from nnsolve.decision.pattern import fit_by_pattern
+from nnsolve.decision.structure import analyse_lines
+from nnsolve.decision.training import TrainingResult, decide_training
+from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Solver
+from nnsolve.training import TrainingInstance
+
+log = logging.getLogger(__name__)
+
+METHOD = "structured"
+
+
+def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits = Limits(),
+                      seed: int = 0) -> TrainingResult:
+    """Decide whether an ``instance.hidden``-neuron network fits (see the module docstring)."""
+    start = time.monotonic()
+    deadline = start + limits.timeout
+
+    def left(share: float = 1.0) -> Limits:
+        return Limits(max(0.5, share * (deadline - time.monotonic())), limits.memory_mb)
+
+    notes = []
+    if instance.inputs == 2 and instance.target_error == 0:
+        lines = analyse_lines(instance, solver, left(0.3))
+        log.info("line counting: %d lines, %d queries, %.2f s", lines.lines, lines.queries, lines.seconds)
+        if lines.violated is not None:
+            return TrainingResult(UNSAT, f"{METHOD}:line-count", solver.name, time.monotonic() - start,
+                                  reason=f"{lines.violated.describe()}, but the network has only "
+                                         f"{instance.hidden} neurons (one kink per neuron per line)")
+        if lines.tight:
+            notes.append(f"{len(lines.tight)} tight lines ({lines.tight[0].describe()}): every neuron "
+                         "crosses each once")
+    if instance.target_error == 0 and deadline - time.monotonic() > 1:
+        pattern = fit_by_pattern(instance, solver, left(0.5), seed=seed)
+        if pattern.network is not None:
+            return TrainingResult(SAT, f"{METHOD}:pattern", solver.name, time.monotonic() - start,
+                                  network=pattern.network)
+        notes.append(pattern.reason)
+    if deadline - time.monotonic() > 1:
+        smt = decide_training(instance, solver, "symmetry", left())
+        if smt.status in (SAT, UNSAT):
+            return TrainingResult(smt.status, f"{METHOD}:smt-symmetry", solver.name, time.monotonic() - start,
+                                  network=smt.network, reason=smt.reason)
+        notes.append(f"smt:symmetry: {smt.reason}")
+    return TrainingResult(UNKNOWN, METHOD, solver.name, time.monotonic() - start, reason="; ".join(notes))
+
+
+def training_methods() -> tuple[str, ...]:
+    """Names accepted by :func:`decide_with`: ``structured`` and each baseline encoding."""
+    from nnsolve.encodings import ENCODINGS
+    return (METHOD,) + tuple(ENCODINGS)
+
+
+def decide_with(method: str, instance: TrainingInstance, solver: Solver, limits: Limits = Limits()) -> TrainingResult:
+    """``structured`` (the default everywhere) or one baseline encoding handed to the solver."""
+    if method == METHOD:
+        return decide_structured(instance, solver, limits)
+    return decide_training(instance, solver, method, limits)
