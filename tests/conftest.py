@@ -20,3 +20,13 @@ def run_cli(*args, cwd=ROOT, timeout=300):
     import subprocess
     return subprocess.run([sys.executable, "-m", "nnsolve", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, timeout=timeout)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow run only on request (-m slow); the default suite stays fast."""
+    if "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow tier: run with pytest -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

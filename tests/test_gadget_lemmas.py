@@ -8,8 +8,8 @@ from nnsolve.decision.gadgets import LEMMAS, verify_lemma
 from nnsolve.solvers import Limits, get_solver
 
 BY_NAME = {lem.name: lem for lem in LEMMAS}
-PROVEN = ["variable.minimal", "variable.readings", "bridge.minimal", "inversion.minimal",
-          "bridge.readings", "inversion.readings", "inversion.windows"]
+PROVEN = ["variable.minimal", "variable.readings", "variable.windows", "bridge.minimal", "bridge.windows",
+          "inversion.minimal", "bridge.readings", "inversion.readings", "inversion.windows"]
 
 
 @pytest.mark.parametrize("name", PROVEN)
@@ -31,3 +31,14 @@ def test_vacuous_lemmas_are_caught():
     from nnsolve.reduction.gadgets import VARIABLE_GADGET
     lem = replace(BY_NAME["variable.readings"], gadget=replace(VARIABLE_GADGET, budget=3))
     assert verify_lemma(lem, get_solver("z3"), Limits(timeout=120)).status == "vacuous"
+
+
+def test_a_window_that_is_too_narrow_is_refuted():
+    # the canonical fit has k3 = 9: a window [8, 17/2] for k3 must be refuted
+    from fractions import Fraction as F
+
+    from nnsolve.encodings.piecewise import kink_in
+    windows = [(2, 4), (4, 7), (8, F(17, 2)), (11, 16)]
+    claim = "(and " + " ".join(kink_in(j, F(lo), F(hi)) for j, (lo, hi) in enumerate(windows, start=1)) + ")"
+    lem = replace(BY_NAME["variable.windows"], claim=claim)
+    assert verify_lemma(lem, get_solver("z3"), Limits(timeout=120)).status == "refuted"

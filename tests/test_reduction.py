@@ -128,3 +128,63 @@ def test_forward_map_rejects_non_solutions():
         forward_map(red, {"x": F(1), "y": F(2)})
     with pytest.raises(ValueError, match="box"):
         forward_map(red, {"x": F(4), "y": F(1, 4)})
+
+
+def test_misaligned_bands_catches_a_line_through_three_gadgets():
+    """Condition 4 of check_layout can fail: move one gadget so that the line through
+    another gadget's band on the first cross-section and a third's on the last meets
+    it on the middle one."""
+    import dataclasses
+
+    from nnsolve.reduction.layout import Stripe, misaligned_bands
+    red = reduce_formula(Formula(("x", "y"), (Inv("x", "y"),)))
+    assert misaligned_bands(red) == []
+    x1, x2, x3 = red.cross_sections
+    g, k, h = red.gadgets[0], red.gadgets[1], red.gadgets[2]
+    mid = (g.stripe.at(x1, F(0))[1] + k.stripe.at(x3, F(0))[1]) / 2
+    slope = h.stripe.slope
+    moved = dataclasses.replace(h, stripe=Stripe(slope, mid - slope * x2))
+    broken = dataclasses.replace(red, gadgets=(g, k, moved) + red.gadgets[3:])
+    assert (0, 2, 1) in misaligned_bands(broken)
+    assert any("three cross-sections" in p.problem for p in check_layout(broken))
+
+
+def test_backward_map_on_flipped_neurons():
+    """Downward neurons: a relu(z) = a relu(-z) + a z.  Flipping a variable gadget's
+    fixed kinks at t = 9 and 15 (jumps -1, +1) turns those neurons around and moves the
+    output bias, and the network still fits (their affine parts add up to -6)."""
+    f = Formula(("x",), (Inv("x", "x"),))
+    red = reduce_formula(f)
+    net = forward_map(red, {"x": F(1)})
+    flipped = list(net.neurons)
+    for j in (2, 3):  # V[x]'s kinks at 9 and 15
+        n = net.neurons[j]
+        flipped[j] = Neuron(tuple(-w for w in n.w), -n.b, n.a)
+    # sum of a z over the two flipped neurons: -(t - 9) + (t - 15) = -6 in output 1
+    other = Network(tuple(flipped), (net.bias[0] - 6, net.bias[1]))
+    assert exact_fit(red.instance, other).ok
+    back = backward_map(red, other)
+    assert back.ok and back.values["x"] == 1
+
+
+@pytest.mark.slow
+def test_backward_map_on_a_fit_found_by_a_solver():
+    """z3 solves the pattern-fixed query of x * x = 1's instance (17 neurons, 138 points;
+    about 40 s) given the activation pattern of the forward witness; it chooses its own
+    weights, and the backward map reads x = 1 off them."""
+    from nnsolve.encodings import decode_network, encoding_variables
+    from nnsolve.encodings.pattern import pattern_query
+    from nnsolve.numbers import sign
+    from nnsolve.solvers import Limits, Query, get_solver
+    from nnsolve.training.network import preactivation
+    red = reduce_formula(Formula(("x",), (Inv("x", "x"),)))
+    net = forward_map(red, {"x": F(1)})
+    active = [frozenset(i for i, p in enumerate(red.instance.points) if sign(preactivation(n, p.x)) > 0)
+              for n in net.neurons]
+    answer = get_solver("z3").solve(Query(pattern_query(red.instance, active), encoding_variables(red.instance)),
+                                    Limits(300))
+    assert answer.status == "sat", answer.reason
+    found = decode_network(red.instance, answer.model)
+    assert found != net and exact_fit(red.instance, found).ok
+    back = backward_map(red, found)
+    assert back.ok and back.values["x"] == 1

@@ -133,7 +133,8 @@ def encoding_files(corpus: str | Path) -> dict[Path, str]:
     formula's status is sat (unsat and promise-violated formulas have no box solution).
     <tier>/<name>.training.smt2 (tier 1): the reduction's training question (symmetry
     encoding); :status sat when certified by a forward witness that exact_fit confirms,
-    otherwise unknown (the reduction's soundness is not proven in general).
+    otherwise unknown (soundness rests on the written argument of docs/reduction.md; until
+    a second reader or a solver confirms it, unsat training queries are not labelled unsat).
     """
     out: dict[Path, str] = {}
     corpus = Path(corpus)

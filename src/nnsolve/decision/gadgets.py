@@ -22,6 +22,7 @@ from nnsolve.solvers import SAT, UNSAT, Limits, Query, Solver
 
 F = Fraction
 HALF9 = "(/ 9.0 2.0)"
+V_WINDOWS = [(2, 4), (4, 7), (8, 10), (11, 16)]
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,19 @@ LEMMAS = (
           {"r3": _r(3, 1), "r5": _r(5, 1), "z3": _r(3, 2), "z5": _r(5, 2)},
           f"(and (= (+ r3 r5) 6.0) (<= {HALF9} r5 6.0) (= z3 0.0) (= z5 0.0))", False,
           "with 4 kinks: f1(3) + f1(5) = 6, 9/2 <= f1(5) <= 6, f2(3) = f2(5) = 0"),
+    Lemma("variable.windows", VARIABLE_GADGET, 4, {},
+          "(and " + " ".join(kink_in(j, F(lo), F(hi)) for j, (lo, hi) in enumerate(V_WINDOWS, start=1)) + ")", False,
+          "with 4 kinks k1 <= ... <= k4: k1 in [2,4], k2 in [4,7], k3 in [8,10], k4 in [11,16]; with the data "
+          "this pins k3 = 9, k4 = 15 and k1, k2 = 4 -+ 3/s for the jump s at k1 (docs/reduction.md)"),
     Lemma("bridge.minimal", BRIDGE_GADGET, 3, {}, None, False,
           "3 kinks cannot fit the bridge gadget's cross-section"),
     Lemma("bridge.readings", BRIDGE_GADGET, 4,
           {"r3": _r(3, 1), "r5": _r(5, 1), "q3": _r(3, 2), "q5": _r(5, 2)},
           f"(and (= (+ r3 r5) 6.0) (<= {HALF9} r5 6.0) (= q3 r3) (= q5 r5))", True,
           "with 4 shared kinks: f1(3) + f1(5) = 6, 9/2 <= f1(5) <= 6, f2 = f1 at t = 3, 5"),
+    Lemma("bridge.windows", BRIDGE_GADGET, 4, {},
+          "(and " + " ".join(kink_in(j, F(lo), F(hi)) for j, (lo, hi) in enumerate(V_WINDOWS, start=1)) + ")", False,
+          "with 4 kinks: the variable gadget's windows, in both outputs"),
     Lemma("inversion.minimal", INVERSION_GADGET, 4, {}, None, False,
           "4 kinks cannot fit the inversion gadget's cross-section"),
     Lemma("inversion.readings", INVERSION_GADGET, 5,

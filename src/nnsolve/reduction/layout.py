@@ -200,9 +200,15 @@ def check_layout(red: Reduction) -> list[LayoutProblem]:
        (t <= 2 or t >= support_end), so the canonical fits do not interfere;
     2. every constraint point has exactly its intended t on its gadgets and lies
        outside every other gadget's support;
-    3. all data points are distinct.
+    3. all data points are distinct;
+    4. no line crosses the bands of three gadgets that are not all the same on
+       the three cross-sections (:func:`misaligned_bands`; the soundness
+       argument in docs/reduction.md needs it).
     """
-    problems: list[LayoutProblem] = []
+    problems: list[LayoutProblem] = [LayoutProblem(f"{red.gadgets[g].name} / {red.gadgets[h].name} / "
+                                                   f"{red.gadgets[k].name}", "one line can cross their bands on "
+                                                   "the three cross-sections")
+                                     for g, h, k in misaligned_bands(red)]
     for i, g in enumerate(red.gadgets):
         own = red.gadget_points(i)
         for j, h in enumerate(red.gadgets):
@@ -222,6 +228,49 @@ def check_layout(red: Reduction) -> list[LayoutProblem]:
     if len(set(xs)) != len(xs):
         problems.append(LayoutProblem("instance", "two data points coincide"))
     return problems
+
+
+def band(g: PlacedGadget, x: Fraction) -> tuple[Fraction, Fraction]:
+    """The closed y-range of a gadget's samples on the cross-section at ``x``."""
+    ts = [t for t, _ in g.kind.samples]
+    return g.stripe.at(x, min(ts))[1], g.stripe.at(x, max(ts))[1]
+
+
+def misaligned_bands(red: Reduction) -> list[tuple[int, int, int]]:
+    """Triples (g, h, k), not all equal, such that some line meets g's band on the
+    first cross-section, h's on the second and k's on the third.
+
+    The cross-sections are equally spaced, so a line's height on the middle one
+    is the mean of its heights on the outer two: (g, h, k) is possible iff the
+    interval (band_g(x1) + band_k(x3)) / 2 meets band_h(x2).  Exact; O(G^2 log G).
+
+    >>> from nnsolve.formula.model import Formula, Inv
+    >>> misaligned_bands(reduce_formula(Formula(("x",), (Inv("x", "x"),))))
+    []
+    """
+    import bisect
+
+    x1, x2, x3 = red.cross_sections[0], red.cross_sections[len(red.cross_sections) // 2], red.cross_sections[-1]
+    if len(red.cross_sections) != 3 or x2 - x1 != x3 - x2:
+        raise ValueError("misaligned_bands expects three equally spaced cross-sections")
+    first = [band(g, x1) for g in red.gadgets]
+    last = [band(g, x3) for g in red.gadgets]
+    middle = sorted((band(g, x2), h) for h, g in enumerate(red.gadgets))
+    lows = [b[0][0] for b in middle]
+    bad = []
+    for g in range(len(red.gadgets)):
+        for k in range(len(red.gadgets)):
+            lo, hi = (first[g][0] + last[k][0]) / 2, (first[g][1] + last[k][1]) / 2
+            # bands on one cross-section are disjoint and sorted: scan those starting <= hi
+            i = bisect.bisect_right(lows, hi)
+            while i > 0:
+                i -= 1
+                (blo, bhi), h = middle[i]
+                if bhi < lo:
+                    break
+                if not (g == h == k):
+                    bad.append((g, h, k))
+    return bad
 
 
 @dataclass(frozen=True)
