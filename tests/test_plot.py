@@ -58,13 +58,15 @@ def test_gadget_figure_is_a_png_of_the_figure_size(tmp_path, name):
     path = tmp_path / "g.png"
     save_figure(fig, path)
     assert png_size(path) == expected_pixels(fig)
-    # one panel per output the gadget uses, each with one profile per value and the samples
+    # one panel per output, each with one profile per value and the samples; the free
+    # segment is highlighted in every output the gadget uses (and only there)
     panels = fig.axes
-    assert len(panels) == {"variable": 1, "bridge": 2, "inversion": 2}[name]
-    for ax in panels:
+    assert len(panels) == 2
+    for output, ax in enumerate(panels, start=1):
         assert sum(line.get_gid() == "profile" for line in ax.get_lines()) == 3
         assert any(line.get_gid() == "sample" for line in ax.get_lines())
-        assert any(line.get_gid() == "free-segment" for line in ax.get_lines())
+        used = output in {"variable": (1,), "bridge": (1, 2), "inversion": (1, 2)}[name]
+        assert any(line.get_gid() == "free-segment" for line in ax.get_lines()) == used
 
 
 def test_free_segment_is_the_flank_that_carries_the_value():

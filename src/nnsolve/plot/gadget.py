@@ -62,13 +62,14 @@ def free_segments(gadget: GadgetType, value: Number, output: int) -> list[tuple[
 
 
 def plot_gadget(name: str, values: Sequence[Number] = DEFAULT_VALUES, dpi: int = 100):
-    """A Figure with one panel per output the gadget uses: its 1D profiles.
+    """A Figure with one panel per output: the gadget's 1D profiles (an output the
+    gadget does not use is drawn too, flat at 0, so every figure shows both).
 
     ``values`` are the encoded values (in [1/2, 2]; for the inversion gadget x,
     whose second output carries 1/x).
     """
     gadget = GADGETS[name]
-    outputs = gadget.outputs
+    outputs = (1, 2)
     fig = new_figure(6.4 * len(outputs), 4.6, dpi)
     lo, hi = F(-1), gadget.support_end + 4
     cmap = _colormap("viridis")
@@ -96,7 +97,8 @@ def plot_gadget(name: str, values: Sequence[Number] = DEFAULT_VALUES, dpi: int =
                         fontsize=8, ha="center", va="top")
         ax.set_xlabel("t (vertical distance across the stripe)")
         ax.set_ylabel(f"output {output}")
-        ax.set_title(f"{name} gadget, output {output}")
+        unused = "" if output in gadget.outputs else " (not used: labels 0)"
+        ax.set_title(f"{name} gadget, output {output}{unused}")
         ax.grid(alpha=0.25)
         ax.legend(fontsize=8, loc="upper right")
     fig.suptitle(f"{name} gadget: {gadget.budget} neurons, {len(gadget.samples)} samples per cross-section; "
