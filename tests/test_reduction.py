@@ -188,3 +188,17 @@ def test_backward_map_on_a_fit_found_by_a_solver():
     assert found != net and exact_fit(red.instance, found).ok
     back = backward_map(red, found)
     assert back.ok and back.values["x"] == 1
+
+
+def test_overlapping_bands_are_reported():
+    import dataclasses
+
+    from nnsolve.reduction.layout import Stripe, overlapping_bands
+    red = reduce_formula(Formula(("x", "y"), (Inv("x", "y"),)))
+    assert overlapping_bands(red) == []
+    g, h = red.gadgets[0], red.gadgets[1]
+    # put h 10 above g: their bands (18 and 20 high) overlap on every cross-section
+    moved = dataclasses.replace(h, stripe=Stripe(g.stripe.slope, g.stripe.intercept + 10))
+    broken = dataclasses.replace(red, gadgets=(g, moved) + red.gadgets[2:])
+    assert len(overlapping_bands(broken)) >= 3
+    assert any("bands overlap" in p.problem for p in check_layout(broken))

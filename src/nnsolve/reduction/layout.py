@@ -201,10 +201,16 @@ def check_layout(red: Reduction) -> list[LayoutProblem]:
     2. every constraint point has exactly its intended t on its gadgets and lies
        outside every other gadget's support;
     3. all data points are distinct;
-    4. no line crosses the bands of three gadgets that are not all the same on
-       the three cross-sections (:func:`misaligned_bands`; the soundness
-       argument in docs/reduction.md needs it).
+    4. the gadgets' bands (closed y-ranges of their samples) are disjoint on every
+       cross-section (:func:`overlapping_bands`), and no line crosses the bands of
+       three gadgets that are not all the same on the three cross-sections
+       (:func:`misaligned_bands`); the soundness argument in docs/reduction.md
+       needs both.
     """
+    overlaps = [LayoutProblem(f"{red.gadgets[g].name} / {red.gadgets[h].name}", f"bands overlap at x = {x}")
+                for x, g, h in overlapping_bands(red)]
+    if overlaps:
+        return overlaps
     problems: list[LayoutProblem] = [LayoutProblem(f"{red.gadgets[g].name} / {red.gadgets[h].name} / "
                                                    f"{red.gadgets[k].name}", "one line can cross their bands on "
                                                    "the three cross-sections")
@@ -236,6 +242,18 @@ def band(g: PlacedGadget, x: Fraction) -> tuple[Fraction, Fraction]:
     return g.stripe.at(x, min(ts))[1], g.stripe.at(x, max(ts))[1]
 
 
+def overlapping_bands(red: Reduction) -> list[tuple[Fraction, int, int]]:
+    """(x, g, h) for gadgets whose bands meet on the cross-section at x (should be none:
+    the soundness argument needs disjoint bands on every cross-section)."""
+    bad = []
+    for x in red.cross_sections:
+        bands = sorted((band(g, x), i) for i, g in enumerate(red.gadgets))
+        for ((_, hi), i), ((lo, _), j) in zip(bands, bands[1:]):
+            if lo <= hi:
+                bad.append((x, i, j))
+    return bad
+
+
 def misaligned_bands(red: Reduction) -> list[tuple[int, int, int]]:
     """Triples (g, h, k), not all equal, such that some line meets g's band on the
     first cross-section, h's on the second and k's on the third.
@@ -253,6 +271,8 @@ def misaligned_bands(red: Reduction) -> list[tuple[int, int, int]]:
     x1, x2, x3 = red.cross_sections[0], red.cross_sections[len(red.cross_sections) // 2], red.cross_sections[-1]
     if len(red.cross_sections) != 3 or x2 - x1 != x3 - x2:
         raise ValueError("misaligned_bands expects three equally spaced cross-sections")
+    if overlapping_bands(red):
+        raise ValueError("bands overlap on a cross-section (see overlapping_bands)")
     first = [band(g, x1) for g in red.gadgets]
     last = [band(g, x3) for g in red.gadgets]
     middle = sorted((band(g, x2), h) for h, g in enumerate(red.gadgets))
