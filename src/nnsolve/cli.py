@@ -31,6 +31,8 @@ examples:
   nnsolve solve instances/tier1/sqrt2.smt2 --solver cvc5 --json
   nnsolve encode examples/planted_1x6.json --encoding symmetry -o query.smt2
   nnsolve train examples/planted_1x6.json --solver cvc5 -o network.json
+  nnsolve check instances/tier1/golden_ratio.smt2 --json
+  nnsolve plot instances/tier1/self_inverse.smt2 --witness forward -o x.png
 """
 
 SOLVE_HELP = """\
