@@ -130,7 +130,7 @@ def test_cli_plot_training_json_with_network_file(tmp_path, capsys, self_inverse
     (tmp_path / "t.json").write_text(instance_to_json(red.instance))
     (tmp_path / "n.json").write_text(network_to_json(network))
     code = main(["plot", str(tmp_path / "t.json"), "-o", str(tmp_path / "t.svg"), "--witness",
-                 str(tmp_path / "n.json"), "--outputs", "2", "--dpi", "30"])
+                 str(tmp_path / "n.json"), "--output", "2", "--dpi", "30"])
     assert code == 0
     assert "fits exactly" in capsys.readouterr().out
     assert ET.parse(tmp_path / "t.svg").getroot().tag.endswith("svg")

@@ -183,13 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="draw this gadget's 1D profiles instead of an instance")
     plot.add_argument("--values", default="1/2,1,2", metavar="V,V,..",
                       help="encoded values for --gadget, each in [1/2, 2] (default: 1/2,1,2)")
-    plot.add_argument("-o", "--output", required=True, metavar="FILE.png|FILE.svg|FILE.pdf",
+    plot.add_argument("-o", dest="image", required=True, metavar="FILE.png|FILE.svg|FILE.pdf",
                       help="image file; the format follows the suffix")
     plot.add_argument("--witness", metavar="NETWORK.json|forward",
                       help="draw this network's breaklines (one per neuron); 'forward' decides the formula "
                            "and draws the forward map's witness")
-    plot.add_argument("--outputs", dest="which", choices=("1", "2", "both"), default="both",
-                      help="colour the points by output 1, output 2 or both side by side (default: both)")
+    plot.add_argument("--output", "--outputs", dest="which", choices=("1", "2", "both"), default="both",
+                      help="colour the points by the label of output 1, output 2, or both side by side "
+                           "(default: both)")
     plot.add_argument("--clusters", type=_positive(int), default=6, metavar="N",
                       help="draw at most N clusters (one per variable and per constraint; default: 6)")
     plot.add_argument("--dpi", type=_positive(int), default=100, help="pixels per inch (default: 100)")
@@ -609,7 +610,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from nnsolve.plot import PlotUnavailable, plot_gadget, plot_instance, plot_reduction, save_figure
     from nnsolve.plot.render import output_format
 
-    output_format(args.output)  # fail on a bad suffix before any work
+    output_format(args.image)  # fail on a bad suffix before any work
     outputs = (1, 2) if args.which == "both" else (int(args.which),)
     try:
         if args.gadget:
@@ -626,8 +627,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
                     raise InputError("--values", None, text, "not a rational in [1/2, 2]", "1/2,1,3/2,2")
                 values.append(v)
             figure = plot_gadget(args.gadget, values, dpi=args.dpi)
-            save_figure(figure, args.output)
-            print(f"wrote {args.output}: {args.gadget} gadget profiles for values {args.values}")
+            save_figure(figure, args.image)
+            print(f"wrote {args.image}: {args.gadget} gadget profiles for values {args.values}")
             return EXIT_OK
         if not args.file:
             raise InputError("<command line>", None, None, "nothing to draw",
@@ -638,12 +639,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
             figure = plot_reduction(red, network, outputs, args.clusters, dpi=args.dpi)
         else:
             figure = plot_instance(instance, network, outputs, dpi=args.dpi)
-        save_figure(figure, args.output)
+        save_figure(figure, args.image)
     except PlotUnavailable as exc:
         print(f"nnsolve: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     width, height = figure.get_size_inches() * figure.dpi
-    print(f"wrote {args.output} ({int(round(width))} x {int(round(height))} px): {len(instance.points)} points"
+    print(f"wrote {args.image} ({int(round(width))} x {int(round(height))} px): {len(instance.points)} points"
           + (f", {network.hidden} breaklines" if network is not None else ""))
     if note:
         print(f"witness   {note}")
