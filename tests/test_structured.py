@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnsolve.decision.pattern import fit_by_pattern
-from nnsolve.decision.structure import analyse_lines
+from nnsolve.decision.structure import analyse_lines, chains
 from nnsolve.decision.structured import decide_structured, decide_with
 from nnsolve.encodings.pattern import pattern_query
 from nnsolve.formula.model import Add, Formula, Inv
@@ -117,6 +117,34 @@ def test_block_counts_match_the_budgets_of_the_gadgets():
     for count in analysis.tight:
         assert sorted(b.kinks for b in count.blocks) == sorted(g.kind.budget for g in red.gadgets)
         assert all(b.exact for b in count.blocks)
+    # the chains are the gadgets: one per gadget, aligned across the three cross-sections
+    family, found = chains(analysis)
+    assert len(family) == 3 and len(found) == len(red.gadgets)
+    assert sorted(c.kinks for c in found) == sorted(g.kind.budget for g in red.gadgets)
+    assert all([line for line, _ in c.blocks] == [0, 1, 2] for c in found)
+    assert len({c.blocks[0] for c in found}) == len(found)
+
+
+def _three_lines(shift: int) -> TrainingInstance:
+    """Two hats (y from base to base + 4) on each of the lines x = 0, 1, 2, at base 0 and
+    10; on x = 1 the upper hat is moved by ``shift``.  6 neurons: every line is tight."""
+    pts = []
+    for x in range(3):
+        for base in (0, 10 + (shift if x == 1 else 0)):
+            for t, y in [(0, 0), (1, 0), (2, 2), (3, 0), (4, 0)]:
+                pts.append(DataPoint((F(x), F(base + t)), (F(y), F(0))))
+    return TrainingInstance(tuple(pts), 6)
+
+
+def test_chains_need_forced_alignment():
+    aligned = analyse_lines(_three_lines(0), Z3, Limits(60))
+    assert len(aligned.tight) == 3
+    family, found = chains(aligned)
+    assert [c.kinks for c in found] == [3, 3]
+    # hats 10 apart on the outer lines but the upper middle hat moved to 5: the lower hat
+    # of x = 0 may pair with either hat of x = 2 (a line through (0, 1..3) and (2, 11..13)
+    # meets x = 1 at 6..8, inside the moved hat), so nothing is forced
+    assert chains(analyse_lines(_three_lines(-5), Z3, Limits(60))) is None
 
 
 def test_blocks_split_at_straight_runs():

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from nnsolve.encodings.piecewise import pl_lemma_query
 from nnsolve.solvers import SAT, UNSAT, Limits, Query, Solver
@@ -122,3 +123,75 @@ def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = L
     counts.sort(key=lambda c: -c.kinks)
     return LineAnalysis(instance.hidden, tuple(counts), len(found), queries, time.monotonic() - start,
                         tuple(incomplete))
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Blocks on a family of parallel tight lines that the same neurons must serve.
+
+    ``blocks`` holds (line index in the family, block index on that line), one per line;
+    ``kinks`` is the common count: exactly that many neurons cross each of them."""
+
+    blocks: tuple[tuple[int, int], ...]
+    kinks: int
+
+
+def _spans(count: LineCount) -> list[tuple[Fraction, Fraction, int]]:
+    return [(count.line.t[b.first], count.line.t[b.last], b.kinks) for b in count.blocks]
+
+
+def chains(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, ...]] | None:
+    """Split the neurons into chains along the largest family (>= 3) of parallel tight lines.
+
+    Argument (docs/solving.md, "Chains"): on a tight line every kink lies in the open span
+    of a block, one per neuron.  Take the outermost lines L_1, L_r of the family (at
+    normal positions u_1 < u_r); a neuron's breakline crosses a middle line L_i (at u_i) at
+    (1 - l) v_1 + l v_r, l = (u_i - u_1) / (u_r - u_1), where v_1, v_r are its crossings
+    on L_1 and L_r.  A pair (block B on L_1, block B' on L_r) is *possible* when for every
+    middle line that interval of crossings meets some block's open span.  If every block
+    of L_1 has exactly one possible partner, the partners are distinct with equal counts,
+    and each middle line meets exactly one block for the pair, the neurons of B are
+    exactly the neurons of B' and of those middle blocks: a chain.  Returns the family
+    and its chains, or None when the family is missing or the pairing is not forced.
+
+    >>> chains(LineAnalysis(1, (), 0, 0, 0.0)) is None
+    True
+    """
+    family: dict[tuple[int, int], list[LineCount]] = {}
+    for count in analysis.tight:
+        family.setdefault((count.line.a, count.line.b), []).append(count)
+    if not family:
+        return None
+    lines = sorted(max(family.values(), key=len), key=lambda c: c.line.c)
+    if len(lines) < 3:
+        return None
+    first, last = _spans(lines[0]), _spans(lines[-1])
+    u1, ur = lines[0].line.c, lines[-1].line.c
+    middles = [((c.line.c - u1) / (ur - u1), _spans(c)) for c in lines[1:-1]]
+
+    def middle_blocks(b: tuple, p: tuple) -> list[list[int]]:
+        out = []
+        for lam, spans in middles:
+            lo, hi = (1 - lam) * b[0] + lam * p[0], (1 - lam) * b[1] + lam * p[1]
+            out.append([k for k, (slo, shi, _) in enumerate(spans) if slo < hi and lo < shi])
+        return out
+
+    found: list[Chain] = []
+    used: set[int] = set()
+    for i, b in enumerate(first):
+        partners = []
+        for k, p in enumerate(last):
+            hits = middle_blocks(b, p)
+            if all(hits):
+                partners.append((k, hits))
+        if len(partners) != 1:
+            return None
+        k, hits = partners[0]
+        if k in used or last[k][2] != b[2] or any(len(h) != 1 for h in hits):
+            return None
+        if any(middles[m][1][h[0]][2] != b[2] for m, h in enumerate(hits)):
+            return None
+        used.add(k)
+        found.append(Chain(((0, i),) + tuple((m + 1, h[0]) for m, h in enumerate(hits))
+                           + ((len(lines) - 1, k),), b[2]))
+    return tuple(lines), tuple(found)

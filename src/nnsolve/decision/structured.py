@@ -24,7 +24,7 @@ import logging
 import time
 
 from nnsolve.decision.pattern import fit_by_pattern
-from nnsolve.decision.structure import analyse_lines
+from nnsolve.decision.structure import analyse_lines, chains
 from nnsolve.decision.training import TrainingResult, decide_training
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Solver
 from nnsolve.training import TrainingInstance
@@ -54,6 +54,11 @@ def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits
         if lines.tight:
             notes.append(f"{len(lines.tight)} tight lines ({lines.tight[0].describe()}): every neuron "
                          "crosses each once")
+            split = chains(lines)
+            if split is not None:
+                sizes = sorted({c.kinks for c in split[1]})
+                notes.append(f"the neurons split into {len(split[1])} chains across {len(split[0])} parallel "
+                             f"tight lines (sizes {', '.join(map(str, sizes))})")
     if instance.target_error == 0 and deadline - time.monotonic() > 1:
         pattern = fit_by_pattern(instance, solver, left(0.5), seed=seed)
         if pattern.network is not None:
