@@ -7,11 +7,14 @@ gadget-*.png: each gadget's 1D profile per output for the values 1/2, 1, 2
 instance-*.png: the reduction's instance of a small formula with the forward
 map's witness: overview, then one row per cluster in sheared coordinates
 (stripes as bands, constraint points named, breaklines in orange).
+training-methods-planted.png: the planted benchmark of docs/performance.md, from
+benchmarks/results/ (rerun benchmarks/training_methods.py to change it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from nnsolve.decision.certificate import forward_certificate
@@ -41,7 +44,38 @@ def make_figures(out: Path) -> list[Path]:
                                    f"witness: {len(red.instance.points)} points, {red.instance.hidden} neurons"),
                     path)
         written.append(path)
+    path = out / "training-methods-planted.png"
+    save_figure(planted_chart(json.loads((ROOT / "benchmarks/results/training_methods_planted.json").read_text())),
+                path)
+    written.append(path)
     return written
+
+
+def planted_chart(data: dict):
+    """Solved fraction per instance size: the structured method (all seeds) against the
+    baseline encodings (every encoding x solver, seed 1), same timeout."""
+    from nnsolve.plot.render import new_figure
+    sizes = []
+    for r in data["rows"]:
+        if (r["hidden"], r["points"]) not in sizes:
+            sizes.append((r["hidden"], r["points"]))
+    fig = new_figure(7.5, 3.6)
+    ax = fig.add_subplot(1, 1, 1)
+    ours = [[r for r in data["rows"] if (r["hidden"], r["points"]) == s] for s in sizes]
+    theirs = [[r for r in data["baselines"] if (r["hidden"], r["points"]) == s] for s in sizes]
+    xs = range(len(sizes))
+    ax.bar([x - 0.2 for x in xs], [sum(r["status"] == "sat" for r in g) / max(len(g), 1) for g in ours], 0.4,
+           label="structured (z3), seeds 1-3", color="tab:orange")
+    ax.bar([x + 0.2 for x in xs], [sum(r["status"] == "sat" for r in g) / max(len(g), 1) for g in theirs], 0.4,
+           label="baselines: 4 encodings x z3/cvc5/yices, seed 1", color="tab:blue")
+    ax.set_xticks(list(xs), [f"{m} x {n}" for m, n in sizes])
+    ax.set_xlabel("planted instance: hidden neurons x points")
+    ax.set_ylabel("fraction solved")
+    ax.set_ylim(0, 1.3)
+    ax.set_title(f"planted instances, timeout {data['timeout']:g} s (every sat checked exactly)", fontsize=10)
+    ax.legend(fontsize=8, loc="upper right", ncol=2)
+    fig.tight_layout()
+    return fig
 
 
 def main() -> None:
