@@ -74,12 +74,6 @@ def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits
     return TrainingResult(UNKNOWN, METHOD, solver.name, time.monotonic() - start, reason="; ".join(notes))
 
 
-def training_methods() -> tuple[str, ...]:
-    """Names accepted by :func:`decide_with`: ``structured`` and each baseline encoding."""
-    from nnsolve.encodings import ENCODINGS
-    return (METHOD,) + tuple(ENCODINGS)
-
-
 def decide_with(method: str, instance: TrainingInstance, solver: Solver, limits: Limits = Limits()) -> TrainingResult:
     """``structured`` (the default everywhere) or one baseline encoding handed to the solver."""
     if method == METHOD:

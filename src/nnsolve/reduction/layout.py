@@ -315,7 +315,6 @@ def clusters(red: Reduction) -> list[Cluster]:
     >>> [(c.name, c.a, c.gadgets, c.constraint_points) for c in clusters(red)]
     [('variable x', Fraction(0, 1), (0,), ()), ('C0: x * x = 1', Fraction(100, 1), (1, 2, 3), (0, 1, 2))]
     """
-    n = len(red.formula.variables)
     names = [f"variable {v}" for v in red.formula.variables]
     names += [f"C{i}: " + (f"{c.x} + {c.y} = {c.z}" if isinstance(c, Add) else f"{c.x} * {c.y} = 1")
               for i, c in enumerate(red.formula.constraints)]
@@ -326,7 +325,6 @@ def clusters(red: Reduction) -> list[Cluster]:
     points: list[list[int]] = [[] for _ in names]
     for j, cp in enumerate(red.constraint_points):
         points[max(owner[r.gadget] for r in cp.readings)].append(j)
-    assert len(names) == n + len(red.formula.constraints)
     return [Cluster(name, LAMBDA * k, tuple(members[k]), tuple(points[k])) for k, name in enumerate(names)]
 
 

@@ -35,10 +35,6 @@ class DataLine:
     points: tuple[int, ...]          # indices into instance.points, sorted by t
     t: tuple[Fraction, ...]          # the parameter of each point
 
-    def normal(self) -> Fraction:
-        """Which member of its parallel family the line is (a x + b y for its points)."""
-        return self.c
-
 
 @dataclass(frozen=True)
 class Bend:
