@@ -16,6 +16,7 @@ from nnsolve import __version__
 from nnsolve.encodings import ENCODINGS
 from nnsolve.errors import InputError
 from nnsolve.solvers import SOLVER_NAMES, SOLVERS
+from nnsolve.training.instance import MAX_WORK
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 2, 3, 70
 
@@ -99,8 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="how the training side is decided when no certificate exists: structured (line "
                             "counting, float-guided exact patterns, then the symmetry encoding) or one baseline "
                             "encoding (default: structured; docs/solving.md)")
-    check.add_argument("--max-work", type=int, default=3_000_000, metavar="N",
-                       help="skip the training side when points x neurons exceeds N (default: 3000000)")
+    check.add_argument("--max-work", type=int, default=MAX_WORK, metavar="N",
+                       help="skip the training side when points x neurons exceeds N (default: %(default)s)")
     check.add_argument("--emit", metavar="DIR", help="write etr.smt2, training.json, training.smt2, "
                        "witness.json and report.json here")
     check.set_defaults(run=cmd_check)
@@ -152,8 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("--tier", type=int, action="append", metavar="N", help="only tier N (repeatable)")
     corpus.add_argument("--jobs", type=int, default=2, help="instances checked at a time (default: 2)")
     _add_solver_options(corpus, portfolio=True)
-    corpus.add_argument("--max-work", type=int, default=3_000_000, metavar="N",
-                        help="skip the training side when points x neurons exceeds N (default: 3000000)")
+    corpus.add_argument("--max-work", type=int, default=MAX_WORK, metavar="N",
+                        help="skip the training side when points x neurons exceeds N (default: %(default)s)")
     corpus.add_argument("--results", metavar="FILE",
                         help="JSON-lines record used to resume (default: FOLDER/.corpus-results.jsonl)")
     corpus.add_argument("--fresh", action="store_true", help="ignore recorded results and start over")
@@ -686,8 +687,8 @@ def _plot_witness(args, red, instance):
     if network.neurons and (len(network.neurons[0].w) != instance.inputs or len(network.bias) != instance.outputs):
         raise InputError(args.witness, None, None, "the network's shape does not match the instance",
                          f"{instance.inputs} inputs and {instance.outputs} outputs")
-    if len(instance.points) * max(network.hidden, 1) > 3_000_000:
-        return network, "not checked (points x neurons > 3,000,000)"
+    if len(instance.points) * max(network.hidden, 1) > MAX_WORK:
+        return network, f"not checked (points x neurons > {MAX_WORK:,})"
     if network.hidden != instance.hidden:
         return network, f"has {network.hidden} neurons, the instance allows {instance.hidden}"
     report = exact_fit(instance, network)

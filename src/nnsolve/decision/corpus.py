@@ -23,6 +23,7 @@ from nnsolve.decision.etr import PROMISE_VIOLATED, decide_etr, etr_query
 from nnsolve.encodings import to_smtlib as training_smtlib
 from nnsolve.errors import InputError
 from nnsolve.files import write_atomic
+from nnsolve.training.instance import MAX_WORK
 from nnsolve.formula.smtlib import read_smtlib
 from nnsolve.reduction import reduce_formula
 from nnsolve.solvers import Limits, get_solver
@@ -74,7 +75,7 @@ class CorpusRun:
 
 
 def run_corpus(files: list[Path], solver: str = "z3", timeout: float = 60.0, memory: int = 4096,
-               jobs: int = 2, results_file: str | Path | None = None, max_work: int = 3_000_000,
+               jobs: int = 2, results_file: str | Path | None = None, max_work: int = MAX_WORK,
                progress: Callable[[int, int, dict], None] | None = None) -> CorpusRun:
     options = {"solver": solver, "timeout": timeout, "max_work": max_work}
     done: dict[str, dict] = {}

@@ -14,6 +14,11 @@ from fractions import Fraction
 LOSSES = ("squared",)
 
 
+#: Default bound on points x neurons for work on a training side (exact evaluation of a
+#: witness and the size of a training query grow with it); ``--max-work`` changes it.
+MAX_WORK = 3_000_000
+
+
 @dataclass(frozen=True)
 class DataPoint:
     x: tuple[Fraction, ...]
