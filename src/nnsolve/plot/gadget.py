@@ -25,6 +25,15 @@ MEASURING = {("variable", 1): (LOWER, UPPER), ("bridge", 1): (LOWER, UPPER), ("b
              ("inversion", 1): (LOWER, UPPER), ("inversion", 2): (INV_UPPER2 - 2, INV_UPPER2)}
 
 
+def measuring_lines(name: str) -> list[Fraction]:
+    """t of every measuring line of a gadget, in either output.
+
+    >>> [str(t) for t in measuring_lines("inversion")]
+    ['3', '5', '6', '8']
+    """
+    return sorted({t for (gadget, _), ts in MEASURING.items() if gadget == name for t in ts})
+
+
 def profile_polyline(terms, lo: Number, hi: Number, output: int) -> list[tuple[Number, Number]]:
     """The exact vertices (t, F_output(t)) of the profile on [lo, hi].
 

@@ -18,8 +18,9 @@ from fractions import Fraction
 from typing import Sequence
 
 from nnsolve.numbers import Number
+from nnsolve.plot.gadget import measuring_lines
 from nnsolve.plot.render import clip_line, new_figure, to_float, to_rational
-from nnsolve.reduction.layout import INV_UPPER2, LOWER, UPPER, Reduction, clusters
+from nnsolve.reduction.layout import Reduction, clusters
 from nnsolve.training.instance import TrainingInstance
 from nnsolve.training.network import Network
 
@@ -188,8 +189,7 @@ def _stripe(ax, shear: Shear, g, box, faint: bool = False) -> None:
             alpha=0.07 if faint else 0.12, lw=0, gid="stripe")
     if faint:
         return
-    reads = [LOWER, UPPER] + ([INV_UPPER2 - 2, INV_UPPER2] if g.kind.name == "inversion" else [])
-    for t in reads:
+    for t in measuring_lines(g.kind.name):
         seg = clip_line(shear.line((-m, F(1)), -c - t), box)
         if seg is not None:
             ax.plot([seg[0][0], seg[1][0]], [seg[0][1], seg[1][1]], ls="--", lw=0.6, color="tab:blue",
