@@ -91,15 +91,15 @@ def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = L
     for line in found:
         samples = line_data(instance, line)
         spans = blocks(samples)
-        uppers = [len(bends(samples[s.first:s.last + 1])) for s in spans]
+        parts = [samples[span.first:span.last + 1] for span in spans]
+        uppers = [len(bends(part)) for part in parts]  # the linear interpolant's kinks
         if sum(uppers) < max(instance.hidden, 1):
-            continue  # its linear interpolant has fewer kinks than m: cannot be tight or violated
+            continue  # fewer than m kinks suffice: the line cannot be tight or violated
         result = []
-        for span in spans:
-            part = samples[span.first:span.last + 1]
+        for span, part, upper in zip(spans, parts, uppers):
             key = normalized(part)
             if key not in cache:
-                lower, upper = disjoint_windows(part), len(bends(part))
+                lower = disjoint_windows(part)
                 exact = lower == upper
                 while not exact:
                     left = deadline - time.monotonic()
