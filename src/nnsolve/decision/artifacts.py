@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from nnsolve.decision.check import CheckReport
+from nnsolve.decision.structured import query_encoding
 from nnsolve.encodings import to_smtlib as training_smtlib
 from nnsolve.files import write_atomic
 from nnsolve.formula.model import Formula
@@ -57,7 +58,7 @@ def write_artifacts(report: CheckReport, folder: str | Path, reproduce: str) -> 
     put("etr.smt2", formula_smtlib(Formula(f.variables, f.constraints, status=f.status, source=f.source)))
     if report.reduction is not None:
         put("training.json", instance_to_json(report.reduction.instance))
-        put("training.smt2", training_smtlib(report.reduction.instance, report.encoding if report.encoding != "structured" else "symmetry",
+        put("training.smt2", training_smtlib(report.reduction.instance, query_encoding(report.encoding),
                                              source=f"reduction of {report.instance}"))
     if report.training is not None and report.training.network is not None:
         put("witness.json", network_to_json(report.training.network))

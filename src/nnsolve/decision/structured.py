@@ -32,6 +32,13 @@ from nnsolve.training import TrainingInstance
 log = logging.getLogger(__name__)
 
 METHOD = "structured"
+FALLBACK_ENCODING = "symmetry"  # stage 3
+
+
+def query_encoding(method: str) -> str:
+    """The baseline encoding whose SMT-LIB text stands for ``method`` in emitted files
+    (``structured`` hands its fallback stage the symmetry encoding)."""
+    return FALLBACK_ENCODING if method == METHOD else method
 
 
 def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits = Limits(),
@@ -66,11 +73,11 @@ def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits
                                   network=pattern.network)
         notes.append(pattern.reason)
     if deadline - time.monotonic() > 1:
-        smt = decide_training(instance, solver, "symmetry", left())
+        smt = decide_training(instance, solver, FALLBACK_ENCODING, left())
         if smt.status in (SAT, UNSAT):
-            return TrainingResult(smt.status, f"{METHOD}:smt-symmetry", solver.name, time.monotonic() - start,
+            return TrainingResult(smt.status, f"{METHOD}:smt-{FALLBACK_ENCODING}", solver.name, time.monotonic() - start,
                                   network=smt.network, reason=smt.reason)
-        notes.append(f"smt:symmetry: {smt.reason}")
+        notes.append(f"{smt.method}: {smt.reason}")
     return TrainingResult(UNKNOWN, METHOD, solver.name, time.monotonic() - start, reason="; ".join(notes))
 
 
