@@ -151,6 +151,24 @@ def test_cli_plot_bad_input(tmp_path, capsys, monkeypatch, argv, message):
     assert not any(tmp_path.iterdir())  # nothing written
 
 
+def test_cli_plot_rejects_instances_and_networks_of_the_wrong_shape(tmp_path, capsys):
+    from nnsolve.training import instance_to_json
+    one = TrainingInstance(tuple(DataPoint((F(i),), (F(i),)) for i in range(3)), 1, inputs=1, outputs=1)
+    (tmp_path / "one.json").write_text(instance_to_json(one))
+    assert main(["plot", str(tmp_path / "one.json"), "-o", str(tmp_path / "o.png")]) == 2
+    assert "cannot be drawn in the plane" in capsys.readouterr().err
+    two = TrainingInstance(tuple(DataPoint((F(i), F(0)), (F(i), F(0))) for i in range(3)), 2)
+    (tmp_path / "two.json").write_text(instance_to_json(two))
+    # the second neuron has one input weight: caught for every neuron, not only the first
+    net = Network((Neuron((F(1), F(0)), F(0), (F(1), F(0))), Neuron((F(1),), F(0), (F(1), F(0)))), (F(0), F(0)))
+    (tmp_path / "net.json").write_text(network_to_json(net))
+    assert main(["plot", str(tmp_path / "two.json"), "-o", str(tmp_path / "o.png"),
+                 "--witness", str(tmp_path / "net.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "neuron 1 does not match" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "o.png").exists()
+
+
 def test_missing_matplotlib_gives_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import now raises ImportError
     assert main(["plot", "--gadget", "variable", "-o", str(tmp_path / "g.png")]) == 2

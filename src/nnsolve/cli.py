@@ -659,7 +659,11 @@ def _plot_input(path: str):
     from nnsolve.training import read_instance
 
     if path.endswith(".json"):
-        return None, read_instance(path)
+        instance = read_instance(path)
+        if instance.inputs != 2:
+            raise InputError(path, None, None, f"an instance with {instance.inputs} inputs cannot be drawn in the "
+                             "plane", "a training instance with 2 inputs")
+        return None, instance
     red = reduce_formula(read_smtlib(path))
     return red, red.instance
 
@@ -684,8 +688,10 @@ def _plot_witness(args, red, instance):
             return None, f"none drawn: {cert.reason} (formula {etr.status})"
         return cert.network, "forward map of the formula's solution; fits exactly (checked by exact_fit)"
     network = read_network(args.witness)
-    if network.neurons and (len(network.neurons[0].w) != instance.inputs or len(network.bias) != instance.outputs):
-        raise InputError(args.witness, None, None, "the network's shape does not match the instance",
+    wrong = [j for j, n in enumerate(network.neurons) if len(n.w) != instance.inputs or len(n.a) != instance.outputs]
+    if wrong or len(network.bias) != instance.outputs:
+        where = f"neuron {wrong[0]}" if wrong else "the output bias"
+        raise InputError(args.witness, None, None, f"{where} does not match the instance's shape",
                          f"{instance.inputs} inputs and {instance.outputs} outputs")
     if len(instance.points) * max(network.hidden, 1) > MAX_WORK:
         return network, f"not checked (points x neurons > {MAX_WORK:,})"
