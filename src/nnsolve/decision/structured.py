@@ -6,6 +6,10 @@ Stages, each sound on its own (docs/solving.md):
 1. line counting (:mod:`nnsolve.decision.structure`): a data line that needs
    more kinks than there are neurons proves ``unsat``; tight lines are
    recorded as the instance's skeleton;
+1b. chain decomposition (:mod:`nnsolve.decision.decompose`), when three or more
+   parallel tight lines split the neurons into chains: per-block kink windows by
+   exact elimination, then a small QF_NRA residual; ``unsat`` from the
+   solver's unsat on it (or from elimination), ``sat`` after exact_fit;
 2. the pattern method (:mod:`nnsolve.decision.pattern`): float-guided
    activation patterns, each decided by an exact pattern-fixed SMT query;
    ``sat`` only after exact_fit confirms the network;
@@ -14,7 +18,7 @@ Stages, each sound on its own (docs/solving.md):
    (docs/encodings.md), its ``sat`` is checked with exact_fit.
 
 It reads nothing but the instance (no reduction metadata).  The result names
-the stage that decided (``structured:line-count``, ``structured:pattern``,
+the stage that decided (``structured:line-count``, ``structured:chains``, ``structured:pattern``,
 ``structured:smt-symmetry``).
 """
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 import logging
 import time
 
+from nnsolve.decision.decompose import decide_by_chains
 from nnsolve.decision.pattern import fit_by_pattern
 from nnsolve.decision.structure import analyse_lines, chains
 from nnsolve.decision.training import TrainingResult, decide_training
@@ -66,6 +71,13 @@ def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits
                 sizes = sorted({c.kinks for c in split[1]})
                 notes.append(f"the neurons split into {len(split[1])} chains across {len(split[0])} parallel "
                              f"tight lines (sizes {', '.join(map(str, sizes))})")
+                decomposed = decide_by_chains(instance, lines, solver, left(0.6))
+                log.info("chain decomposition: %s in %.2f s", decomposed.status, decomposed.seconds)
+                if decomposed.status in (SAT, UNSAT):
+                    return TrainingResult(decomposed.status, decomposed.method, solver.name,
+                                          time.monotonic() - start, network=decomposed.network,
+                                          reason=decomposed.reason)
+                notes.append(f"chain decomposition: {decomposed.reason}")
     if instance.target_error == 0 and deadline - time.monotonic() > 1:
         pattern = fit_by_pattern(instance, solver, left(0.5), seed=seed)
         if pattern.network is not None:

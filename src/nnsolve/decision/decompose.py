@@ -1,0 +1,312 @@
+"""Decide a training instance along its chains (stage 2 of the structured method).
+
+Premises, all proven before this runs and none read from reduction metadata
+(docs/solving.md, "Chain decomposition"):
+
+* a family of >= 3 parallel tight lines (line counting): every neuron's
+  breakline crosses each of them once, inside one block's open span, and block
+  b holds exactly its count of kinks;
+* chains (``nnsolve.decision.structure.chains``): the same neurons serve the
+  blocks of one chain on every line of the family, and the chains cover all m
+  neurons.
+
+Then, with t the coordinate along the lines and u across them:
+
+1. every network is f(z) = A(z) + sum_j K_j relu(t(z) - k_j(u(z))), A affine,
+   K_j in R^2 the jump of neuron j along the lines (the same on every line),
+   k_j(u) = p_j + (u - u_1) / (u_L - u_1) (q_j - p_j) its breakline (p_j, q_j its
+   crossings of the first and last line); flipped neurons only change A, so
+   with A free this is a relaxation (exact where the model's A is constant);
+2. per block, ``kink_windows`` bounds the sorted kinks (exact elimination over
+   all cell assignments); a block's neurons are numbered by their order on the
+   first line, and they keep that order on every line when no two positions
+   can carry the same jump (``jumps_can_coincide``, then one small solver query
+   for what elimination leaves);
+3. at every data point each relu is decided by the windows (interval
+   arithmetic) or kept as an ite; with U_j = K_j p_j, V_j = K_j q_j every
+   equation is linear apart from those ites, and exact elimination with
+   bilinear propagation (``nnsolve.elimination``) leaves a small QF_NRA
+   residual for the solver.
+
+``unsat`` needs premises 1-3 and the solver's unsat on the residual (or an
+inconsistency found by elimination); ``sat`` needs only the decoded network to
+pass ``exact_fit``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+from nnsolve import numbers
+from nnsolve.decision.structure import Chain, LineAnalysis, LineCount, chains
+from nnsolve.decision.training import TrainingResult
+from nnsolve.elimination import Inconsistent, LinearSystem
+from nnsolve.encodings.residual import Bound, PiecewiseEquation, disjunction_query, name, residual_query
+from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver
+from nnsolve.training import Network, Neuron, TrainingInstance, exact_fit
+from nnsolve.training.lines import line_data, normalized
+from nnsolve.training.windows import BlockWindows, block_system, cells_respected, jumps_can_coincide, kink_windows
+
+log = logging.getLogger(__name__)
+
+METHOD = "structured:chains"
+
+
+@dataclass(frozen=True)
+class BlockData:
+    samples: tuple               # the block's samples with kink-free neighbours
+    span: tuple[int, int]        # the block's first and last sample within ``samples``
+    windows: BlockWindows
+    t: tuple[Fraction, ...]
+
+
+def _block_data(count: LineCount, index: int, instance: TrainingInstance, cache: dict) -> BlockData:
+    samples = line_data(instance, count.line)
+    block = count.blocks[index]
+    lo, hi = block.first, block.last
+    # a neighbour gap outside every block's open span holds no kink (the line is tight)
+    if lo > 0 and (index == 0 or count.blocks[index - 1].last < lo):
+        lo -= 1
+    if hi < len(samples) - 1 and (index == len(count.blocks) - 1 or count.blocks[index + 1].first > hi):
+        hi += 1
+    part = tuple(samples[lo:hi + 1])
+    span = (block.first - lo, block.last - lo)
+    key = (normalized(part), span, block.kinks)
+    if key not in cache:
+        cache[key] = kink_windows(list(key[0]), block.kinks, span)
+    shift = part[0][0]
+    w = cache[key]
+    windows = tuple((a + shift, b + shift) for a, b in w.windows)
+    return BlockData(part, span, BlockWindows(w.kinks, w.assignments, windows, w.candidates),
+                     tuple(t for t, _ in part))
+
+
+def _order_is_kept(first: BlockData, other: BlockData, solver: Solver, limits: Limits, cache: dict) -> bool | None:
+    """True: no two sorted positions of the two blocks can carry the same jump, so a
+    neuron has the same position in both; None: could not be shown."""
+    key = (normalized(first.samples), first.span, normalized(other.samples), other.span, first.windows.kinks)
+    if key in cache:
+        return cache[key]
+    # jumps do not change when t is shifted or an affine function is subtracted: use the keys
+    xs, ys = list(key[0]), list(key[2])
+    xw, yw = first.windows, other.windows
+    open_pairs = [(r, s) for r in range(xw.kinks) for s in range(yw.kinks)
+                  if r != s and jumps_can_coincide((xs, xw), (ys, yw), r, s)]
+    verdict: bool | None = True
+    if open_pairs:
+        parts = []
+        outputs = len(xs[0][1])
+        for n, (r, s) in enumerate(open_pairs):
+            for a in xw.assignments:
+                for b in yw.assignments:
+                    left, right = block_system(xs, a, ("x", n)), block_system(ys, b, ("y", n))
+                    if left is None or right is None:
+                        continue
+                    joint = left.copy()
+                    joint.pivots.update(right.pivots)
+                    joint.bilinear += right.bilinear
+                    try:
+                        for o in range(outputs):
+                            joint.equate({(("x", n), "K", r, o): 1, (("y", n), "K", s, o): -1})
+                        joint.propagate()
+                    except Inconsistent:
+                        continue
+                    if not (cells_respected(joint, xs, a, ("x", n)) and cells_respected(joint, ys, b, ("y", n))):
+                        continue
+                    bounds = _cell_bounds(xs, a, ("x", n)) + _cell_bounds(ys, b, ("y", n))
+                    parts.append((joint, bounds))
+        if parts:
+            answer = solver.solve(Query(disjunction_query(parts, "nnsolve: can two kink positions share a jump?")),
+                                  limits)
+            verdict = True if answer.status == UNSAT else None
+            log.info("order query: %d parts, %s in %.2f s", len(parts), answer.status, answer.seconds)
+    cache[key] = verdict
+    return verdict
+
+
+def _cell_bounds(samples, assignment, prefix) -> list[Bound]:
+    """The kinks strictly inside their gaps, written as closed bounds shrunk by nothing:
+    closed bounds are a relaxation, so an unsat stays sound."""
+    ts = [t for t, _ in samples]
+    out = []
+    for j, cell in enumerate(assignment):
+        lo, hi = cell.closure(ts)
+        out.append(Bound({(prefix, "k", j): 1}, lo, hi))
+    return out
+
+
+def _interval(coeffs: list[tuple[Fraction, tuple[Fraction, Fraction]]]) -> tuple[Fraction, Fraction]:
+    lo = hi = Fraction(0)
+    for c, (a, b) in coeffs:
+        lo += min(c * a, c * b)
+        hi += max(c * a, c * b)
+    return lo, hi
+
+
+def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver: Solver,
+                     limits: Limits = Limits()) -> TrainingResult:
+    """Decide along the chains of ``analysis`` (see the module docstring); ``unknown``
+    with the reason when a premise is missing or the solver gives up."""
+    start = time.monotonic()
+    deadline = start + limits.timeout
+
+    def unknown(reason: str) -> TrainingResult:
+        return TrainingResult(UNKNOWN, METHOD, solver.name, time.monotonic() - start, reason=reason)
+
+    split = chains(analysis)
+    if split is None:
+        return unknown("no family of three parallel tight lines with forced chains")
+    family, found = split
+    if sum(c.kinks for c in found) != instance.hidden or instance.outputs < 1:
+        return unknown("the chains do not cover every neuron")
+    cache: dict = {}
+    blocks: dict[tuple[int, int], BlockData] = {}
+    for chain in found:
+        for li, bi in chain.blocks:
+            blocks[li, bi] = _block_data(family[li], bi, instance, cache)
+            if not blocks[li, bi].windows.assignments:
+                return unknown(f"no cell assignment survives on a block of line {li} (not claimed as unsat)")
+    order_cache: dict = {}
+    order_proven = True
+    for chain in found:
+        first = blocks[chain.blocks[0]]
+        for li, bi in chain.blocks[1:]:
+            left = max(0.5, deadline - time.monotonic())
+            if _order_is_kept(first, blocks[li, bi], solver, Limits(min(left, 30.0), limits.memory_mb),
+                              order_cache) is not True:
+                order_proven = False
+    system, bounds, equations, keys = _global_system(instance, family, found, blocks)
+    if system is None:
+        if order_proven:
+            return TrainingResult(UNSAT, METHOD, solver.name, time.monotonic() - start,
+                                  reason="exact elimination along the chains is inconsistent")
+        return unknown("elimination inconsistent, but the neuron order across lines is not proven")
+    for attempt in ("relaxed", "constant"):
+        if attempt == "constant":
+            try:
+                for o in range(instance.outputs):
+                    system.equate({("A", o, "t"): 1})
+                    system.equate({("A", o, "u"): 1})
+                system.propagate()
+            except Inconsistent:
+                return unknown("the relaxation is satisfiable only with a non-constant affine part")
+        query = residual_query(system, bounds, equations, "nnsolve chain decomposition residual")
+        free = _free_variables(query)
+        left = deadline - time.monotonic()
+        if left <= 0.5:
+            return unknown("out of time before the residual query")
+        answer = solver.solve(Query(query, tuple(free)), Limits(left, limits.memory_mb))
+        log.info("chain residual (%s): %d free variables, %s in %.2f s", attempt, len(free), answer.status,
+                 answer.seconds)
+        if answer.status == UNSAT:
+            if attempt == "relaxed" and order_proven:
+                return TrainingResult(UNSAT, METHOD, solver.name, time.monotonic() - start,
+                                      reason=f"the residual of the chain decomposition ({len(free)} variables) "
+                                             f"is unsat")
+            return unknown(f"residual unsat, but {'the order is not proven' if not order_proven else 'only with a constant affine part'}")
+        if answer.status != SAT or answer.inexact:
+            return unknown(f"residual query: {answer.status} {answer.reason or ''}".strip())
+        model = answer.model or {}
+        values = {keys[n]: model[n] for n in free if n in model and n in keys}
+        affine = [_value(system, ("A", o, k), values) for o in range(instance.outputs) for k in "tu"]
+        if any(numbers.sign(a) != 0 for a in affine):
+            continue  # try again with A constant
+        network = _network(instance, family, found, system, values)
+        report = exact_fit(instance, network)
+        if report.ok:
+            return TrainingResult(SAT, METHOD, solver.name, time.monotonic() - start, network=network)
+        return unknown("the residual's model failed the exact check")
+    return unknown("no model with a constant affine part")
+
+
+def _free_variables(query: str) -> list[str]:
+    return [line.split()[1] for line in query.splitlines() if line.startswith("(declare-fun ")]
+
+
+def _global_system(instance, family, found, blocks):
+    a, b = family[0].line.a, family[0].line.b
+    u1, uL = family[0].line.c, family[-1].line.c
+    lines_u = [c.line.c for c in family]
+    on_line: dict[int, int] = {}
+    for li, count in enumerate(family):
+        for idx in count.line.points:
+            on_line[idx] = li
+    neurons = []  # (key, windows per family line)
+    for g, chain in enumerate(found):
+        for r in range(chain.kinks):
+            neurons.append(((g, r), [blocks[li, bi].windows.windows[r] for li, bi in chain.blocks]))
+    system = LinearSystem(lambda v: {"U": 0, "V": 0, "A": 1, "K": 2, "p": 3, "q": 3}[v[0]])
+    bounds, equations = [], []
+    outputs = instance.outputs
+    try:
+        for key, wins in neurons:
+            for o in range(outputs):
+                system.define(("U",) + key + (o,), ("K",) + key + (o,), ("p",) + key)
+                system.define(("V",) + key + (o,), ("K",) + key + (o,), ("q",) + key)
+            for li, (lo, hi) in enumerate(wins):
+                lam = (lines_u[li] - u1) / (uL - u1)
+                bounds.append(Bound({("p",) + key: 1 - lam, ("q",) + key: lam}, lo, hi))
+        for idx, point in enumerate(instance.points):
+            x, y = point.x
+            t, u = -b * x + a * y, a * x + b * y
+            lam = (u - u1) / (uL - u1)
+            for o in range(outputs):
+                base = {("A", o, "c"): 1, ("A", o, "t"): t, ("A", o, "u"): u, None: -point.y[o]}
+                pieces = []
+                for key, wins in neurons:
+                    lo, hi = wins[on_line[idx]] if idx in on_line else _interval([(1 - lam, wins[0]), (lam, wins[-1])])
+                    linear = {("K",) + key + (o,): t, ("U",) + key + (o,): -(1 - lam), ("V",) + key + (o,): -lam}
+                    if t >= hi:
+                        for k, v in linear.items():
+                            base[k] = base.get(k, 0) + v
+                    elif t > lo:
+                        pieces.append(({("p",) + key: 1 - lam, ("q",) + key: lam}, t, linear))
+                if pieces:
+                    equations.append(PiecewiseEquation(base, tuple(pieces)))
+                else:
+                    system.equate(base)
+        system.propagate()
+    except Inconsistent:
+        return None, None, None, None
+    for bound in bounds:  # a bound on a fixed position can be checked here
+        e = system.reduce(bound.expr)
+        if all(k is None for k in e):
+            v = e.get(None, Fraction(0))
+            if (bound.lo is not None and v < bound.lo) or (bound.hi is not None and v > bound.hi):
+                return None, None, None, None
+    keys = [("A", o, k) for o in range(outputs) for k in "ctu"]
+    for key, _ in neurons:
+        keys += [("p",) + key, ("q",) + key]
+        keys += [(v,) + key + (o,) for v in "KUV" for o in range(outputs)]
+    return system, bounds, equations, {name(k): k for k in keys}
+
+
+def _value(system: LinearSystem, variable, values: dict):
+    total = Fraction(0)
+    for k, c in system.reduce({variable: 1}).items():
+        v = Fraction(1) if k is None else values.get(k, Fraction(0))
+        total = numbers.add(total, numbers.mul(Fraction(c), v))
+    return total
+
+
+def _network(instance, family, found, system, values) -> Network:
+    a, b = family[0].line.a, family[0].line.b
+    u1, uL = family[0].line.c, family[-1].line.c
+    D = uL - u1
+    vals = values
+    neurons = []
+    for g, chain in enumerate(found):
+        for r in range(chain.kinks):
+            key = (g, r)
+            p, q = _value(system, ("p",) + key, vals), _value(system, ("q",) + key, vals)
+            slope = numbers.mul(numbers.add(q, numbers.neg(p)), Fraction(1) / D)
+            w = (numbers.add(Fraction(-b), numbers.mul(Fraction(-a), slope)),
+                 numbers.add(Fraction(a), numbers.mul(Fraction(-b), slope)))
+            bias = numbers.add(numbers.neg(p), numbers.mul(u1, slope))
+            out = tuple(_value(system, ("K",) + key + (o,), vals) for o in range(instance.outputs))
+            neurons.append(Neuron(w, bias, out))
+    bias = tuple(_value(system, ("A", o, "c"), vals) for o in range(instance.outputs))
+    return Network(tuple(neurons), bias)

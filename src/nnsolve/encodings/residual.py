@@ -1,0 +1,119 @@
+"""SMT-LIB text for what exact elimination leaves over: bilinear definitions,
+bounds and piecewise-linear equations in the free variables of a
+:class:`nnsolve.elimination.LinearSystem`.
+
+Every term is rewritten in the free variables first, so the solver sees only
+the nonlinear core.  Names are made from the variable keys (tuples of strings
+and integers) and are unique for distinct keys.
+
+>>> from nnsolve.elimination import LinearSystem
+>>> s = LinearSystem()
+>>> s.equate({("x",): 1, ("y",): -2})
+>>> s.define(("u",), ("x",), ("x",))
+>>> print(residual_query(s, [Bound({("y",): 1}, Fraction(1), None)]).strip().splitlines()[-4])
+(assert (= u (* (* 2.0 y) (* 2.0 y))))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Hashable, Iterable, Mapping, Sequence
+
+from nnsolve.elimination import LinearSystem
+from nnsolve.encodings.relu import num
+
+
+def name(variable: Hashable) -> str:
+    """An SMT-LIB symbol for a variable key.
+
+    >>> name(("K", 3, 1, 0)), name((("x", 2), "k", 0))
+    ('K_3_1_0', 'x_2_k_0')
+    """
+    if isinstance(variable, tuple):
+        return "_".join(name(p) for p in variable)
+    return str(variable).replace("-", "m")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """lo <= expr <= hi (None: unbounded on that side)."""
+
+    expr: Mapping
+    lo: Fraction | None
+    hi: Fraction | None
+
+
+@dataclass(frozen=True)
+class PiecewiseEquation:
+    """base + sum over (cond, t, term): (ite (<= cond t) term 0) = 0, all expressions linear."""
+
+    base: Mapping
+    pieces: tuple[tuple[Mapping, Fraction, Mapping], ...]
+
+
+def term(expr: Mapping) -> str:
+    parts = []
+    for k, c in expr.items():
+        if k is None:
+            parts.append(num(Fraction(c)))
+        elif c == 1:
+            parts.append(name(k))
+        else:
+            parts.append(f"(* {num(Fraction(c))} {name(k)})")
+    if len(parts) == 1:
+        return parts[0]  # cvc5 rejects a unary +
+    return "(+ " + " ".join(parts) + ")" if parts else "0.0"
+
+
+def assertions(system: LinearSystem, bounds: Iterable[Bound] = (),
+               equations: Iterable[PiecewiseEquation] = ()) -> tuple[list[str], set]:
+    """The residual's assertions (without declarations) and the free variables they use."""
+    used: set = set()
+    out = []
+
+    def t(expr: Mapping) -> str:
+        e = system.reduce(expr)
+        used.update(k for k in e if k is not None)
+        return term(e)
+
+    for product, left, right in system.bilinear:
+        out.append(f"(assert (= {t({product: 1})} (* {t({left: 1})} {t({right: 1})})))")
+    for b in bounds:
+        e = t(b.expr)
+        if b.lo is not None:
+            out.append(f"(assert (<= {num(b.lo)} {e}))")
+        if b.hi is not None:
+            out.append(f"(assert (<= {e} {num(b.hi)}))")
+    for eq in equations:
+        parts = [t(eq.base)] + [f"(ite (<= {t(cond)} {num(at)}) {t(piece)} 0.0)" for cond, at, piece in eq.pieces]
+        out.append(f"(assert (= (+ {' '.join(parts)}) 0.0))")
+    return out, used
+
+
+def residual_query(system: LinearSystem, bounds: Sequence[Bound] = (),
+                   equations: Sequence[PiecewiseEquation] = (), source: str = "") -> str:
+    """A QF_NRA script: sat iff the system with these bounds and equations has a real solution."""
+    body, used = assertions(system, bounds, equations)
+    head = ["(set-info :smt-lib-version 2.6)", "(set-logic QF_NRA)"]
+    if source:
+        head.append(f'(set-info :source "{source}")')
+    head += [f"(declare-fun {name(v)} () Real)" for v in sorted(used, key=repr)]
+    return "\n".join(head + body + ["(check-sat)", "(exit)"]) + "\n"
+
+
+def disjunction_query(parts: Sequence[tuple[LinearSystem, Sequence[Bound]]], source: str = "") -> str:
+    """A QF_NRA script: sat iff some part (system and bounds, with disjoint variables)
+    has a real solution."""
+    head = ["(set-info :smt-lib-version 2.6)", "(set-logic QF_NRA)"]
+    if source:
+        head.append(f'(set-info :source "{source}")')
+    declared: set = set()
+    disjuncts = []
+    for system, bounds in parts:
+        body, used = assertions(system, bounds)
+        declared |= used
+        inner = [line[len("(assert "):-1] for line in body]
+        disjuncts.append("(and " + " ".join(inner) + " true)")
+    head += [f"(declare-fun {name(v)} () Real)" for v in sorted(declared, key=repr)]
+    return "\n".join(head + ["(assert (or " + " ".join(disjuncts) + " false))", "(check-sat)", "(exit)"]) + "\n"

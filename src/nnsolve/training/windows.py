@@ -1,0 +1,203 @@
+"""Where the kinks of a tight 1D block can be: cell assignments and kink windows.
+
+Setting (docs/solving.md, "Kink windows"): samples (t_0, y_0), ..., (t_n, y_n)
+of a block, sorted by t, with vector labels, and a count c such that every
+continuous piecewise-linear (PL) fit has at least c kinks in the open span
+(t_0, t_n) (proven by line counting).  A network restricted to the line fits
+the block with exactly c kinks there ("tight"), so:
+
+1. the kinks are distinct and have nonzero jumps (two kinks at one place, or a
+   zero jump, would give a fit with fewer than c kinks);
+2. each kink lies in one *cell*: an open gap (t_i, t_i+1) or an interior sample
+   t_i; a sample t_i where the slope changes (a bend) needs a kink in the gap
+   before it, at it, or in the gap after it;
+3. given the cells, the fit f(t) = alpha t + beta + sum_j K_j relu(t - k_j) is
+   linear at every sample in (alpha, beta, K_j, U_j) with U_j = K_j k_j (a
+   bilinear definition per kink and output, one shared k_j: all outputs bend at
+   the same place).
+
+:func:`cell_assignments` lists every sorted assignment of c kinks to cells
+that satisfies 2 (at most one kink per sample, any number per gap); for each,
+:func:`block_system` builds 3 as a :class:`nnsolve.elimination.LinearSystem`
+and propagates; an inconsistency, or a kink position fixed outside its cell,
+rules the assignment out exactly.  Every fit's assignment survives, so the
+sorted kink r of every fit lies in the closed hull of its cells over the
+surviving assignments: :func:`kink_windows`.
+
+>>> from fractions import Fraction as F
+>>> hat = [(F(t), (F(y),)) for t, y in [(0, 0), (1, 0), (2, 2), (3, 0), (4, 0)]]
+>>> [(str(lo), str(hi)) for lo, hi in kink_windows(hat, 3).windows]
+[('0', '2'), ('1', '3'), ('2', '4')]
+
+The windows over-approximate: elimination is linear, so it misses that the first kink of
+the hat below cannot sit in (1, 2) (its jump would have to vanish, item 1):
+
+>>> hat = [(F(t), (F(y),)) for t, y in [(0, 0), (1, 0), (2, 0), (3, 2), (4, 0), (5, 0), (6, 0)]]
+>>> [(str(lo), str(hi)) for lo, hi in kink_windows(hat, 3, span=(1, 5)).windows]
+[('1', '3'), ('2', '4'), ('3', '5')]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+from nnsolve.elimination import Inconsistent, LinearSystem
+
+Samples = Sequence[tuple[Fraction, Sequence[Fraction]]]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """An open gap (t_index, t_index+1) (``gap`` true) or the sample t_index."""
+
+    index: int
+    gap: bool
+
+    def order(self) -> tuple[int, int]:
+        return (self.index, 1) if self.gap else (self.index, 0)
+
+    def closure(self, ts: Sequence[Fraction]) -> tuple[Fraction, Fraction]:
+        return (ts[self.index], ts[self.index + 1]) if self.gap else (ts[self.index], ts[self.index])
+
+    def left_of(self, sample: int) -> bool:
+        """relu(t_sample - k) = t_sample - k for every k in the cell (else it is 0)."""
+        return self.index < sample
+
+
+@dataclass(frozen=True)
+class BlockWindows:
+    """The surviving cell assignments of a tight block and the sorted kinks' windows."""
+
+    kinks: int
+    assignments: tuple[tuple[Cell, ...], ...]
+    windows: tuple[tuple[Fraction, Fraction], ...]   # closed [lo, hi] per sorted kink
+    candidates: int                                  # assignments before elimination
+
+
+def _slopes(samples: Samples) -> list[tuple[Fraction, ...]]:
+    return [tuple((b - a) / (samples[i + 1][0] - samples[i][0]) for a, b in zip(samples[i][1], samples[i + 1][1]))
+            for i in range(len(samples) - 1)]
+
+
+def cell_assignments(samples: Samples, kinks: int, span: tuple[int, int] | None = None) -> list[tuple[Cell, ...]]:
+    """Sorted assignments of ``kinks`` distinct kinks to cells inside the open span
+    (t_first, t_last) (``span`` = (first, last); default: all samples), every bend
+    covered (item 2 of the module docstring).
+
+    >>> from fractions import Fraction as F
+    >>> [[(c.index, c.gap) for c in a] for a in cell_assignments([(F(0), (F(0),)), (F(1), (F(1),)), (F(2), (F(1),))], 1)]
+    [[(0, True)], [(1, False)], [(1, True)]]
+    """
+    n = len(samples)
+    first, last = span or (0, n - 1)
+    slopes = _slopes(samples)
+    bend = [0 < i < n - 1 and slopes[i - 1] != slopes[i] for i in range(n)]
+    cells = []
+    for i in range(first, last):
+        if i > first:
+            cells.append(Cell(i, False))
+        cells.append(Cell(i, True))
+
+    def covered(b: int, chosen: list[Cell]) -> bool:
+        return any(c in chosen for c in (Cell(b - 1, True), Cell(b, False), Cell(b, True)))
+
+    out: list[tuple[Cell, ...]] = []
+
+    def extend(start: int, chosen: list[Cell]) -> None:
+        if len(chosen) == kinks:
+            if all(covered(b, chosen) for b in range(n) if bend[b]):
+                out.append(tuple(chosen))
+            return
+        for q in range(start, len(cells)):
+            cell = cells[q]
+            # bends left of this cell can only be covered by cells chosen so far (or this one)
+            if not all(covered(b, chosen + [cell]) for b in range(1, cell.index) if bend[b]):
+                break
+            extend(q if cell.gap else q + 1, chosen + [cell])
+
+    extend(0, [])
+    return out
+
+
+def block_system(samples: Samples, assignment: Sequence[Cell], prefix: object = ()) -> LinearSystem | None:
+    """Item 3 of the module docstring for one assignment, propagated; None when it
+    is inconsistent or fixes a kink outside its cell.
+
+    Variables: (prefix, 'alpha'|'beta', o), (prefix, 'K'|'U', j, o), (prefix, 'k', j).
+    """
+    outputs = len(samples[0][1])
+    ts = [t for t, _ in samples]
+    system = LinearSystem(lambda v: {"U": 0, "alpha": 1, "beta": 1, "K": 2, "k": 3}[v[1]])
+    try:
+        for j, cell in enumerate(assignment):
+            for o in range(outputs):
+                system.define((prefix, "U", j, o), (prefix, "K", j, o), (prefix, "k", j))
+            if not cell.gap:
+                system.equate({(prefix, "k", j): 1, None: -ts[cell.index]})
+        for s, (t, ys) in enumerate(samples):
+            for o in range(outputs):
+                e = {(prefix, "alpha", o): t, (prefix, "beta", o): 1, None: -ys[o]}
+                for j, cell in enumerate(assignment):
+                    if cell.left_of(s):
+                        e[(prefix, "K", j, o)] = t
+                        e[(prefix, "U", j, o)] = -1
+                system.equate(e)
+        system.propagate()
+    except Inconsistent:
+        return None
+    return system if cells_respected(system, samples, assignment, prefix) else None
+
+
+def cells_respected(system: LinearSystem, samples: Samples, assignment: Sequence[Cell], prefix: object = ()) -> bool:
+    """False if the system fixes some kink outside its (open) cell."""
+    ts = [t for t, _ in samples]
+    for j, cell in enumerate(assignment):
+        k = system.value((prefix, "k", j))
+        if k is not None and cell.gap and not ts[cell.index] < k < ts[cell.index + 1]:
+            return False
+    return True
+
+
+def kink_windows(samples: Samples, kinks: int, span: tuple[int, int] | None = None) -> BlockWindows:
+    """The windows of the sorted kinks of every fit with exactly ``kinks`` kinks in the
+    open span (t_first, t_last) and none elsewhere among ``samples``, for a block that
+    needs that many (see the module docstring).  ``span`` = (first, last) lets the
+    caller add kink-free neighbours on either side, which pin the affine part."""
+    candidates = cell_assignments(samples, kinks, span)
+    alive = tuple(a for a in candidates if block_system(samples, a) is not None)
+    ts = [t for t, _ in samples]
+    windows = []
+    for r in range(kinks):
+        spans = [a[r].closure(ts) for a in alive]
+        windows.append((min(lo for lo, _ in spans), max(hi for _, hi in spans)) if spans else (ts[0], ts[-1]))
+    return BlockWindows(kinks, alive, tuple(windows), len(candidates))
+
+
+def jumps_can_coincide(first: tuple[Samples, BlockWindows], second: tuple[Samples, BlockWindows],
+                       r: int, s: int) -> bool:
+    """Can sorted kink ``r`` of a fit of the first block have the same jump vector as
+    sorted kink ``s`` of a fit of the second?  False only when every pair of surviving
+    assignments becomes inconsistent with that equation (exact); True otherwise
+    (possibly, not proven)."""
+    (xs, xw), (ys, yw) = first, second
+    outputs = len(xs[0][1])
+    for a in xw.assignments:
+        left = block_system(xs, a, "x")
+        for b in yw.assignments:
+            right = block_system(ys, b, "y")
+            if left is None or right is None:
+                continue
+            joint = left.copy()
+            joint.pivots.update(right.pivots)
+            joint.bilinear += right.bilinear
+            try:
+                for o in range(outputs):
+                    joint.equate({("x", "K", r, o): 1, ("y", "K", s, o): -1})
+                joint.propagate()
+            except Inconsistent:
+                continue
+            if cells_respected(joint, xs, a, "x") and cells_respected(joint, ys, b, "y"):
+                return True
+    return False

@@ -1,0 +1,145 @@
+"""Chain decomposition: exact elimination, kink windows, neuron order, and the stage itself."""
+
+from fractions import Fraction as F
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnsolve.decision.decompose import decide_by_chains
+from nnsolve.decision.structure import analyse_lines
+from nnsolve.decision.structured import decide_structured
+from nnsolve.elimination import Inconsistent, LinearSystem
+from nnsolve.formula.smtlib import read_smtlib
+from nnsolve.reduction import reduce_formula
+from nnsolve.solvers import SAT, UNSAT, Limits, get_solver
+from nnsolve.training import exact_fit
+from nnsolve.training.windows import Cell, block_system, cell_assignments, jumps_can_coincide, kink_windows
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+small = st.integers(-5, 5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(small, min_size=4, max_size=4), st.lists(st.lists(small, min_size=4, max_size=4), min_size=1,
+                                                         max_size=5))
+def test_elimination_keeps_every_solution(point, rows):
+    """Equations satisfied by a known point: elimination never calls them inconsistent,
+    and every pivot expression evaluates to the point's value there."""
+    names = ["a", "b", "c", "d"]
+    system = LinearSystem()
+    for row in rows:
+        const = -sum(r * x for r, x in zip(row, point))
+        system.equate({**{n: r for n, r in zip(names, row)}, None: const})
+    values = dict(zip(names, point))
+    for pivot, expr in system.pivots.items():
+        assert values[pivot] == sum(c * (1 if k is None else values[k]) for k, c in expr.items())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(small, min_size=3, max_size=3), st.integers(1, 5))
+def test_elimination_finds_a_contradiction(point, offset):
+    system = LinearSystem()
+    system.equate({"x": 1, "y": 1, None: -(point[0] + point[1])})
+    system.define("u", "x", "y")
+    system.equate({"y": 1, None: -point[1]})
+    system.propagate()
+    assert system.value("u") == point[0] * point[1]
+    with pytest.raises(Inconsistent):
+        system.equate({"u": 1, None: -(point[0] * point[1] + offset)})
+
+
+@st.composite
+def pl_fits(draw):
+    """A random PL function (2 outputs) with c kinks, sampled on a grid that puts every
+    kink strictly inside a gap or exactly on a sample, plus a kink-free sample on each side."""
+    c = draw(st.integers(1, 4))
+    grid = list(range(0, 2 * c + 6))
+    inner = grid[1:-1]
+    spots = sorted(draw(st.lists(st.sampled_from([F(2 * t + 1, 2) for t in inner[:-1]] + inner[1:-1]),
+                                 min_size=c, max_size=c, unique=True)))
+    jumps = [tuple(F(draw(st.integers(-4, 4))) for _ in range(2)) for _ in range(c)]
+    alpha = tuple(F(draw(small)) for _ in range(2))
+    beta = tuple(F(draw(small)) for _ in range(2))
+
+    def f(t):
+        return tuple(alpha[o] * t + beta[o] + sum(j[o] * max(F(0), t - k) for j, k in zip(jumps, spots))
+                     for o in range(2))
+
+    samples = [(F(t), f(F(t))) for t in grid]
+    return samples, spots, c
+
+
+@settings(max_examples=80, deadline=None)
+@given(pl_fits())
+def test_the_assignment_of_a_fit_survives_and_its_kinks_lie_in_the_windows(fit):
+    """Every fit's own cell assignment survives elimination (so the windows cover it)."""
+    samples, spots, c = fit
+    ts = [t for t, _ in samples]
+    span = (1, len(samples) - 2)
+    own = tuple(Cell(ts.index(k), False) if k in ts else Cell(max(i for i, t in enumerate(ts) if t < k), True)
+                for k in spots)
+    assert own in cell_assignments(samples, c, span) or not _covers_bends(samples, own)
+    result = kink_windows(samples, c, span)
+    if _covers_bends(samples, own):
+        assert own in result.assignments
+        for k, (lo, hi) in zip(spots, result.windows):
+            assert lo <= k <= hi
+
+
+def _covers_bends(samples, cells):
+    # zero jumps may leave a bend of the sampled function uncovered only if there is none
+    return all(any(x in cells for x in (Cell(i - 1, True), Cell(i, False), Cell(i, True)))
+               for i in range(1, len(samples) - 1)
+               if _slope(samples, i - 1) != _slope(samples, i))
+
+
+def _slope(samples, i):
+    (t0, y0), (t1, y1) = samples[i], samples[i + 1]
+    return tuple((b - a) / (t1 - t0) for a, b in zip(y0, y1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(pl_fits(), st.data())
+def test_equal_jumps_are_never_ruled_out(fit, data):
+    """Two blocks whose fits share a jump at positions r and s: the order check must say 'possible'."""
+    samples, spots, c = fit
+    span = (1, len(samples) - 2)
+    w = kink_windows(samples, c, span)
+    r = data.draw(st.integers(0, c - 1))
+    # the same block twice: position r shares its jump with itself
+    assert jumps_can_coincide((samples, w), (samples, w), r, r) or block_system(samples, w.assignments[0]) is None
+
+
+def _instance(path):
+    return reduce_formula(read_smtlib(str(ROOT / path))).instance
+
+
+@pytest.mark.parametrize("path, expected", [("instances/tier1/self_inverse.smt2", SAT),
+                                            ("instances/tier1/contradiction.smt2", UNSAT)])
+def test_chain_decomposition_decides_reduction_outputs(path, expected):
+    """On reduction outputs (read as plain instances) the stage decides both ways; a sat
+    network passes the independent exact check."""
+    instance = _instance(path)
+    solver = get_solver("z3")
+    result = decide_by_chains(instance, analyse_lines(instance, solver), solver, Limits(60))
+    assert result.status == expected, result.reason
+    if expected == SAT:
+        assert exact_fit(instance, result.network).ok
+
+
+def test_structured_method_reports_the_chain_stage():
+    instance = _instance("instances/tier1/sum_is_summand.smt2")
+    result = decide_structured(instance, get_solver("z3"), Limits(60))
+    assert result.status == UNSAT and result.method == "structured:chains"
+
+
+def test_chain_decomposition_needs_chains():
+    from nnsolve.training import DataPoint, TrainingInstance
+    pts = tuple(DataPoint((F(i), F(0)), (F(abs(i - 2)), F(0))) for i in range(5))
+    instance = TrainingInstance(pts, 1)
+    solver = get_solver("z3")
+    result = decide_by_chains(instance, analyse_lines(instance, solver), solver, Limits(10))
+    assert result.status == "unknown" and "tight" in result.reason
