@@ -89,3 +89,14 @@ def test_cancel_kills_the_child(fault_path):
     start = time.monotonic()
     result = faulty("Hang").solve(QUERY, Limits(timeout=60), ev)
     assert result.reason == "cancelled" and time.monotonic() - start < 10
+
+
+def test_a_request_larger_than_the_pipe_buffer_arrives_when_cancellable():
+    """Regression: polling for cancel used to stop writing the request after 64 KiB,
+    so big queries with a cancel event (the portfolio, the chain stage) timed out."""
+    import threading
+    filler = "".join(f"(declare-fun y{i} () Real)(assert (>= y{i} 0.0))" for i in range(3000))
+    query = Query(filler + "(declare-fun x () Real)(assert (= (* x x) 2.0))(assert (< x 0.0))(check-sat)")
+    assert len(query.smtlib) > 100_000
+    result = get_solver("z3").solve(query, Limits(timeout=30), threading.Event())
+    assert result.status == "sat"

@@ -66,6 +66,14 @@ class LinearSystem:
         other.bilinear = list(self.bilinear)
         return other
 
+    def renamed(self, rename: Callable[[Hashable], Hashable]) -> "LinearSystem":
+        """A copy with every variable v replaced by ``rename(v)`` (an injective map)."""
+        other = LinearSystem(lambda v: self._priority(v))
+        other.pivots = {rename(k): {None if x is None else rename(x): c for x, c in e.items()}
+                        for k, e in self.pivots.items()}
+        other.bilinear = [tuple(rename(v) for v in triple) for triple in self.bilinear]
+        return other
+
     def reduce(self, expr: Mapping) -> Expr:
         """``expr`` rewritten in the free variables."""
         out: dict = {}

@@ -20,8 +20,8 @@ Then, with t the coordinate along the lines and u across them:
 2. per block, ``kink_windows`` bounds the sorted kinks (exact elimination over
    all cell assignments); a block's neurons are numbered by their order on the
    first line, and they keep that order on every line when no two positions
-   can carry the same jump (``jumps_can_coincide``, then one small solver query
-   for what elimination leaves);
+   can carry the same jump (exact elimination of every case, then one small
+   solver query for what is left, run beside the residual query);
 3. at every data point each relu is decided by the windows (interval
    arithmetic) or kept as an ite; with U_j = K_j p_j, V_j = K_j q_j every
    equation is linear apart from those ites, and exact elimination with
@@ -36,7 +36,9 @@ pass ``exact_fit``.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -48,7 +50,7 @@ from nnsolve.encodings.residual import Bound, PiecewiseEquation, disjunction_que
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver
 from nnsolve.training import Network, Neuron, TrainingInstance, exact_fit
 from nnsolve.training.lines import line_data, normalized
-from nnsolve.training.windows import BlockWindows, block_system, cells_respected, jumps_can_coincide, kink_windows
+from nnsolve.training.windows import BlockWindows, block_system, cells_respected, kink_windows
 
 log = logging.getLogger(__name__)
 
@@ -84,47 +86,46 @@ def _block_data(count: LineCount, index: int, instance: TrainingInstance, cache:
                      tuple(t for t, _ in part))
 
 
-def _order_is_kept(first: BlockData, other: BlockData, solver: Solver, limits: Limits, cache: dict) -> bool | None:
-    """True: no two sorted positions of the two blocks can carry the same jump, so a
-    neuron has the same position in both; None: could not be shown."""
-    key = (normalized(first.samples), first.span, normalized(other.samples), other.span, first.windows.kinks)
-    if key in cache:
-        return cache[key]
+def _order_parts(first: BlockData, other: BlockData, tag: int) -> list:
+    """What elimination leaves of "some position r != s carries the same jump in both
+    blocks": (system, bounds) parts, each satisfiable iff that case is possible.  An
+    empty list proves that every neuron has the same position in both blocks."""
     # jumps do not change when t is shifted or an affine function is subtracted: use the keys
-    xs, ys = list(key[0]), list(key[2])
+    xs, ys = list(normalized(first.samples)), list(normalized(other.samples))
     xw, yw = first.windows, other.windows
-    open_pairs = [(r, s) for r in range(xw.kinks) for s in range(yw.kinks)
-                  if r != s and jumps_can_coincide((xs, xw), (ys, yw), r, s)]
-    verdict: bool | None = True
-    if open_pairs:
-        parts = []
-        outputs = len(xs[0][1])
-        for n, (r, s) in enumerate(open_pairs):
-            for a in xw.assignments:
-                for b in yw.assignments:
-                    left, right = block_system(xs, a, ("x", n)), block_system(ys, b, ("y", n))
+    outputs = len(xs[0][1])
+    px, py = ("x", tag), ("y", tag)
+    lefts = [(a, block_system(xs, a, px)) for a in xw.assignments]
+    rights = [(b, block_system(ys, b, py)) for b in yw.assignments]
+    parts = []
+    for r in range(xw.kinks):
+        for s in range(yw.kinks):
+            if r == s:
+                continue
+            for a, left in lefts:
+                for b, right in rights:
                     if left is None or right is None:
                         continue
-                    joint = left.copy()
-                    joint.pivots.update(right.pivots)
-                    joint.bilinear += right.bilinear
+                    # fresh names per case: the solver copes far better with disjoint disjuncts
+                    case = len(parts)
+                    qx, qy = px + (case,), py + (case,)
+
+                    def fresh(v, old_x=px, old_y=py, new_x=qx, new_y=qy):
+                        return ((new_x if v[0] == old_x else new_y),) + tuple(v[1:])
+
+                    joint = left.renamed(fresh)
+                    extra = right.renamed(fresh)
+                    joint.pivots.update(extra.pivots)
+                    joint.bilinear += extra.bilinear
                     try:
                         for o in range(outputs):
-                            joint.equate({(("x", n), "K", r, o): 1, (("y", n), "K", s, o): -1})
+                            joint.equate({(qx, "K", r, o): 1, (qy, "K", s, o): -1})
                         joint.propagate()
                     except Inconsistent:
                         continue
-                    if not (cells_respected(joint, xs, a, ("x", n)) and cells_respected(joint, ys, b, ("y", n))):
-                        continue
-                    bounds = _cell_bounds(xs, a, ("x", n)) + _cell_bounds(ys, b, ("y", n))
-                    parts.append((joint, bounds))
-        if parts:
-            answer = solver.solve(Query(disjunction_query(parts, "nnsolve: can two kink positions share a jump?")),
-                                  limits)
-            verdict = True if answer.status == UNSAT else None
-            log.info("order query: %d parts, %s in %.2f s", len(parts), answer.status, answer.seconds)
-    cache[key] = verdict
-    return verdict
+                    if cells_respected(joint, xs, a, qx) and cells_respected(joint, ys, b, qy):
+                        parts.append((joint, _cell_bounds(xs, a, qx) + _cell_bounds(ys, b, qy)))
+    return parts
 
 
 def _cell_bounds(samples, assignment, prefix) -> list[Bound]:
@@ -168,19 +169,50 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
         for li, bi in chain.blocks:
             blocks[li, bi] = _block_data(family[li], bi, instance, cache)
             if not blocks[li, bi].windows.assignments:
-                return unknown(f"no cell assignment survives on a block of line {li} (not claimed as unsat)")
-    order_cache: dict = {}
-    order_proven = True
+                return unknown(f"no kink windows for a block on line {li} (too many cell assignments to list, or none survives; not claimed as unsat)")
+    # the order across lines: one small query per distinct pair of blocks
+    pairs: dict = {}
     for chain in found:
         first = blocks[chain.blocks[0]]
         for li, bi in chain.blocks[1:]:
-            left = max(0.5, deadline - time.monotonic())
-            if _order_is_kept(first, blocks[li, bi], solver, Limits(min(left, 30.0), limits.memory_mb),
-                              order_cache) is not True:
-                order_proven = False
+            other = blocks[li, bi]
+            key = (normalized(first.samples), first.span, normalized(other.samples), other.span)
+            if key not in pairs:
+                pairs[key] = _order_parts(first, other, len(pairs))
     system, bounds, equations, keys = _global_system(instance, family, found, blocks)
+    # the order queries run beside the residual query (each in its own child process);
+    # they matter only for unsat, so a sat answer cancels them
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(1)
+    order = pool.submit(_order_queries, list(pairs.values()), solver,
+                        Limits(max(0.5, deadline - time.monotonic()), limits.memory_mb), stop)
+    try:
+        return _residual(instance, family, found, system, bounds, equations, keys, order, solver, limits,
+                         start, deadline)
+    finally:
+        stop.set()
+        pool.shutdown(wait=True)
+
+
+def _order_queries(cases: list[list], solver: Solver, limits: Limits, stop: threading.Event) -> bool:
+    """True when no neuron can change its position between the lines (see _order_parts)."""
+    for parts in cases:
+        if not parts:
+            continue
+        answer = solver.solve(Query(disjunction_query(parts, "nnsolve: can two kink positions share a jump?")),
+                              limits, stop)
+        log.info("order query: %d parts, %s in %.2f s", len(parts), answer.status, answer.seconds)
+        if answer.status != UNSAT:
+            return False
+    return True
+
+
+def _residual(instance, family, found, system, bounds, equations, keys, order, solver, limits, start, deadline):
+    def unknown(reason: str) -> TrainingResult:
+        return TrainingResult(UNKNOWN, METHOD, solver.name, time.monotonic() - start, reason=reason)
+
     if system is None:
-        if order_proven:
+        if order.result():
             return TrainingResult(UNSAT, METHOD, solver.name, time.monotonic() - start,
                                   reason="exact elimination along the chains is inconsistent")
         return unknown("elimination inconsistent, but the neuron order across lines is not proven")
@@ -202,6 +234,7 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
         log.info("chain residual (%s): %d free variables, %s in %.2f s", attempt, len(free), answer.status,
                  answer.seconds)
         if answer.status == UNSAT:
+            order_proven = order.result()
             if attempt == "relaxed" and order_proven:
                 return TrainingResult(UNSAT, METHOD, solver.name, time.monotonic() - start,
                                       reason=f"the residual of the chain decomposition ({len(free)} variables) "

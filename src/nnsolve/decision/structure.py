@@ -13,9 +13,11 @@ Argument (docs/solving.md, "Line counting"):
    <= k kinks" is asked of the solver as the QF_LRA query of
    :func:`nnsolve.encodings.piecewise.pl_lemma_query` (a relaxation of the
    network restricted to the line: free affine part, each output's kink free
-   in its interval), so its unsat is sound.  The greedy count of disjoint bend
-   windows is a lower bound needing no solver; the number of bends is an upper
-   bound (the linear interpolant), which limits the queries.
+   in its interval), so its unsat is sound.  Two lower bounds need no solver
+   and come first: the greedy count of disjoint bend windows, then
+   :func:`eliminated_lower_bound` (no cell assignment survives exact
+   elimination); the number of bends is an upper bound (the linear
+   interpolant), which limits the queries.
 3. Blocks have disjoint open spans, so a line needs the sum of its blocks'
    counts, and one neuron gives each line at most one kink.  A line that needs
    more than m kinks proves that no m-neuron network fits: ``unsat``.
@@ -27,6 +29,7 @@ Argument (docs/solving.md, "Line counting"):
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -34,6 +37,7 @@ from nnsolve.encodings.piecewise import pl_lemma_query
 from nnsolve.solvers import SAT, UNSAT, Limits, Query, Solver
 from nnsolve.training import TrainingInstance
 from nnsolve.training.lines import DataLine, blocks, bends, data_lines, disjoint_windows, line_data, normalized
+from nnsolve.training.windows import MAX_ASSIGNMENTS, kink_windows
 
 
 @dataclass(frozen=True)
@@ -79,15 +83,16 @@ class LineAnalysis:
         return tuple(c for c in self.counts if c.kinks == self.hidden)
 
 
-def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = Limits(timeout=30)) -> LineAnalysis:
-    """Count the kinks each data line needs (see the module docstring for the argument)."""
+def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = Limits(timeout=30),
+                  jobs: int = 2) -> LineAnalysis:
+    """Count the kinks each data line needs (see the module docstring for the argument);
+    ``jobs`` solver queries at a time (distinct blocks are independent)."""
     start = time.monotonic()
     deadline = start + limits.timeout
     found = data_lines(instance) if instance.inputs == 2 and len(instance.points) >= 3 else []
-    cache: dict[tuple, tuple[int, bool]] = {}
-    queries = 0
     incomplete: list[str] = []
-    counts = []
+    todo: list[tuple] = []            # (line, [(span, key)])
+    bounds: dict[tuple, tuple[int, int]] = {}   # key -> (proven lower bound, upper bound)
     for line in found:
         samples = line_data(instance, line)
         spans = blocks(samples)
@@ -95,34 +100,66 @@ def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = L
         uppers = [len(bends(part)) for part in parts]  # the linear interpolant's kinks
         if sum(uppers) < max(instance.hidden, 1):
             continue  # fewer than m kinks suffice: the line cannot be tight or violated
-        result = []
+        keyed = []
         for span, part, upper in zip(spans, parts, uppers):
             key = normalized(part)
-            if key not in cache:
-                lower = disjoint_windows(part)
-                exact = lower == upper
-                while not exact:
-                    left = deadline - time.monotonic()
-                    if left <= 0.5:
-                        incomplete.append(f"block of {len(part)} samples: stopped at {lower} kinks (time)")
-                        break
-                    queries += 1
-                    answer = solver.solve(Query(pl_lemma_query(list(key), lower), ()), Limits(left, limits.memory_mb))
-                    if answer.status == UNSAT:
-                        lower += 1
-                        exact = lower == upper
-                    elif answer.status == SAT:
-                        exact = True
-                    else:
-                        incomplete.append(f"block of {len(part)} samples: {answer.reason}")
-                        break
-                cache[key] = (lower, exact)
-            kinks, exact = cache[key]
-            result.append(BlockCount(span.first, span.last, kinks, exact))
-        counts.append(LineCount(line, tuple(result)))
+            if key not in bounds:
+                bounds[key] = (eliminated_lower_bound(list(key), disjoint_windows(part), upper), upper)
+            keyed.append((span, key))
+        todo.append((line, keyed))
+    queries = [0]
+
+    def settle(key: tuple) -> tuple[int, bool]:
+        lower, upper = bounds[key]
+        while lower < upper:
+            left = deadline - time.monotonic()
+            if left <= 0.5:
+                incomplete.append(f"block of {len(key)} samples: stopped at {lower} kinks (time)")
+                return lower, False
+            queries[0] += 1
+            answer = solver.solve(Query(pl_lemma_query(list(key), lower), ()), Limits(left, limits.memory_mb))
+            if answer.status == UNSAT:
+                lower += 1
+            elif answer.status == SAT:
+                return lower, True
+            else:
+                incomplete.append(f"block of {len(key)} samples: {answer.reason}")
+                return lower, False
+        return lower, True
+
+    keys = list(bounds)
+    with ThreadPoolExecutor(max(1, jobs)) as pool:  # each query is its own child process
+        cache = dict(zip(keys, pool.map(settle, keys)))
+    counts = [LineCount(line, tuple(BlockCount(span.first, span.last, *cache[key]) for span, key in keyed))
+              for line, keyed in todo]
+    queries = queries[0]
     counts.sort(key=lambda c: -c.kinks)
     return LineAnalysis(instance.hidden, tuple(counts), len(found), queries, time.monotonic() - start,
                         tuple(incomplete))
+
+
+def eliminated_lower_bound(samples: list, lower: int, upper: int) -> int:
+    """Raise ``lower`` while no cell assignment of that many kinks survives exact
+    elimination (``nnsolve.training.windows``): then no PL function with that many
+    kinks fits, and none with fewer (add zero jumps).  No solver; skipped when the
+    assignments are too many to list.
+
+    >>> from fractions import Fraction as F
+    >>> tent = [(F(t), (F(y),)) for t, y in enumerate([0, 0, 2, 4, 2, 0, 0])]
+    >>> eliminated_lower_bound(tent, 1, 3)
+    3
+
+    Elimination is linear, so the bound can stay below the truth (a hat needs 3):
+
+    >>> eliminated_lower_bound([(F(t), (F(y),)) for t, y in enumerate([0, 0, 2, 0, 0])], 1, 3)
+    2
+    """
+    while lower < upper:
+        found = kink_windows(samples, lower)
+        if found.assignments or found.candidates > MAX_ASSIGNMENTS:
+            break
+        lower += 1
+    return lower
 
 
 @dataclass(frozen=True)

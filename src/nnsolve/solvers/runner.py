@@ -15,6 +15,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -42,20 +43,24 @@ def run_backend(backend_spec: str, name: str, query: Query, limits: Limits,
     start = time.monotonic()
     env = dict(os.environ)
     env.setdefault("PYTHONHASHSEED", "0")
-    proc = subprocess.Popen([sys.executable, "-m", "nnsolve.solvers.worker"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True, env=env,
-                            preexec_fn=_limit_memory(limits.memory_mb))
+    # The request goes through a file, not a pipe: communicate() with a timeout stops
+    # writing its input on a retry, so a request larger than the pipe buffer (64 KiB)
+    # would never arrive when we poll for a cancel request.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as fh:
+        fh.write(request)
+        fh.seek(0)
+        proc = subprocess.Popen([sys.executable, "-m", "nnsolve.solvers.worker"],
+                                stdin=fh, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True, env=env,
+                                preexec_fn=_limit_memory(limits.memory_mb))
     deadline = start + limits.timeout + limits.grace
-    pending: str | None = request
     while True:
         # short waits so that a cancel request is seen; retrying loses no output
         step = 0.25 if cancel is not None else max(0.0, deadline - time.monotonic())
         try:
-            out, err = proc.communicate(pending, timeout=min(step, max(0.0, deadline - time.monotonic())))
+            out, err = proc.communicate(timeout=min(step, max(0.0, deadline - time.monotonic())))
             break
         except subprocess.TimeoutExpired:
-            pending = None
             if cancel is not None and cancel.is_set():
                 _kill_group(proc)
                 proc.communicate()

@@ -46,6 +46,7 @@ from typing import Sequence
 from nnsolve.elimination import Inconsistent, LinearSystem
 
 Samples = Sequence[tuple[Fraction, Sequence[Fraction]]]
+MAX_ASSIGNMENTS = 20_000  # listing stops here (``BlockWindows.candidates`` then says so)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ def cell_assignments(samples: Samples, kinks: int, span: tuple[int, int] | None 
             # bends left of this cell can only be covered by cells chosen so far (or this one)
             if not all(covered(b, chosen + [cell]) for b in range(1, cell.index) if bend[b]):
                 break
+            if len(out) > MAX_ASSIGNMENTS:
+                return
             extend(q if cell.gap else q + 1, chosen + [cell])
 
     extend(0, [])
@@ -166,6 +169,10 @@ def kink_windows(samples: Samples, kinks: int, span: tuple[int, int] | None = No
     needs that many (see the module docstring).  ``span`` = (first, last) lets the
     caller add kink-free neighbours on either side, which pin the affine part."""
     candidates = cell_assignments(samples, kinks, span)
+    if len(candidates) > MAX_ASSIGNMENTS:  # too many to list: no windows (the whole span)
+        ts = [t for t, _ in samples]
+        first, last = span or (0, len(ts) - 1)
+        return BlockWindows(kinks, (), tuple((ts[first], ts[last]) for _ in range(kinks)), len(candidates))
     alive = tuple(a for a in candidates if block_system(samples, a) is not None)
     ts = [t for t, _ in samples]
     windows = []
