@@ -282,26 +282,17 @@ def _global_system(instance, family, found, blocks):
             for li, (lo, hi) in enumerate(wins):
                 lam = (lines_u[li] - u1) / (uL - u1)
                 bounds.append(Bound({("p",) + key: 1 - lam, ("q",) + key: lam}, lo, hi))
-        for idx, point in enumerate(instance.points):
-            x, y = point.x
-            t, u = -b * x + a * y, a * x + b * y
-            lam = (u - u1) / (uL - u1)
-            for o in range(outputs):
-                base = {("A", o, "c"): 1, ("A", o, "t"): t, ("A", o, "u"): u, None: -point.y[o]}
-                pieces = []
-                for key, wins in neurons:
-                    lo, hi = wins[on_line[idx]] if idx in on_line else _interval([(1 - lam, wins[0]), (lam, wins[-1])])
-                    linear = {("K",) + key + (o,): t, ("U",) + key + (o,): -(1 - lam), ("V",) + key + (o,): -lam}
-                    if t >= hi:
-                        for k, v in linear.items():
-                            base[k] = base.get(k, 0) + v
-                    elif t > lo:
-                        pieces.append(({("p",) + key: 1 - lam, ("q",) + key: lam}, t, linear))
-                if pieces:
-                    equations.append(PiecewiseEquation(base, tuple(pieces)))
-                else:
-                    system.equate(base)
+        # on-line points first (their relus are decided by the windows), then what they imply
+        # about each breakline, then the off-line points with the sharper intervals
+        pending = [idx for idx in range(len(instance.points)) if idx not in on_line]
+        for idx in sorted(on_line):
+            _point_equations(instance, idx, neurons, a, b, u1, uL, on_line, system, equations, {})
         system.propagate()
+        shifts = _parallel_shifts(system, neurons, outputs)
+        for idx in pending:
+            _point_equations(instance, idx, neurons, a, b, u1, uL, on_line, system, equations, shifts)
+        system.propagate()
+        equations = _resolve_pieces(system, equations)
     except Inconsistent:
         return None, None, None, None
     for bound in bounds:  # a bound on a fixed position can be checked here
@@ -315,6 +306,102 @@ def _global_system(instance, family, found, blocks):
         keys += [("p",) + key, ("q",) + key]
         keys += [(v,) + key + (o,) for v in "KUV" for o in range(outputs)]
     return system, bounds, equations, {name(k): k for k in keys}
+
+
+def _point_equations(instance, idx, neurons, a, b, u1, uL, on_line, system, equations, shifts) -> None:
+    """The label equations of point ``idx``: linear ones go into ``system``, the others
+    (some relu not decided by the windows) into ``equations``."""
+    x, y = instance.points[idx].x
+    t, u = -b * x + a * y, a * x + b * y
+    lam = (u - u1) / (uL - u1)
+    for o in range(instance.outputs):
+        base = {("A", o, "c"): 1, ("A", o, "t"): t, ("A", o, "u"): u, None: -instance.points[idx].y[o]}
+        pieces = []
+        for key, wins in neurons:
+            if idx in on_line:
+                lo, hi = wins[on_line[idx]]
+            elif key in shifts:  # k(u) = p + lam c = q - (1 - lam) c: both windows bound it
+                c = shifts[key]
+                (lo1, hi1), (loL, hiL) = wins[0], wins[-1]
+                lo, hi = max(lo1 + lam * c, loL - (1 - lam) * c), min(hi1 + lam * c, hiL - (1 - lam) * c)
+            else:
+                lo, hi = _interval([(1 - lam, wins[0]), (lam, wins[-1])])
+            linear = {("K",) + key + (o,): t, ("U",) + key + (o,): -(1 - lam), ("V",) + key + (o,): -lam}
+            if t >= hi:
+                for k, v in linear.items():
+                    base[k] = base.get(k, 0) + v
+            elif t > lo:
+                pieces.append(({("p",) + key: 1 - lam, ("q",) + key: lam}, t, linear))
+        if pieces:
+            equations.append(PiecewiseEquation(base, tuple(pieces)))
+        else:
+            system.equate(base)
+
+
+def _parallel_shifts(system: LinearSystem, neurons, outputs: int) -> dict:
+    """Neurons whose breakline has a fixed shift c = q - p, found exactly and made an equation.
+
+    U_o = K_o p and V_o = K_o q give V_o - U_o = K_o (q - p).  If elimination shows
+    V_o - U_o = c K_o for every output with one constant c, then K_o (q - p - c) = 0 for
+    all o, and K != 0 (every neuron has a nonzero jump on a tight line), so q - p = c."""
+    shifts = {}
+    for key, _ in neurons:
+        c = None
+        for o in range(outputs):
+            diff = system.reduce({("V",) + key + (o,): 1, ("U",) + key + (o,): -1})
+            jump = system.reduce({("K",) + key + (o,): 1})
+            if not jump:
+                if diff:
+                    c = "none"
+                continue
+            ratio = _proportional(diff, jump)
+            if ratio is None or (c is not None and c != ratio):
+                c = "none"
+            else:
+                c = ratio
+        if c is not None and c != "none":
+            system.equate({("q",) + key: 1, ("p",) + key: -1, None: -c})
+            shifts[key] = c
+    system.propagate()
+    return {key: c for key, c in shifts.items()}
+
+
+def _proportional(e: dict, f: dict) -> Fraction | None:
+    """c with e = c f (as linear expressions), or None."""
+    if set(e) - set(f):
+        return None
+    pivot = next(iter(f))
+    c = Fraction(e.get(pivot, 0)) / f[pivot]
+    return c if all(e.get(k, 0) == c * v for k, v in f.items()) else None
+
+
+def _resolve_pieces(system: LinearSystem, equations: list) -> list:
+    """Decide the ites whose condition elimination has made constant; equations left
+    without ites become linear.  Repeat until nothing changes."""
+    changed = True
+    while changed:
+        changed = False
+        left = []
+        for eq in equations:
+            base = dict(eq.base)
+            pieces = []
+            for cond, at, linear in eq.pieces:
+                e = system.reduce(cond)
+                if all(k is None for k in e):
+                    changed = True
+                    if e.get(None, Fraction(0)) <= at:
+                        for k, v in linear.items():
+                            base[k] = base.get(k, 0) + v
+                else:
+                    pieces.append((cond, at, linear))
+            if pieces:
+                left.append(PiecewiseEquation(base, tuple(pieces)))
+            else:
+                system.equate(base)
+        if changed:
+            system.propagate()
+        equations = left
+    return equations
 
 
 def _value(system: LinearSystem, variable, values: dict):
