@@ -143,3 +143,86 @@ def test_chain_decomposition_needs_chains():
     solver = get_solver("z3")
     result = decide_by_chains(instance, analyse_lines(instance, solver), solver, Limits(10))
     assert result.status == "unknown" and "tight" in result.reason
+
+
+def _witness_values(instance, analysis, network):
+    """The forward witness in the stage's variables (A, K, p, q, U, V), keyed like the stage."""
+    from nnsolve import numbers as nb
+    from nnsolve.decision.structure import chains
+    family, found = chains(analysis)
+    a, b = family[0].line.a, family[0].line.b
+    n2 = a * a + b * b
+    crossings = []
+    for neuron in network.neurons:
+        w0, w1 = neuron.w
+        sigma = (-w0 * b + w1 * a) / n2
+        assert sigma > 0  # the forward map orients every neuron upwards
+        ks = []
+        for count in family:
+            u = count.line.c
+            ks.append(nb.mul(nb.neg(nb.add(u * (w0 * a + w1 * b) / n2, neuron.b)), 1 / sigma))
+        crossings.append((ks, tuple(nb.mul(x, sigma) for x in neuron.a)))
+    values = {}
+    for g, chain in enumerate(found):
+        li, bi = chain.blocks[0]
+        block = family[li].blocks[bi]
+        lo, hi = family[li].line.t[block.first], family[li].line.t[block.last]
+        mine = sorted((c for c in crossings if nb.compare(lo, c[0][0]) < 0 and nb.compare(c[0][0], hi) < 0),
+                      key=lambda c: nb.approximate(c[0][0], 80))
+        assert len(mine) == chain.kinks
+        for r, (ks, jump) in enumerate(mine):
+            values[("p", g, r)], values[("q", g, r)] = ks[0], ks[-1]
+            for o, j in enumerate(jump):
+                values[("K", g, r, o)] = j
+                values[("U", g, r, o)] = nb.mul(j, ks[0])
+                values[("V", g, r, o)] = nb.mul(j, ks[-1])
+    for o, c in enumerate(network.bias):
+        values[("A", o, "c")], values[("A", o, "t")], values[("A", o, "u")] = c, F(0), F(0)
+    return values
+
+
+@pytest.mark.parametrize("path", ["instances/tier1/self_inverse.smt2", "instances/tier1/golden_ratio.smt2"])
+def test_the_forward_witness_satisfies_everything_elimination_derived(path):
+    """A known solution (the forward witness, built by other code) must satisfy every
+    pivot equation, remaining definition, window bound and ite equation of the stage:
+    this catches a wrong window, a wrong relu decision, a wrong shift or a wrong
+    elimination step."""
+    from nnsolve import numbers as nb
+    from nnsolve.decision import decompose
+    from nnsolve.decision.etr import decide_etr
+    from nnsolve.decision.structure import chains
+    from nnsolve.reduction import forward_map
+    formula = read_smtlib(str(ROOT / path))
+    red = reduce_formula(formula)
+    solver = get_solver("z3")
+    etr = decide_etr(formula, solver, Limits(30))
+    network = forward_map(red, etr.model)
+    analysis = analyse_lines(red.instance, solver)
+    values = _witness_values(red.instance, analysis, network)
+    family, found = chains(analysis)
+    cache, blocks = {}, {}
+    for chain in found:
+        for li, bi in chain.blocks:
+            blocks[li, bi] = decompose._block_data(family[li], bi, red.instance, cache)
+    system, bounds, equations, _ = decompose._global_system(red.instance, family, found, blocks)
+    assert system is not None
+
+    def ev(expr):
+        total = F(0)
+        for k, c in expr.items():
+            total = nb.add(total, nb.mul(F(c), F(1) if k is None else values[k]))
+        return total
+
+    for pivot, expr in system.pivots.items():
+        assert nb.compare(values[pivot], ev(expr)) == 0, pivot
+    for product, left, right in system.bilinear:
+        assert nb.compare(values[product], nb.mul(values[left], values[right])) == 0
+    for bound in bounds:
+        v = ev(bound.expr)
+        assert (bound.lo is None or nb.compare(bound.lo, v) <= 0) and (bound.hi is None or nb.compare(v, bound.hi) <= 0)
+    for eq in equations:
+        total = ev(eq.base)
+        for cond, at, piece in eq.pieces:
+            if nb.compare(ev(cond), at) <= 0:
+                total = nb.add(total, ev(piece))
+        assert nb.sign(total) == 0
