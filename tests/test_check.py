@@ -63,8 +63,15 @@ def test_check_cli_verdicts(name, verdict, code, tmp_path):
         assert (tmp_path / "out" / "witness.json").exists()
 
 
-def test_unsat_is_inconclusive_with_reason():
-    r = run_cli("check", "instances/tier1/contradiction.smt2", "--json", "--timeout", "5")
+def test_unsat_training_side_is_decided_by_the_chain_stage():
+    r = run_cli("check", "instances/tier1/contradiction.smt2", "--json", "--timeout", "60")
+    out = json.loads(r.stdout)
+    assert r.returncode == 0 and out["verdict"] == "agree"
+    assert out["training"]["status"] == "unsat" and out["training"]["method"] == "structured:chains"
+
+
+def test_undecided_training_side_is_inconclusive_with_reason():
+    r = run_cli("check", "instances/tier1/contradiction.smt2", "--json", "--timeout", "5", "--method", "symmetry")
     out = json.loads(r.stdout)
     assert r.returncode == 3 and out["verdict"] == "inconclusive" and "training side" in out["reason"]
 
