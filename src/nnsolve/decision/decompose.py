@@ -46,11 +46,11 @@ from nnsolve import numbers
 from nnsolve.decision.structure import Chain, LineAnalysis, LineCount, chains
 from nnsolve.decision.training import TrainingResult
 from nnsolve.elimination import Inconsistent, LinearSystem
-from nnsolve.encodings.residual import Bound, PiecewiseEquation, disjunction_query, name, residual_query
+from nnsolve.encodings.residual import Bound, NonZero, PiecewiseEquation, disjunction_query, name, residual_query
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver
 from nnsolve.training import Network, Neuron, TrainingInstance, exact_fit
 from nnsolve.training.lines import line_data, normalized
-from nnsolve.training.windows import BlockWindows, block_system, cells_respected, kink_windows
+from nnsolve.training.windows import BlockWindows, block_system, cells_respected, hull, kink_windows
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ class BlockData:
     t: tuple[Fraction, ...]
 
 
-def _block_data(count: LineCount, index: int, instance: TrainingInstance, cache: dict) -> BlockData:
+def _block_data(count: LineCount, index: int, instance: TrainingInstance, cache: dict,
+                solver: Solver | None = None, limits: Limits = Limits(5)) -> BlockData:
     samples = line_data(instance, count.line)
     block = count.blocks[index]
     lo, hi = block.first, block.last
@@ -78,12 +79,39 @@ def _block_data(count: LineCount, index: int, instance: TrainingInstance, cache:
     span = (block.first - lo, block.last - lo)
     key = (normalized(part), span, block.kinks)
     if key not in cache:
-        cache[key] = kink_windows(list(key[0]), block.kinks, span)
+        found = kink_windows(list(key[0]), block.kinks, span)
+        if solver is not None:
+            found = _refined(list(key[0]), found, solver, limits)
+        cache[key] = found
     shift = part[0][0]
     w = cache[key]
     windows = tuple((a + shift, b + shift) for a, b in w.windows)
     return BlockData(part, span, BlockWindows(w.kinks, w.assignments, windows, w.candidates),
                      tuple(t for t, _ in part))
+
+
+def _refined(samples: list, found: BlockWindows, solver: Solver, limits: Limits) -> BlockWindows:
+    """Drop assignments that the solver shows infeasible (with every jump nonzero: the
+    block is tight), when some window holds a sample strictly inside (an ite later).
+    Unknown keeps the assignment, so the windows stay sound."""
+    ts = [t for t, _ in samples]
+    if not any(lo < t < hi for lo, hi in found.windows for t in ts):
+        return found
+    outputs = len(samples[0][1])
+
+    def feasible(assignment) -> bool:
+        system = block_system(samples, assignment, "b")
+        if system is None:
+            return False
+        nonzero = [NonZero(tuple({("b", "K", j, o): 1} for o in range(outputs))) for j in range(found.kinks)]
+        query = residual_query(system, _cell_bounds(samples, assignment, "b"), (),
+                               "nnsolve: is this kink cell assignment feasible?", nonzero)
+        return solver.solve(Query(query), limits).status != UNSAT
+
+    with ThreadPoolExecutor(2) as pool:
+        keep = tuple(a for a, ok in zip(found.assignments, pool.map(feasible, found.assignments)) if ok)
+    log.info("window refinement: %d of %d assignments kept", len(keep), len(found.assignments))
+    return BlockWindows(found.kinks, keep, hull(samples, keep, found.kinks), found.candidates)
 
 
 def _order_parts(first: BlockData, other: BlockData, tag: int) -> list:
@@ -129,13 +157,13 @@ def _order_parts(first: BlockData, other: BlockData, tag: int) -> list:
 
 
 def _cell_bounds(samples, assignment, prefix) -> list[Bound]:
-    """The kinks strictly inside their gaps, written as closed bounds shrunk by nothing:
-    closed bounds are a relaxation, so an unsat stays sound."""
+    """Each kink in its cell: strictly inside a gap, equal to a sample (fixed by the
+    system already; the bound repeats it)."""
     ts = [t for t, _ in samples]
     out = []
     for j, cell in enumerate(assignment):
         lo, hi = cell.closure(ts)
-        out.append(Bound({(prefix, "k", j): 1}, lo, hi))
+        out.append(Bound({(prefix, "k", j): 1}, lo, hi, strict=cell.gap))
     return out
 
 
@@ -167,7 +195,8 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
     blocks: dict[tuple[int, int], BlockData] = {}
     for chain in found:
         for li, bi in chain.blocks:
-            blocks[li, bi] = _block_data(family[li], bi, instance, cache)
+            blocks[li, bi] = _block_data(family[li], bi, instance, cache, solver,
+                                         Limits(min(5.0, max(0.5, deadline - time.monotonic())), limits.memory_mb))
             if not blocks[li, bi].windows.assignments:
                 return unknown(f"no kink windows for a block on line {li} (too many cell assignments to list, or none survives; not claimed as unsat)")
     # the order across lines: one small query per distinct pair of blocks
@@ -362,6 +391,8 @@ def _parallel_shifts(system: LinearSystem, neurons, outputs: int) -> dict:
         if c is not None and c != "none":
             system.equate({("q",) + key: 1, ("p",) + key: -1, None: -c})
             shifts[key] = c
+    # V_o = K_o q now follows from U_o = K_o p, q = p + c and V_o - U_o = c K_o: drop it
+    system.bilinear = [d for d in system.bilinear if not (d[0][0] == "V" and d[0][1:-1] in shifts)]
     system.propagate()
     return {key: c for key, c in shifts.items()}
 

@@ -37,11 +37,12 @@ def name(variable: Hashable) -> str:
 
 @dataclass(frozen=True)
 class Bound:
-    """lo <= expr <= hi (None: unbounded on that side)."""
+    """lo <= expr <= hi (None: unbounded on that side; ``strict``: lo < expr < hi)."""
 
     expr: Mapping
     lo: Fraction | None
     hi: Fraction | None
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,13 @@ class PiecewiseEquation:
 
     base: Mapping
     pieces: tuple[tuple[Mapping, Fraction, Mapping], ...]
+
+
+@dataclass(frozen=True)
+class NonZero:
+    """Not all of these expressions are 0 (a jump vector that is not zero)."""
+
+    exprs: tuple[Mapping, ...]
 
 
 def term(expr: Mapping) -> str:
@@ -67,7 +75,7 @@ def term(expr: Mapping) -> str:
 
 
 def assertions(system: LinearSystem, bounds: Iterable[Bound] = (),
-               equations: Iterable[PiecewiseEquation] = ()) -> tuple[list[str], set]:
+               equations: Iterable[PiecewiseEquation] = (), nonzero: Iterable[NonZero] = ()) -> tuple[list[str], set]:
     """The residual's assertions (without declarations) and the free variables they use."""
     used: set = set()
     out = []
@@ -81,20 +89,25 @@ def assertions(system: LinearSystem, bounds: Iterable[Bound] = (),
         out.append(f"(assert (= {t({product: 1})} (* {t({left: 1})} {t({right: 1})})))")
     for b in bounds:
         e = t(b.expr)
+        op = "<" if b.strict else "<="
         if b.lo is not None:
-            out.append(f"(assert (<= {num(b.lo)} {e}))")
+            out.append(f"(assert ({op} {num(b.lo)} {e}))")
         if b.hi is not None:
-            out.append(f"(assert (<= {e} {num(b.hi)}))")
+            out.append(f"(assert ({op} {e} {num(b.hi)}))")
     for eq in equations:
         parts = [t(eq.base)] + [f"(ite (<= {t(cond)} {num(at)}) {t(piece)} 0.0)" for cond, at, piece in eq.pieces]
         out.append(f"(assert (= (+ {' '.join(parts)}) 0.0))")
+    for nz in nonzero:
+        out.append("(assert (or " + " ".join(f"(not (= {t(e)} 0.0))" for e in nz.exprs) + "))")
     return out, used
 
 
 def residual_query(system: LinearSystem, bounds: Sequence[Bound] = (),
-                   equations: Sequence[PiecewiseEquation] = (), source: str = "") -> str:
-    """A QF_NRA script: sat iff the system with these bounds and equations has a real solution."""
-    body, used = assertions(system, bounds, equations)
+                   equations: Sequence[PiecewiseEquation] = (), source: str = "",
+                   nonzero: Sequence[NonZero] = ()) -> str:
+    """A QF_NRA script: sat iff the system with these bounds, equations and nonzero
+    conditions has a real solution."""
+    body, used = assertions(system, bounds, equations, nonzero)
     head = ["(set-info :smt-lib-version 2.6)", "(set-logic QF_NRA)"]
     if source:
         head.append(f'(set-info :source "{source}")')

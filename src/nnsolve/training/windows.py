@@ -174,12 +174,17 @@ def kink_windows(samples: Samples, kinks: int, span: tuple[int, int] | None = No
         first, last = span or (0, len(ts) - 1)
         return BlockWindows(kinks, (), tuple((ts[first], ts[last]) for _ in range(kinks)), len(candidates))
     alive = tuple(a for a in candidates if block_system(samples, a) is not None)
+    return BlockWindows(kinks, alive, hull(samples, alive, kinks), len(candidates))
+
+
+def hull(samples: Samples, assignments: Sequence[Sequence[Cell]], kinks: int) -> tuple[tuple[Fraction, Fraction], ...]:
+    """Per sorted kink, the closed hull of its cells over ``assignments``."""
     ts = [t for t, _ in samples]
     windows = []
     for r in range(kinks):
-        spans = [a[r].closure(ts) for a in alive]
+        spans = [a[r].closure(ts) for a in assignments]
         windows.append((min(lo for lo, _ in spans), max(hi for _, hi in spans)) if spans else (ts[0], ts[-1]))
-    return BlockWindows(kinks, alive, tuple(windows), len(candidates))
+    return tuple(windows)
 
 
 def jumps_can_coincide(first: tuple[Samples, BlockWindows], second: tuple[Samples, BlockWindows],
