@@ -50,7 +50,7 @@ from nnsolve.encodings.residual import Bound, NonZero, PiecewiseEquation, disjun
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver
 from nnsolve.training import Network, Neuron, TrainingInstance, exact_fit
 from nnsolve.training.lines import line_data, normalized
-from nnsolve.training.windows import BlockWindows, block_system, cells_respected, hull, kink_windows
+from nnsolve.training.windows import BlockWindows, block_system, hull, jump_coincidences, kink_windows
 
 log = logging.getLogger(__name__)
 
@@ -120,39 +120,13 @@ def _order_parts(first: BlockData, other: BlockData, tag: int) -> list:
     empty list proves that every neuron has the same position in both blocks."""
     # jumps do not change when t is shifted or an affine function is subtracted: use the keys
     xs, ys = list(normalized(first.samples)), list(normalized(other.samples))
-    xw, yw = first.windows, other.windows
-    outputs = len(xs[0][1])
-    px, py = ("x", tag), ("y", tag)
-    lefts = [(a, block_system(xs, a, px)) for a in xw.assignments]
-    rights = [(b, block_system(ys, b, py)) for b in yw.assignments]
     parts = []
-    for r in range(xw.kinks):
-        for s in range(yw.kinks):
-            if r == s:
-                continue
-            for a, left in lefts:
-                for b, right in rights:
-                    if left is None or right is None:
-                        continue
-                    # fresh names per case: the solver copes far better with disjoint disjuncts
-                    case = len(parts)
-                    qx, qy = px + (case,), py + (case,)
-
-                    def fresh(v, old_x=px, old_y=py, new_x=qx, new_y=qy):
-                        return ((new_x if v[0] == old_x else new_y),) + tuple(v[1:])
-
-                    joint = left.renamed(fresh)
-                    extra = right.renamed(fresh)
-                    joint.pivots.update(extra.pivots)
-                    joint.bilinear += extra.bilinear
-                    try:
-                        for o in range(outputs):
-                            joint.equate({(qx, "K", r, o): 1, (qy, "K", s, o): -1})
-                        joint.propagate()
-                    except Inconsistent:
-                        continue
-                    if cells_respected(joint, xs, a, qx) and cells_respected(joint, ys, b, qy):
-                        parts.append((joint, _cell_bounds(xs, a, qx) + _cell_bounds(ys, b, qy)))
+    for r in range(first.windows.kinks):
+        for s in range(other.windows.kinks):
+            if r != s:
+                for joint, a, b, px, py in jump_coincidences((xs, first.windows), (ys, other.windows), r, s,
+                                                            (tag, r, s)):
+                    parts.append((joint, _cell_bounds(xs, a, px) + _cell_bounds(ys, b, py)))
     return parts
 
 

@@ -27,12 +27,15 @@ from nnsolve.encodings.relu import num
 def name(variable: Hashable) -> str:
     """An SMT-LIB symbol for a variable key.
 
-    >>> name(("K", 3, 1, 0)), name((("x", 2), "k", 0))
-    ('K_3_1_0', 'x_2_k_0')
+    >>> name(("K", 3, 1, 0)), name((("x", 2), "k", 0)), name(((0, 1), "K"))
+    ('K_3_1_0', 'x_2_k_0', 'v0_1_K')
     """
-    if isinstance(variable, tuple):
-        return "_".join(name(p) for p in variable)
-    return str(variable).replace("-", "m")
+    text = "_".join(_part(p) for p in variable) if isinstance(variable, tuple) else _part(variable)
+    return "v" + text if text[:1].isdigit() else text  # a symbol may not start with a digit
+
+
+def _part(p: Hashable) -> str:
+    return "_".join(_part(q) for q in p) if isinstance(p, tuple) else str(p).replace("-", "m")
 
 
 @dataclass(frozen=True)

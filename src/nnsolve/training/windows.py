@@ -187,29 +187,45 @@ def hull(samples: Samples, assignments: Sequence[Sequence[Cell]], kinks: int) ->
     return tuple(windows)
 
 
-def jumps_can_coincide(first: tuple[Samples, BlockWindows], second: tuple[Samples, BlockWindows],
-                       r: int, s: int) -> bool:
-    """Can sorted kink ``r`` of a fit of the first block have the same jump vector as
-    sorted kink ``s`` of a fit of the second?  False only when every pair of surviving
-    assignments becomes inconsistent with that equation (exact); True otherwise
-    (possibly, not proven)."""
+def jump_coincidences(first: tuple[Samples, BlockWindows], second: tuple[Samples, BlockWindows],
+                      r: int, s: int, tag: object = ()) -> list[tuple[LinearSystem, tuple, tuple, tuple, tuple]]:
+    """Every way sorted kink ``r`` of a fit of the first block could have the same jump
+    vector as sorted kink ``s`` of a fit of the second: per pair of surviving assignments
+    (a, b), the joint system with K_r = K'_s after elimination, unless that is
+    inconsistent or fixes a kink outside its cell, as (system, a, b, prefix of the first
+    block's variables, prefix of the second's); prefixes are fresh per pair.  An empty
+    list proves the jumps never coincide."""
     (xs, xw), (ys, yw) = first, second
     outputs = len(xs[0][1])
-    for a in xw.assignments:
-        left = block_system(xs, a, "x")
-        for b in yw.assignments:
-            right = block_system(ys, b, "y")
+    lefts = [(a, block_system(xs, a, "x")) for a in xw.assignments]
+    rights = [(b, block_system(ys, b, "y")) for b in yw.assignments]
+    out = []
+    for i, (a, left) in enumerate(lefts):
+        for j, (b, right) in enumerate(rights):
             if left is None or right is None:
                 continue
-            joint = left.copy()
-            joint.pivots.update(right.pivots)
-            joint.bilinear += right.bilinear
+            px, py = (tag, "x", i, j), (tag, "y", i, j)
+
+            def fresh(v, px=px, py=py):
+                return ((px if v[0] == "x" else py),) + tuple(v[1:])
+
+            joint = left.renamed(fresh)
+            extra = right.renamed(fresh)
+            joint.pivots.update(extra.pivots)
+            joint.bilinear += extra.bilinear
             try:
                 for o in range(outputs):
-                    joint.equate({("x", "K", r, o): 1, ("y", "K", s, o): -1})
+                    joint.equate({(px, "K", r, o): 1, (py, "K", s, o): -1})
                 joint.propagate()
             except Inconsistent:
                 continue
-            if cells_respected(joint, xs, a, "x") and cells_respected(joint, ys, b, "y"):
-                return True
-    return False
+            if cells_respected(joint, xs, a, px) and cells_respected(joint, ys, b, py):
+                out.append((joint, a, b, px, py))
+    return out
+
+
+def jumps_can_coincide(first: tuple[Samples, BlockWindows], second: tuple[Samples, BlockWindows],
+                       r: int, s: int) -> bool:
+    """False only when elimination proves that sorted kink ``r`` of the first block and
+    sorted kink ``s`` of the second never carry the same jump (see jump_coincidences)."""
+    return bool(jump_coincidences(first, second, r, s))
