@@ -98,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                         solver_help="SMT solver for both sides (default: z3; portfolio runs z3, cvc5, yices at once)")
     check.add_argument("--method", "--encoding", dest="encoding", default="structured", choices=METHOD_NAMES,
                        help="how the training side is decided when no certificate exists: structured (line "
-                            "counting, float-guided exact patterns, then the symmetry encoding) or one baseline "
-                            "encoding (default: structured; docs/solving.md)")
+                            "counting, chain decomposition, float-guided exact patterns, then the symmetry "
+                            "encoding) or one baseline encoding (default: structured; docs/solving.md)")
     check.add_argument("--max-work", type=int, default=MAX_WORK, metavar="N",
                        help="skip the training side when points x neurons exceeds N (default: %(default)s)")
     check.add_argument("--emit", metavar="DIR", help="write etr.smt2, training.json, training.smt2, "
@@ -118,8 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
                            description=TRAIN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_argument("file", help="training instance (nnsolve-training/1 JSON)")
     train.add_argument("--method", "--encoding", dest="encoding", default="structured", choices=METHOD_NAMES,
-                       help="structured (default: line counting, float-guided exact patterns, then the symmetry "
-                            "encoding; docs/solving.md) or one baseline encoding handed to the solver")
+                       help="structured (default: line counting, chain decomposition, float-guided exact patterns, "
+                            "then the symmetry encoding; docs/solving.md) or one baseline encoding handed to the "
+                            "solver")
     train.add_argument("-o", "--output", metavar="NETWORK.json", help="write the fitted network here (when sat)")
     _add_solver_options(train)
     train.set_defaults(run=cmd_train)
@@ -228,7 +229,12 @@ network and checked exactly (exact_fit) before it is reported.
 methods (--method; the report names the stage that decided):
   structured   the default, in stages (docs/solving.md):
                line-count  a data line needing more kinks than there are
-                           neurons proves unsat (kink counts proven by QF_LRA)
+                           neurons proves unsat (kink counts proven by exact
+                           elimination and QF_LRA)
+               chains      three or more parallel lines that need exactly m
+                           kinks split the neurons into chains; exact kink
+                           windows and elimination leave a small QF_NRA
+                           residual (sat and unsat; decides reduction outputs)
                pattern     float gradient descent guesses activation patterns;
                            each is decided by an exact pattern-fixed query
                smt-symmetry  the symmetry encoding with the time left
@@ -245,11 +251,11 @@ reduction produces, decide the training side, and compare.
 
 The training side is decided by a certificate when the formula is sat (the
 forward map's network, confirmed by exact_fit), else by --method (default
-structured: line counting, float-guided exact patterns, the symmetry
-encoding; see nnsolve train --help).  A sat answer is confirmed by exact_fit
-and read back through the backward map.  Reduction outputs have dozens of
-neurons: line counting finds their skeleton (each cross-section needs exactly
-m kinks) but does not decide them, so unsat formulas are still inconclusive.
+structured: line counting, chain decomposition, float-guided exact patterns,
+the symmetry encoding; see nnsolve train --help).  A sat answer is confirmed
+by exact_fit and read back through the backward map.  Reduction outputs have
+dozens of neurons; the chain decomposition decides them (unsat formulas of
+corpus tiers 1 and 2 agree in seconds).
 
 verdicts and exit codes:
   agree             0  both sides decided, same status
