@@ -37,7 +37,9 @@ from nnsolve.encodings.piecewise import pl_lemma_query
 from nnsolve.solvers import SAT, UNSAT, Limits, Query, Solver
 from nnsolve.training import TrainingInstance
 from nnsolve.training.lines import DataLine, blocks, bends, data_lines, disjoint_windows, line_data, normalized
-from nnsolve.training.windows import MAX_ASSIGNMENTS, kink_windows
+from nnsolve.training.windows import block_system, cell_assignments
+
+ELIMINATION_BOUND_CANDIDATES = 2_000  # above this the solver's count is cheaper than listing
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,9 @@ def eliminated_lower_bound(samples: list, lower: int, upper: int) -> int:
     2
     """
     while lower < upper:
-        found = kink_windows(samples, lower)
-        if found.assignments or found.candidates > MAX_ASSIGNMENTS:
+        candidates = cell_assignments(samples, lower)
+        if len(candidates) > ELIMINATION_BOUND_CANDIDATES or any(block_system(samples, a) is not None
+                                                                 for a in candidates):
             break
         lower += 1
     return lower

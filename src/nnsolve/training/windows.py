@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from nnsolve.elimination import Inconsistent, LinearSystem
 
@@ -188,18 +188,17 @@ def hull(samples: Samples, assignments: Sequence[Sequence[Cell]], kinks: int) ->
 
 
 def jump_coincidences(first: tuple[Samples, BlockWindows], second: tuple[Samples, BlockWindows],
-                      r: int, s: int, tag: object = ()) -> list[tuple[LinearSystem, tuple, tuple, tuple, tuple]]:
+                      r: int, s: int, tag: object = ()) -> Iterator[tuple[LinearSystem, tuple, tuple, tuple, tuple]]:
     """Every way sorted kink ``r`` of a fit of the first block could have the same jump
     vector as sorted kink ``s`` of a fit of the second: per pair of surviving assignments
     (a, b), the joint system with K_r = K'_s after elimination, unless that is
     inconsistent or fixes a kink outside its cell, as (system, a, b, prefix of the first
-    block's variables, prefix of the second's); prefixes are fresh per pair.  An empty
-    list proves the jumps never coincide."""
+    block's variables, prefix of the second's), one at a time; prefixes are fresh per
+    pair.  Nothing yielded proves the jumps never coincide."""
     (xs, xw), (ys, yw) = first, second
     outputs = len(xs[0][1])
     lefts = [(a, block_system(xs, a, "x")) for a in xw.assignments]
     rights = [(b, block_system(ys, b, "y")) for b in yw.assignments]
-    out = []
     for i, (a, left) in enumerate(lefts):
         for j, (b, right) in enumerate(rights):
             if left is None or right is None:
@@ -220,12 +219,11 @@ def jump_coincidences(first: tuple[Samples, BlockWindows], second: tuple[Samples
             except Inconsistent:
                 continue
             if cells_respected(joint, xs, a, px) and cells_respected(joint, ys, b, py):
-                out.append((joint, a, b, px, py))
-    return out
+                yield joint, a, b, px, py
 
 
 def jumps_can_coincide(first: tuple[Samples, BlockWindows], second: tuple[Samples, BlockWindows],
                        r: int, s: int) -> bool:
     """False only when elimination proves that sorted kink ``r`` of the first block and
     sorted kink ``s`` of the second never carry the same jump (see jump_coincidences)."""
-    return bool(jump_coincidences(first, second, r, s))
+    return next(jump_coincidences(first, second, r, s), None) is not None
