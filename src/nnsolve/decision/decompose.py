@@ -62,7 +62,7 @@ class BlockData:
     samples: tuple               # the block's samples with kink-free neighbours
     span: tuple[int, int]        # the block's first and last sample within ``samples``
     windows: BlockWindows
-    t: tuple[Fraction, ...]
+    normalized: tuple            # ``normalized(samples)``: the cache key, same jumps and cells
 
 
 def _block_data(count: LineCount, index: int, instance: TrainingInstance, cache: dict,
@@ -86,8 +86,7 @@ def _block_data(count: LineCount, index: int, instance: TrainingInstance, cache:
     shift = part[0][0]
     w = cache[key]
     windows = tuple((a + shift, b + shift) for a, b in w.windows)
-    return BlockData(part, span, BlockWindows(w.kinks, w.assignments, windows, w.candidates),
-                     tuple(t for t, _ in part))
+    return BlockData(part, span, BlockWindows(w.kinks, w.assignments, windows, w.candidates), key[0])
 
 
 def _refined(samples: list, found: BlockWindows, solver: Solver, limits: Limits) -> BlockWindows:
@@ -119,7 +118,7 @@ def _order_parts(first: BlockData, other: BlockData, tag: int) -> list:
     blocks": (system, bounds) parts, each satisfiable iff that case is possible.  An
     empty list proves that every neuron has the same position in both blocks."""
     # jumps do not change when t is shifted or an affine function is subtracted: use the keys
-    xs, ys = list(normalized(first.samples)), list(normalized(other.samples))
+    xs, ys = list(first.normalized), list(other.normalized)
     parts = []
     for r in range(first.windows.kinks):
         for s in range(other.windows.kinks):
@@ -157,7 +156,7 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
     deadline = start + limits.timeout
 
     def unknown(reason: str) -> TrainingResult:
-        return TrainingResult(UNKNOWN, METHOD, solver.name, time.monotonic() - start, reason=reason)
+        return _unknown(solver, start, reason)
 
     split = chains(analysis)
     if split is None:
@@ -179,7 +178,7 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
         first = blocks[chain.blocks[0]]
         for li, bi in chain.blocks[1:]:
             other = blocks[li, bi]
-            key = (normalized(first.samples), first.span, normalized(other.samples), other.span)
+            key = (first.normalized, first.span, other.normalized, other.span)
             if key not in pairs:
                 pairs[key] = _order_parts(first, other, len(pairs))
     system, bounds, equations, keys = _global_system(instance, family, found, blocks)
@@ -210,9 +209,13 @@ def _order_queries(cases: list[list], solver: Solver, limits: Limits, stop: thre
     return True
 
 
+def _unknown(solver: Solver, start: float, reason: str) -> TrainingResult:
+    return TrainingResult(UNKNOWN, METHOD, solver.name, time.monotonic() - start, reason=reason)
+
+
 def _residual(instance, family, found, system, bounds, equations, keys, order, solver, limits, start, deadline):
     def unknown(reason: str) -> TrainingResult:
-        return TrainingResult(UNKNOWN, METHOD, solver.name, time.monotonic() - start, reason=reason)
+        return _unknown(solver, start, reason)
 
     if system is None:
         if order.result():
@@ -368,7 +371,7 @@ def _parallel_shifts(system: LinearSystem, neurons, outputs: int) -> dict:
     # V_o = K_o q now follows from U_o = K_o p, q = p + c and V_o - U_o = c K_o: drop it
     system.bilinear = [d for d in system.bilinear if not (d[0][0] == "V" and d[0][1:-1] in shifts)]
     system.propagate()
-    return {key: c for key, c in shifts.items()}
+    return shifts
 
 
 def _proportional(e: dict, f: dict) -> Fraction | None:
@@ -421,17 +424,16 @@ def _network(instance, family, found, system, values) -> Network:
     a, b = family[0].line.a, family[0].line.b
     u1, uL = family[0].line.c, family[-1].line.c
     D = uL - u1
-    vals = values
     neurons = []
     for g, chain in enumerate(found):
         for r in range(chain.kinks):
             key = (g, r)
-            p, q = _value(system, ("p",) + key, vals), _value(system, ("q",) + key, vals)
+            p, q = _value(system, ("p",) + key, values), _value(system, ("q",) + key, values)
             slope = numbers.mul(numbers.add(q, numbers.neg(p)), Fraction(1) / D)
             w = (numbers.add(Fraction(-b), numbers.mul(Fraction(-a), slope)),
                  numbers.add(Fraction(a), numbers.mul(Fraction(-b), slope)))
             bias = numbers.add(numbers.neg(p), numbers.mul(u1, slope))
-            out = tuple(_value(system, ("K",) + key + (o,), vals) for o in range(instance.outputs))
+            out = tuple(_value(system, ("K",) + key + (o,), values) for o in range(instance.outputs))
             neurons.append(Neuron(w, bias, out))
-    bias = tuple(_value(system, ("A", o, "c"), vals) for o in range(instance.outputs))
+    bias = tuple(_value(system, ("A", o, "c"), values) for o in range(instance.outputs))
     return Network(tuple(neurons), bias)

@@ -109,7 +109,7 @@ def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = L
                 bounds[key] = (eliminated_lower_bound(list(key), disjoint_windows(part), upper), upper)
             keyed.append((span, key))
         todo.append((line, keyed))
-    queries = [0]
+    asked = [0]  # shared by the worker threads
 
     def settle(key: tuple) -> tuple[int, bool]:
         lower, upper = bounds[key]
@@ -118,7 +118,7 @@ def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = L
             if left <= 0.5:
                 incomplete.append(f"block of {len(key)} samples: stopped at {lower} kinks (time)")
                 return lower, False
-            queries[0] += 1
+            asked[0] += 1
             answer = solver.solve(Query(pl_lemma_query(list(key), lower), ()), Limits(left, limits.memory_mb))
             if answer.status == UNSAT:
                 lower += 1
@@ -134,9 +134,8 @@ def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = L
         cache = dict(zip(keys, pool.map(settle, keys)))
     counts = [LineCount(line, tuple(BlockCount(span.first, span.last, *cache[key]) for span, key in keyed))
               for line, keyed in todo]
-    queries = queries[0]
     counts.sort(key=lambda c: -c.kinks)
-    return LineAnalysis(instance.hidden, tuple(counts), len(found), queries, time.monotonic() - start,
+    return LineAnalysis(instance.hidden, tuple(counts), len(found), asked[0], time.monotonic() - start,
                         tuple(incomplete))
 
 
