@@ -320,9 +320,27 @@ def cmd_encode(args: argparse.Namespace) -> int:
     from nnsolve.training import read_instance
 
     instance = read_instance(args.file)
+    _refuse_unencodable(instance, args.file)
     write_atomic(args.output, to_smtlib(instance, args.encoding, source=f"from {args.file}"))
     print(f"wrote {args.output} ({args.encoding}, {len(instance.points)} points, {instance.hidden} neurons)")
     return EXIT_OK
+
+
+#: The largest query `nnsolve encode` writes: neurons x (points + weights per neuron) terms.
+ENCODE_LIMIT = 200_000_000
+
+
+def _refuse_unencodable(instance, filename: str) -> None:
+    from nnsolve.training.interpolate import interpolation_width
+
+    size = instance.hidden * (len(instance.points) + instance.inputs + instance.outputs + 1)
+    if size <= ENCODE_LIMIT:
+        return
+    width = interpolation_width(instance)
+    why = (f"; the instance is trivially sat ({instance.hidden} neurons >= {width}, the number of distinct "
+           "inputs - 1; nnsolve train decides it at once)" if instance.hidden >= width else "")
+    raise InputError(filename, None, "$.hidden", f"{instance.hidden} neurons x {len(instance.points)} points "
+                     f"is too large to encode{why}", f"hidden x (points + inputs + outputs + 1) <= {ENCODE_LIMIT:,}")
 
 
 def cmd_train(args: argparse.Namespace) -> int:

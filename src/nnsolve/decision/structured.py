@@ -30,9 +30,10 @@ import time
 from nnsolve.decision.decompose import decide_by_chains
 from nnsolve.decision.pattern import fit_by_pattern
 from nnsolve.decision.structure import analyse_lines, chains
-from nnsolve.decision.training import TrainingResult, decide_training
+from nnsolve.decision.training import TrainingResult, decide_by_inspection, decide_training
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Solver
 from nnsolve.training import TrainingInstance
+from nnsolve.training.interpolate import merge_repeated
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,13 @@ def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits
 
 
 def decide_with(method: str, instance: TrainingInstance, solver: Solver, limits: Limits = Limits()) -> TrainingResult:
-    """``structured`` (the default everywhere) or one baseline encoding handed to the solver."""
+    """``structured`` (the default everywhere) or one baseline encoding handed to the solver,
+    after :func:`decide_by_inspection` (repeated inputs with different labels, widths at
+    or above the interpolation bound) and with repeated points merged."""
+    trivial = decide_by_inspection(instance)
+    if trivial is not None:
+        return trivial
+    instance = merge_repeated(instance)
     if method == METHOD:
         return decide_structured(instance, solver, limits)
     return decide_training(instance, solver, method, limits)

@@ -12,6 +12,8 @@ from nnsolve.training.instance import LOSSES, DataPoint, TrainingInstance
 from nnsolve.training.network import Network, Neuron
 
 INSTANCE_FORMAT = "nnsolve-training/1"
+#: Algebraic numbers read from files: bounds that keep factoring and root isolation quick.
+MAX_DEGREE, MAX_COEFFICIENT_BITS = 64, 4096
 NETWORK_FORMAT = "nnsolve-network/1"
 
 
@@ -36,6 +38,13 @@ class _Reader:
         return value
 
     def number(self, value, path: str, rational: bool = False):
+        if isinstance(value, dict) and isinstance(value.get("poly"), list):
+            poly = value["poly"]
+            if len(poly) > MAX_DEGREE + 1:
+                self.fail(f"{path}.poly", f"degree {len(poly) - 1} is too high", f"degree <= {MAX_DEGREE}")
+            if any(isinstance(c, int) and abs(c).bit_length() > MAX_COEFFICIENT_BITS for c in poly):
+                self.fail(f"{path}.poly", "a coefficient is too large",
+                          f"integers of at most {MAX_COEFFICIENT_BITS} bits")
         try:
             n = from_json(value)
         except NumberFormatError as exc:
@@ -49,19 +58,28 @@ class _Reader:
             self.fail(path, f"expected a list of {length} numbers")
         return tuple(self.number(v, f"{path}[{i}]", rational) for i, v in enumerate(value))
 
-    def count(self, value, path: str) -> int:
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            self.fail(path, "expected a non-negative integer")
+    def count(self, value, path: str, minimum: int = 0) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            self.fail(path, f"expected an integer >= {minimum}, got {json.dumps(value)[:40]}")
         return value
 
 
 def _load(text: str | bytes, filename: str):
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")  # a byte-order mark, as some editors write, is fine
+        except UnicodeDecodeError as exc:
+            raise InputError(filename, None, None, f"not UTF-8 text (byte {exc.start})", "a JSON file") from exc
+    if not text.strip():
+        raise InputError(filename, None, None, "empty file", "a JSON object (docs/formats.md)")
     try:
         return json.loads(text)
-    except UnicodeDecodeError as exc:
-        raise InputError(filename, None, None, "not UTF-8 text", "a JSON file") from exc
     except json.JSONDecodeError as exc:
         raise InputError(filename, exc.lineno, None, f"invalid JSON ({exc.msg})") from exc
+    except RecursionError as exc:
+        raise InputError(filename, None, None, "JSON nested too deeply", "a JSON object (docs/formats.md)") from exc
+    except ValueError as exc:  # e.g. an integer literal of more than 4,300 digits
+        raise InputError(filename, None, None, f"unreadable JSON value ({exc})") from exc
 
 
 def _read(path: str | Path) -> bytes:
@@ -77,7 +95,7 @@ def instance_from_json(text: str | bytes, filename: str = "<input>") -> Training
                  {"loss", "source"})
     if data["format"] != INSTANCE_FORMAT:
         r.fail("$.format", f"unsupported format {data['format']!r}", INSTANCE_FORMAT)
-    inputs, outputs = r.count(data["inputs"], "$.inputs"), r.count(data["outputs"], "$.outputs")
+    inputs, outputs = r.count(data["inputs"], "$.inputs", 1), r.count(data["outputs"], "$.outputs", 1)
     hidden = r.count(data["hidden"], "$.hidden")
     target = r.number(data["target_error"], "$.target_error", rational=True)
     if target < 0:
@@ -133,14 +151,19 @@ def network_from_json(text: str | bytes, filename: str = "<input>") -> Network:
     if not isinstance(data["bias"], list):
         r.fail("$.bias", "expected a list of numbers")
     outputs = len(data["bias"])
+    if outputs == 0:
+        r.fail("$.bias", "expected one number per output (at least one)")
     bias = r.vector(data["bias"], "$.bias", outputs)
     neurons = []
+    inputs = None
     for j, n in enumerate(data["neurons"]):
         path = f"$.neurons[{j}]"
         r.obj(n, path, {"w", "b", "a"})
-        if not isinstance(n["w"], list):
-            r.fail(f"{path}.w", "expected a list of numbers")
-        neurons.append(Neuron(r.vector(n["w"], f"{path}.w", len(n["w"])), r.number(n["b"], f"{path}.b"),
+        if not isinstance(n["w"], list) or not n["w"]:
+            r.fail(f"{path}.w", "expected a non-empty list of numbers (one per input)")
+        if inputs is None:
+            inputs = len(n["w"])
+        neurons.append(Neuron(r.vector(n["w"], f"{path}.w", inputs), r.number(n["b"], f"{path}.b"),
                               r.vector(n["a"], f"{path}.a", outputs)))
     return Network(tuple(neurons), bias)
 

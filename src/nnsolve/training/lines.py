@@ -73,8 +73,13 @@ def data_lines(instance: TrainingInstance, min_points: int = 3) -> list[DataLine
     s = _scale(instance)
     xy = [(int(p.x[0] * s), int(p.x[1] * s)) for p in instance.points]
     groups: dict[tuple[int, int, int], set[int]] = defaultdict(set)
-    for i, (xi, yi) in enumerate(xy):
-        for j in range(i + 1, len(xy)):
+    # A repeated input is one point of the plane: only its first occurrence joins lines
+    # (callers merge repeated points or reject conflicting ones before; see interpolate).
+    first: dict[tuple[int, int], int] = {}
+    unique = [i for i, p in enumerate(xy) if first.setdefault(p, i) == i]
+    for u, i in enumerate(unique):
+        xi, yi = xy[i]
+        for j in unique[u + 1:]:
             xj, yj = xy[j]
             a, b = yj - yi, xi - xj
             g = gcd(a, b)
