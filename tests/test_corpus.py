@@ -103,6 +103,9 @@ def test_an_internal_error_is_recorded_not_fatal(tmp_path, monkeypatch):
         def __exit__(self, *a):
             return False
 
+        def shutdown(self, **kwargs):
+            pass
+
         def submit(self, fn, *args):
             from concurrent.futures import Future
             fut = Future()

@@ -15,6 +15,7 @@ from fractions import Fraction
 from nnsolve import __version__
 from nnsolve.encodings import ENCODINGS
 from nnsolve.errors import InputError
+from nnsolve.formula.generate import FAMILIES
 from nnsolve.solvers import SOLVER_NAMES, SOLVERS
 from nnsolve.training.instance import MAX_WORK
 
@@ -102,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "encoding) or one baseline encoding (default: structured; docs/solving.md)")
     check.add_argument("--max-work", type=int, default=MAX_WORK, metavar="N",
                        help="skip the training side when points x neurons exceeds N (default: %(default)s)")
+    check.add_argument("--blind", action="store_true",
+                       help="decide the training side from the training instance alone (no ETR model, no "
+                            "forward certificate), so the two verdicts are independent; for a sat formula the "
+                            "report also says whether the forward certificate agrees")
     check.add_argument("--emit", metavar="DIR", help="write etr.smt2, training.json, training.smt2, "
                        "witness.json and report.json here")
     check.set_defaults(run=cmd_check)
@@ -159,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("--results", metavar="FILE",
                         help="JSON-lines record used to resume (default: FOLDER/.corpus-results.jsonl)")
     corpus.add_argument("--fresh", action="store_true", help="ignore recorded results and start over")
+    corpus.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run the checks on the Dask distributed cluster whose scheduler is at ADDRESS "
+                             "(tcp://host:8786; needs pip install 'nnsolve[cluster]'); default: a local "
+                             "process pool of --jobs workers")
+    corpus.add_argument("--blind", action="store_true",
+                        help="decide every training side from the instance alone (see nnsolve check --help)")
     corpus.set_defaults(run=cmd_corpus)
 
     encodings = sub.add_parser("encodings", help="regenerate (or --check) the certified SMT-LIB files",
@@ -170,10 +181,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("gen", help="generate a seeded ETR-INV formula with known status",
                          description=GEN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    gen.add_argument("--constraints", type=int, required=True, help="number of constraints (>= 1)")
-    gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--unsat", action="store_true", help="plant a contradiction instead of a solution")
-    gen.add_argument("-o", "--output", required=True, metavar="FILE.smt2")
+    gen.add_argument("--constraints", type=int, help="number of constraints (>= 1), for one formula")
+    gen.add_argument("--seed", type=int, default=0, help="seed (with --corpus: of the first formula)")
+    gen.add_argument("--family", choices=FAMILIES, default="sat", help="which family (default: sat)")
+    gen.add_argument("--unsat", action="store_true", help="same as --family unsat")
+    gen.add_argument("-o", "--output", metavar="FILE.smt2", help="where to write one formula")
+    gen.add_argument("--corpus", metavar="DIR", help="write a corpus instead: --count formulas in DIR/tierN/")
+    gen.add_argument("--count", type=_positive(int), default=10, help="formulas in the corpus (default: 10)")
+    gen.add_argument("--sizes", default="10,30,100", metavar="N,N,..",
+                     help="constraint counts the corpus cycles through (default: 10,30,100)")
+    gen.add_argument("--families", default=",".join(FAMILIES), metavar="F,F,..",
+                     help=f"families the corpus cycles through (default: all: {','.join(FAMILIES)})")
     gen.set_defaults(run=cmd_gen)
 
     plot = sub.add_parser("plot", help="draw an instance, a gadget's profiles, a witness's breaklines",
@@ -249,8 +267,11 @@ CHECK_HELP = """\
 The cross-check: decide the ETR-INV formula, build the training instance the
 reduction produces, decide the training side, and compare.
 
-The training side is decided by a certificate when the formula is sat (the
-forward map's network, confirmed by exact_fit), else by --method (default
+Two modes.  By default the training side is decided by a certificate when
+the formula is sat (the forward map's network, confirmed by exact_fit), else
+by --method.  With --blind it is decided by --method from the training
+instance alone, for sat formulas too, so a decider that cannot find fits is
+noticed; the forward certificate is then only reported beside it.  --method (default
 structured: line counting, chain decomposition, float-guided exact patterns,
 the symmetry encoding; see nnsolve train --help).  A sat answer is confirmed
 by exact_fit and read back through the backward map.  Reduction outputs have
@@ -282,7 +303,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     formula = read_smtlib(args.file)
     report = check_formula(formula, get_solver(args.solver), Limits(args.timeout, args.memory),
-                           instance=args.file, encoding=args.encoding, max_work=args.max_work)
+                           instance=args.file, encoding=args.encoding, max_work=args.max_work, blind=args.blind)
     folder = args.emit
     if report.verdict == DISAGREE and folder is None:
         folder = str(Path("nnsolve-failures") / f"{Path(args.file).stem}-{_time.strftime('%Y%m%d-%H%M%S')}")
@@ -290,7 +311,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if folder is not None:
         reproduce = "nnsolve check " + shlex.join([args.file, "--solver", args.solver, "--timeout",
                                                    f"{args.timeout:g}", "--method", args.encoding,
-                                                   "--max-work", str(args.max_work)])
+                                                   "--max-work", str(args.max_work)]
+                                                 + (["--blind"] if args.blind else []))
         written = write_artifacts(report, folder, reproduce)
     if args.json:
         out = report_json(report)
@@ -303,7 +325,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"etr       {etr.status}  ({etr.solver}, {etr.seconds:.2f} s)")
         if tr is not None:
             size = f"{report.reduction.instance.hidden} neurons, {len(report.reduction.instance.points)} points"
-            print(f"training  {tr.status}  ({tr.method}, {size}, {tr.seconds:.2f} s)")
+            print(f"training  {tr.status}  ({tr.method}, {size}, {tr.seconds:.2f} s"
+                  + (", blind)" if report.blind else ")"))
+        cert = report.certificate
+        if cert is not None:
+            agrees = "agrees" if tr is not None and cert.status == tr.status else "DOES NOT agree"
+            print(f"certificate {cert.status} ({cert.method}, {cert.seconds:.2f} s): {agrees} with the blind "
+                  "training side" + (f"; {cert.reason}" if cert.reason else ""))
         print(f"verdict   {report.verdict}")
         if report.reason:
             print(f"reason    {report.reason}")
@@ -502,8 +530,10 @@ def cmd_verify_gadgets(args: argparse.Namespace) -> int:
 
 
 CORPUS_HELP = """\
-Run `nnsolve check` over every FOLDER/tierN/*.smt2 in a process pool and
-compare with the statuses recorded in the files.  Results are appended to a
+Run `nnsolve check` over every FOLDER/tierN/*.smt2 in a local process pool
+(--jobs) or on a Dask distributed cluster (--scheduler tcp://host:8786; see
+docs/check.md) and compare with the statuses recorded in the files.  --blind
+decides every training side from the instance alone.  Results are appended to a
 JSON-lines file as they come; a rerun skips what is recorded (same file
 content and options), so an interrupted run resumes.
 
@@ -544,7 +574,14 @@ def cmd_corpus(args: argparse.Namespace) -> int:
         line = f"[{bar:<30}] {k}/{n} {Path(res['file']).name}: {res['verdict']}"
         print(("\r" + line.ljust(90)) if tty else line, end="" if tty else "\n", file=_sys.stderr, flush=True)
 
-    run = run_corpus(files, args.solver, args.timeout, args.memory, args.jobs, results, args.max_work, progress)
+    if args.scheduler:
+        from nnsolve.decision.cluster import cluster_executor
+        with cluster_executor(args.scheduler) as executor:
+            run = run_corpus(files, args.solver, args.timeout, args.memory, args.jobs, results, args.max_work,
+                             progress, blind=args.blind, executor=executor)
+    else:
+        run = run_corpus(files, args.solver, args.timeout, args.memory, args.jobs, results, args.max_work,
+                         progress, blind=args.blind)
     if tty:
         print(file=_sys.stderr)
     if args.json:
@@ -583,25 +620,73 @@ def cmd_encodings(args: argparse.Namespace) -> int:
 
 
 GEN_HELP = """\
-Generate a seeded ETR-INV formula whose status is known by construction:
-a planted rational solution in [1/2, 2]^n (status sat), or with --unsat a
-planted contradiction x + x = x and x * y = 1 (status unsat).  The same
-arguments always give the same file.
+Generate seeded ETR-INV formulas whose status is known by construction (the
+argument for each family is in nnsolve.formula.generate):
+
+  sat               a planted rational solution in [1/2, 2]^n
+  unsat             a planted solution plus x + x = x and x * y = 1 (local)
+  unsat-unique      a solution unique up to sign (anchor u * u = 1, every other
+                    variable defined once) plus one constraint it violates
+  unsat-random      random additions and inversions whose additions force an
+                    inverted variable to 0 (certified by exact linear algebra)
+  promise-violated  a planted formula and a long chain of copies hiding three
+                    doublings: real solutions exist, none in the box
+
+The same arguments always give the same files.
+
+examples:
+  nnsolve gen --constraints 100 --family unsat-unique --seed 3 -o f.smt2
+  nnsolve gen --corpus runs/c1 --count 50 --sizes 10,100,1000 --seed 1
+      50 formulas cycling through the sizes and the families, seeds 1..50,
+      written as runs/c1/tierN/FAMILY_SIZE_sSEED.smt2 (tier by variable count:
+      1 <= 3, 2 <= 6, 3 <= 20, else 4); then: nnsolve corpus runs/c1
 """
 
 
 def cmd_gen(args: argparse.Namespace) -> int:
     from nnsolve.files import write_atomic
-    from nnsolve.formula.generate import planted_contradiction, planted_formula
+    from nnsolve.formula.generate import corpus_plan, family_formula
     from nnsolve.formula.smtlib import to_smtlib
 
-    if args.constraints < 1:
-        raise InputError("--constraints", None, str(args.constraints), "must be at least 1")
-    f = planted_contradiction(args.constraints, args.seed) if args.unsat else planted_formula(args.constraints,
-                                                                                             args.seed)[0]
-    write_atomic(args.output, to_smtlib(f))
-    print(f"wrote {args.output} ({len(f.variables)} variables, {len(f.constraints)} constraints, {f.status})")
+    family = "unsat" if args.unsat else args.family
+    if args.corpus is None:
+        if args.constraints is None or args.output is None:
+            raise InputError("<command line>", None, None, "one formula needs --constraints and -o",
+                             "nnsolve gen --constraints N -o FILE.smt2, or nnsolve gen --corpus DIR")
+        if args.constraints < 1:
+            raise InputError("--constraints", None, str(args.constraints), "must be at least 1")
+        f = family_formula(family, args.constraints, args.seed)
+        write_atomic(args.output, to_smtlib(f))
+        print(f"wrote {args.output} ({len(f.variables)} variables, {len(f.constraints)} constraints, {f.status})")
+        return EXIT_OK
+    sizes = _int_list("--sizes", args.sizes)
+    families = [t.strip() for t in args.families.split(",") if t.strip()]
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown or not families:
+        raise InputError("--families", None, args.families, "unknown family", ", ".join(FAMILIES))
+    from pathlib import Path
+    counts: dict[str, int] = {}
+    for rel, f in corpus_plan(args.count, sizes, families, args.seed):
+        write_atomic(Path(args.corpus) / rel, to_smtlib(f))
+        counts[f.status] = counts.get(f.status, 0) + 1
+        if args.verbose:
+            print(f"wrote {Path(args.corpus) / rel}", file=sys.stderr)
+    print(f"wrote {args.count} formulas to {args.corpus} ("
+          + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + f"); check them: nnsolve corpus {args.corpus}")
     return EXIT_OK
+
+
+def _int_list(option: str, text: str) -> list[int]:
+    values = []
+    for t in text.split(","):
+        try:
+            v = int(t.strip())
+        except ValueError:
+            v = 0
+        if v < 1:
+            raise InputError(option, None, t, "not a positive integer", "a comma-separated list, e.g. 10,100,1000")
+        values.append(v)
+    return values
 
 
 PLOT_HELP = """\

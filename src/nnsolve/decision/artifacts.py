@@ -28,6 +28,7 @@ def report_json(report: CheckReport) -> dict:
             "status": tr.status, "method": tr.method, "solver": tr.solver, "seconds": round(tr.seconds, 3),
             "hidden": report.reduction.instance.hidden if report.reduction else None,
             "points": len(report.reduction.instance.points) if report.reduction else None},
+        "blind": report.blind,
         "verdict": report.verdict,
         "seconds": round(report.seconds, 3),
     }
@@ -35,6 +36,11 @@ def report_json(report: CheckReport) -> dict:
         out["etr"]["reason"] = etr.reason
     if tr is not None and tr.reason:
         out["training"]["reason"] = tr.reason
+    if report.certificate is not None:
+        out["certificate"] = {"status": report.certificate.status, "method": report.certificate.method,
+                              "agrees": report.certificate.status == (tr.status if tr else None)}
+        if report.certificate.reason:
+            out["certificate"]["reason"] = report.certificate.reason
     if report.reason:
         out["reason"] = report.reason
     if report.suspect:

@@ -8,9 +8,17 @@ Verdicts:
 * ``inconclusive``: a side is unknown (reason given);
 * ``promise-violated``: the formula breaks the ETR-INV promise; nothing compared.
 
-The training side's status comes from a certificate (ETR sat: the forward
-witness, confirmed by exact_fit) or from a solver on a training encoding (a sat
-answer is confirmed by exact_fit and taken back through the backward map).
+Two modes for the training side:
+
+* default: a certificate when the ETR side is sat (the forward witness,
+  confirmed by exact_fit), otherwise the training decider;
+* ``blind``: the training decider alone, from the training instance alone (no
+  ETR model, no certificate), so that the two verdicts are independent; when
+  the formula is sat the forward certificate is still built and checked, and the
+  report says whether it agrees.
+
+A sat answer of the decider is confirmed by exact_fit and taken back through
+the backward map.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from nnsolve.decision.certificate import forward_certificate
+from nnsolve.decision.certificate import METHOD, forward_certificate
 from nnsolve.decision.etr import PROMISE_VIOLATED, EtrResult, decide_etr
 from nnsolve.decision.structured import decide_with
 from nnsolve.decision.training import TrainingResult
@@ -44,11 +52,16 @@ class CheckReport:
     certificate_failure: str | None = None
     suspect: str | None = None
     reason: str | None = None
+    blind: bool = False
+    certificate: TrainingResult | None = None  # blind mode, sat formulas: the forward witness's check
 
 
 def _suspect(etr: EtrResult, training: TrainingResult, extraction: Extraction | None,
-             certificate_failure: str | None) -> str:
+             certificate_failure: str | None, certificate: TrainingResult | None = None) -> str:
     if etr.status == SAT and training.status == UNSAT:
+        if certificate is not None and certificate.status == SAT:
+            return ("the forward witness fits the training instance exactly (checked by exact_fit), so the "
+                    f"training decider's unsat ({training.method}, {training.solver}) is wrong")
         text = ("the ETR side is certified by an exact model in the box; suspect the reduction's "
                 "completeness (the training instance should then be fittable)")
         if certificate_failure:
@@ -67,8 +80,10 @@ def _suspect(etr: EtrResult, training: TrainingResult, extraction: Extraction | 
 def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance: str = "<formula>",
                   encoding: str = "structured",
                   reducer: Callable[[Formula], Reduction] = reduce_formula,
-                  max_work: int | None = None) -> CheckReport:
+                  max_work: int | None = None, blind: bool = False) -> CheckReport:
     """Run the cross-check.  ``reducer`` is injectable so tests can break it on purpose.
+
+    ``blind``: decide the training side from the instance alone (see the module docstring).
 
     ``max_work`` bounds points x neurons of the training side (exact evaluation of a
     witness and the size of the training query are proportional to it); beyond it the
@@ -81,6 +96,7 @@ def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance:
                            encoding=encoding, reason="the formula has real solutions but none in [1/2, 2]^n")
     red = reducer(formula)
     training: TrainingResult | None = None
+    certificate: TrainingResult | None = None
     certificate_failure = None
     work = len(red.instance.points) * red.instance.hidden
     if max_work is not None and work > max_work:
@@ -88,25 +104,26 @@ def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance:
                                   reason=f"training instance too large to check ({len(red.instance.points)} points x "
                                          f"{red.instance.hidden} neurons > {max_work}; raise --max-work)")
     elif etr.status == SAT:
-        cert = forward_certificate(red, etr)
-        if cert.status == SAT:
-            training = cert
-        else:
-            certificate_failure = cert.reason
+        certificate = forward_certificate(red, etr)
+        if certificate.status == SAT and not blind:
+            training = certificate
+        elif certificate.status != SAT:
+            certificate_failure = certificate.reason
     if training is None:
         training = decide_with(encoding, red.instance, solver, limits)
     extraction = None
-    if training.status == SAT and training.network is not None and training.method != "certificate:forward-map":
+    if training.status == SAT and training.network is not None and training.method != METHOD:
         extraction = backward_map(red, training.network)
     seconds = time.monotonic() - start
+    found = dict(reduction=red, encoding=encoding, extraction=extraction, certificate_failure=certificate_failure,
+                 blind=blind, certificate=certificate if blind else None)
     if etr.status == UNKNOWN or training.status == UNKNOWN:
         reasons = [f"ETR side: {etr.reason}" if etr.status == UNKNOWN else None,
                    f"training side: {training.reason}" if training.status == UNKNOWN else None,
                    certificate_failure]
-        return CheckReport(instance, formula, etr, training, INCONCLUSIVE, seconds, red, encoding, extraction,
-                           certificate_failure, reason="; ".join(r for r in reasons if r))
+        return CheckReport(instance, formula, etr, training, INCONCLUSIVE, seconds,
+                           reason="; ".join(r for r in reasons if r), **found)
     if etr.status == training.status:
-        return CheckReport(instance, formula, etr, training, AGREE, seconds, red, encoding, extraction,
-                           certificate_failure)
-    return CheckReport(instance, formula, etr, training, DISAGREE, seconds, red, encoding, extraction,
-                       certificate_failure, suspect=_suspect(etr, training, extraction, certificate_failure))
+        return CheckReport(instance, formula, etr, training, AGREE, seconds, **found)
+    return CheckReport(instance, formula, etr, training, DISAGREE, seconds,
+                       suspect=_suspect(etr, training, extraction, certificate_failure, certificate), **found)

@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -24,7 +24,7 @@ from nnsolve.encodings import to_smtlib as training_smtlib
 from nnsolve.errors import InputError
 from nnsolve.files import write_atomic
 from nnsolve.training.instance import MAX_WORK
-from nnsolve.formula.smtlib import read_smtlib
+from nnsolve.formula.smtlib import parse_smtlib, read_smtlib
 from nnsolve.reduction import reduce_formula
 from nnsolve.solvers import Limits, get_solver
 
@@ -48,12 +48,14 @@ def _key(path: Path, options: dict) -> str:
     return f"{path.as_posix()}|{digest}|" + json.dumps(options, sort_keys=True)
 
 
-def check_one(path: str, solver: str, timeout: float, memory: int, max_work: int) -> dict:
-    """One corpus entry (runs in a worker process)."""
+def check_one(path: str, text: str, solver: str, timeout: float, memory: int, max_work: int,
+              blind: bool = False) -> dict:
+    """One corpus entry (runs in a worker process or on a cluster worker).  The file's text
+    travels with the task, so cluster workers need no shared file system."""
     p = Path(path)
-    formula = read_smtlib(p)
+    formula = parse_smtlib(text, path)
     report = check_formula(formula, get_solver(solver), Limits(timeout, memory), instance=path,
-                           max_work=max_work)
+                           max_work=max_work, blind=blind)
     expected = formula.status
     decided = report.etr.status in ("sat", "unsat", PROMISE_VIOLATED)
     wrong = decided and expected is not None and report.etr.status != expected
@@ -61,7 +63,8 @@ def check_one(path: str, solver: str, timeout: float, memory: int, max_work: int
     return {"file": path, "tier": tier_of(p), "expected": expected, "etr": report.etr.status,
             "training": None if tr is None else tr.status, "method": None if tr is None else tr.method,
             "verdict": report.verdict, "wrong_status": wrong, "seconds": round(report.seconds, 2),
-            "reason": report.reason, "suspect": report.suspect}
+            "reason": report.reason, "suspect": report.suspect, "blind": blind,
+            "certificate": None if report.certificate is None else report.certificate.status}
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,30 @@ class CorpusRun:
         return any(r["verdict"] in (DISAGREE, "error") or r["wrong_status"] for r in self.results)
 
 
+def error_row(path: Path, exc: BaseException) -> dict:
+    """The record of a check that did not finish: bad input, a crash, a worker that died."""
+    kind = "bad input" if isinstance(exc, InputError) else f"internal error: {type(exc).__name__}"
+    return {"file": str(path), "tier": tier_of(path), "expected": None, "etr": None, "training": None,
+            "method": None, "verdict": "error", "wrong_status": False, "seconds": 0.0,
+            "reason": f"{kind}: {exc}", "suspect": None}
+
+
 def run_corpus(files: list[Path], solver: str = "z3", timeout: float = 60.0, memory: int = 4096,
                jobs: int = 2, results_file: str | Path | None = None, max_work: int = MAX_WORK,
-               progress: Callable[[int, int, dict], None] | None = None) -> CorpusRun:
+               progress: Callable[[int, int, dict], None] | None = None, blind: bool = False,
+               executor: Executor | None = None, check: Callable[..., dict] = check_one) -> CorpusRun:
+    """Check ``files``, resuming from ``results_file``.
+
+    ``executor`` runs the checks: any ``concurrent.futures.Executor`` (a Dask cluster's,
+    :func:`nnsolve.decision.cluster.cluster_executor`); by default a local process pool of
+    ``jobs`` workers.  The record, the resume behaviour and the rows are the same whichever
+    runs them; a check that raises (or whose worker dies) is an ``error`` row, not
+    recorded, so the next run retries it.  ``check`` is the task (``check_one``; tests pass
+    one that crashes).
+    """
     options = {"solver": solver, "timeout": timeout, "max_work": max_work}
+    if blind:
+        options["blind"] = True  # absent when false: records of earlier runs stay valid
     done: dict[str, dict] = {}
     if results_file is not None and Path(results_file).exists():
         for line in Path(results_file).read_text().splitlines():
@@ -91,17 +114,26 @@ def run_corpus(files: list[Path], solver: str = "z3", timeout: float = 60.0, mem
     resumed = len(results)
     todo = [f for f in files if f not in results]
     count = resumed
-    with ProcessPoolExecutor(max(1, jobs)) as pool:
-        futures = {pool.submit(check_one, str(f), solver, timeout, memory, max_work): f for f in todo}
+    pool = executor if executor is not None else ProcessPoolExecutor(max(1, jobs))
+    try:
+        futures = {}
+        for f in todo:
+            try:
+                text = f.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                text = None
+                results[f] = error_row(f, InputError(str(f), None, None, f"cannot read file ({exc})"))
+                count += 1
+                if progress is not None:
+                    progress(count, len(files), results[f])
+            if text is not None:
+                futures[pool.submit(check, str(f), text, solver, timeout, memory, max_work, blind)] = f
         for fut in as_completed(futures):
             f = futures[fut]
             try:
                 res = fut.result()
-            except Exception as exc:  # a bad file or a bug in one check must not stop the corpus
-                kind = "bad input" if isinstance(exc, InputError) else f"internal error: {type(exc).__name__}"
-                res = {"file": str(f), "tier": tier_of(f), "expected": None, "etr": None, "training": None,
-                       "method": None, "verdict": "error", "wrong_status": False, "seconds": 0.0,
-                       "reason": f"{kind}: {exc}", "suspect": None}
+            except Exception as exc:  # a bad file, a bug in one check, a dead worker: not fatal
+                res = error_row(f, exc)
             results[f] = res
             count += 1
             if results_file is not None and res["verdict"] != "error":
@@ -111,6 +143,9 @@ def run_corpus(files: list[Path], solver: str = "z3", timeout: float = 60.0, mem
                     os.fsync(fh.fileno())
             if progress is not None:
                 progress(count, len(files), res)
+    finally:
+        if executor is None:
+            pool.shutdown(cancel_futures=True)
     return CorpusRun([results[f] for f in files], resumed)
 
 

@@ -69,3 +69,210 @@ def planted_contradiction(constraints: int, seed: int) -> Formula:
     return Formula(f.variables + (y,), cons, status="unsat",
                    source=f"nnsolve gen: planted contradiction ({x} + {x} = {x} and {x} * {y} = 1), "
                           f"{len(cons)} constraints, seed {seed}")
+
+
+# -- families whose status needs the whole formula ------------------------------------
+#
+# Each generator returns a formula whose status is known by construction, with the
+# argument in its docstring; tests/test_generate_families.py checks the statuses
+# against the solvers on small sizes.
+
+def _copy_through_inversions(cons: list, names: list, source: str, target: str) -> None:
+    """target = source, as source * e = 1 and e * target = 1 (e a new variable)."""
+    e = f"x{len(names)}"
+    names.append(e)
+    cons.append(Inv(source, e))
+    cons.append(Inv(e, target))
+
+
+def doubling_chain_violation(constraints: int, seed: int, doublings: int = 3) -> Formula:
+    """Promise violated along a long chain: a planted formula, then a chain of copies
+    (c_{i+1} = c_i through two inversions) from one of its variables, with
+    ``doublings`` >= 3 steps c_{i+1} = c_i + c_i at random places along it.
+
+    Status ``promise-violated`` by construction: the planted solution extended by
+    c_i = 2^(doublings so far) * c_0 is a real solution; in any solution c_last =
+    2^doublings * c_0, so c_0 >= 1/2 forces c_last >= 4 > 2: none lies in the box.
+    Every copy of the chain is needed to see it.
+    """
+    if doublings < 3:
+        raise ValueError("three doublings are needed to leave [1/2, 2]")
+    rng = random.Random(f"doubling-chain-{constraints}-{seed}")
+    chain_steps = max(doublings, (constraints - 1) // 3)  # copies cost 2 constraints, doublings 1
+    copies = max(0, chain_steps - doublings)
+    base, _ = planted_formula(max(1, constraints - 2 * copies - doublings), seed)
+    names = list(base.variables)
+    cons = list(base.constraints)
+    kinds = ["double"] * doublings + ["copy"] * copies
+    rng.shuffle(kinds)
+    current = rng.choice(base.variables)
+    for kind in kinds:
+        nxt = f"x{len(names)}"
+        names.append(nxt)
+        if kind == "double":
+            cons.append(Add(current, current, nxt))
+        else:
+            _copy_through_inversions(cons, names, current, nxt)
+        current = nxt
+    return Formula(tuple(names), tuple(cons), status="promise-violated",
+                   source=f"nnsolve gen: doubling chain ({doublings} doublings hidden in a chain of "
+                          f"{len(kinds)} steps), {len(cons)} constraints, seed {seed}")
+
+
+def unique_solution_contradiction(constraints: int, seed: int) -> Formula:
+    """Unsat for a global reason: a planted solution that is unique up to sign, plus one
+    constraint that it violates.
+
+    Construction: an anchor u with u * u = 1 (u = +-1); every other variable is defined
+    once from earlier ones, as z = x + y (z new) or x * y = 1 (y new), with planted
+    values in [1/2, 2]; then one more constraint over variables defined far apart that
+    the planted values violate.  Status ``unsat``: u = +-1 and the definitions fix
+    every other variable, so the only real solutions are the planted one and its
+    negation (additions and inversions are both invariant under x -> -x); the last
+    constraint fails on the planted values, hence on their negation too.
+    """
+    rng = random.Random(f"unique-contradiction-{constraints}-{seed}")
+    sol: dict[str, Fraction] = {"x0": Fraction(1)}
+    cons: list = [Inv("x0", "x0")]
+    while len(cons) < max(2, constraints) - 1:
+        names = list(sol)
+        x = rng.choice(names[-8:] if rng.random() < 0.7 else names)
+        new = f"x{len(sol)}"
+        if rng.random() < 0.4 and Fraction(1, 2) <= 1 / sol[x] <= 2:
+            sol[new] = 1 / sol[x]
+            cons.append(Inv(x, new))
+            continue
+        partners = [y for y in rng.sample(names, min(len(names), 8)) if sol[x] + sol[y] <= 2]
+        if partners:
+            y = rng.choice(partners)
+            sol[new] = sol[x] + sol[y]
+            cons.append(Add(x, y, new))
+    names = list(sol)
+    early, late = names[: max(1, len(names) // 3)], names[-max(1, len(names) // 3):]
+    for _ in range(1000):
+        x, y, z = rng.choice(early), rng.choice(names), rng.choice(late)
+        if sol[x] + sol[y] != sol[z]:
+            cons.append(Add(x, y, z))
+            break
+        if sol[x] * sol[z] != 1:
+            cons.append(Inv(x, z))
+            break
+    else:  # pragma: no cover - values are never all equal and reciprocal
+        raise AssertionError("no violated constraint found")
+    return Formula(tuple(names), tuple(cons), status="unsat",
+                   source=f"nnsolve gen: solution unique up to sign (anchor x0 * x0 = 1) plus one constraint it "
+                          f"violates, {len(cons)} constraints, seed {seed}")
+
+
+def random_unsat_formula(constraints: int, seed: int, inversions: float = 0.3) -> Formula:
+    """A random formula with no real solution, certified by exact linear algebra.
+
+    Random additions and inversions over ``constraints // 2`` variables; the
+    additions are homogeneous linear equations, and exact elimination
+    (reduced row echelon form over Q, FLINT's fmpq_mat) shows that they force some variable
+    of an inversion to 0, which ``x * y = 1`` forbids.  Draws are repeated (seeded)
+    until the certificate holds.  Status ``unsat``.
+
+    Above :data:`RANDOM_BLOCK` constraints (the exact echelon form is cubic) the formula
+    is a certified random block of that size joined by additions to a planted formula
+    of the rest: adding constraints to an unsat formula keeps it unsat.
+    """
+    if constraints > RANDOM_BLOCK:
+        return _joined_random_unsat(constraints, seed, inversions)
+    for attempt in range(1000):
+        rng = random.Random(f"random-unsat-{constraints}-{seed}-{attempt}")
+        n = max(3, constraints // 2)
+        names = [f"x{i}" for i in range(n)]
+        cons: list = []
+        for _ in range(max(2, constraints)):
+            if rng.random() < inversions:
+                cons.append(Inv(rng.choice(names), rng.choice(names)))
+            else:
+                cons.append(Add(*rng.sample(names, 3)))  # distinct: no local x + x = x
+        zero = next((c for c in cons if isinstance(c, Inv) and ({c.x, c.y} & forced)), None) \
+            if (forced := _forced_zero(names, [c for c in cons if isinstance(c, Add)])) else None
+        if zero is not None:
+            used = sorted({v for c in cons for v in c.variables}, key=lambda v: int(v[1:]))
+            return Formula(tuple(used), tuple(cons), status="unsat",
+                           source=f"nnsolve gen: random formula whose additions force a variable of "
+                                  f"{zero} to 0 (exact elimination), {len(cons)} constraints, seed {seed}")
+    raise AssertionError("no certified random unsat formula in 1000 draws")  # pragma: no cover
+
+
+RANDOM_BLOCK = 1000
+
+
+def _joined_random_unsat(constraints: int, seed: int, inversions: float) -> Formula:
+    block = random_unsat_formula(RANDOM_BLOCK, seed, inversions)
+    rest, _ = planted_formula(constraints - RANDOM_BLOCK - 4, seed)
+    rename = {v: f"p{v[1:]}" for v in rest.variables}
+    moved = [Add(rename[c.x], rename[c.y], rename[c.z]) if isinstance(c, Add) else Inv(rename[c.x], rename[c.y])
+             for c in rest.constraints]
+    rng = random.Random(f"random-unsat-join-{constraints}-{seed}")
+    joins = [Add(rng.choice(block.variables), rename[rng.choice(rest.variables)], f"j{k}") for k in range(4)]
+    variables = block.variables + tuple(rename.values()) + tuple(f"j{k}" for k in range(4))
+    return Formula(variables, block.constraints + tuple(moved) + tuple(joins), status="unsat",
+                   source=(block.source or "").replace(f"{RANDOM_BLOCK} constraints", f"{RANDOM_BLOCK}-constraint block "
+                                                       f"joined to a planted formula, {constraints} constraints"))
+
+
+def _forced_zero(names: list[str], additions: list) -> set[str]:
+    """The variables that the homogeneous equations x + y - z = 0 force to 0, exactly: v is
+    forced iff a row of the reduced row echelon form is the unit vector of v."""
+    import flint
+
+    if not additions:
+        return set()
+    column = {v: k for k, v in enumerate(names)}
+    entries = [0] * (len(additions) * len(names))
+    for r, c in enumerate(additions):
+        for v, k in ((c.x, 1), (c.y, 1), (c.z, -1)):
+            entries[r * len(names) + column[v]] += k
+    rref, rank = flint.fmpq_mat(len(additions), len(names), entries).rref()
+    forced = set()
+    for r in range(rank):
+        row = [k for k in range(len(names)) if rref[r, k] != 0]
+        if len(row) == 1:
+            forced.add(names[row[0]])
+    return forced
+
+
+FAMILIES = ("sat", "unsat", "unsat-unique", "unsat-random", "promise-violated")
+
+
+def family_formula(family: str, constraints: int, seed: int) -> Formula:
+    """One formula of a named family (see :data:`FAMILIES`), status known by construction.
+
+    >>> [family_formula(f, 12, 1).status for f in FAMILIES]
+    ['sat', 'unsat', 'unsat', 'unsat', 'promise-violated']
+    """
+    if family == "sat":
+        return planted_formula(constraints, seed)[0]
+    if family == "unsat":
+        return planted_contradiction(constraints, seed)
+    if family == "unsat-unique":
+        return unique_solution_contradiction(constraints, seed)
+    if family == "unsat-random":
+        return random_unsat_formula(constraints, seed)
+    if family == "promise-violated":
+        return doubling_chain_violation(constraints, seed)
+    raise ValueError(f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
+
+
+def corpus_plan(count: int, sizes: list[int], families: list[str], seed: int):
+    """``count`` (relative path, formula) pairs, deterministic: formula i has size
+    ``sizes[i % len(sizes)]``, family ``families[(i // len(sizes)) % len(families)]`` and
+    seed ``seed + i``; it goes to ``tierN/FAMILY_SIZE_sSEED.smt2`` with N from its variable
+    count (1: <= 3, 2: <= 6, 3: <= 20, 4: more), as in instances/.
+
+    >>> [str(p) for p, _ in corpus_plan(3, [10, 100], ["sat", "unsat-unique"], 7)]
+    ['tier3/sat_10_s7.smt2', 'tier4/sat_100_s8.smt2', 'tier3/unsat-unique_10_s9.smt2']
+    """
+    from pathlib import PurePosixPath
+
+    for i in range(count):
+        size, family = sizes[i % len(sizes)], families[(i // len(sizes)) % len(families)]
+        f = family_formula(family, size, seed + i)
+        n = len(f.variables)
+        tier = 1 if n <= 3 else 2 if n <= 6 else 3 if n <= 20 else 4
+        yield PurePosixPath(f"tier{tier}") / f"{family}_{size}_s{seed + i}.smt2", f
