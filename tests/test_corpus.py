@@ -46,6 +46,20 @@ def test_tier1_corpus_in_ci(tmp_path):
     assert json.loads(again.stdout)["resumed"] == len(out["results"])
 
 
+def test_tier1_corpus_blind_in_ci(tmp_path):
+    """Tier 1 again, blind: every training side from the instance alone, every verdict agrees,
+    and for sat formulas the forward certificate agrees too."""
+    r = run_cli("corpus", "instances", "--tier", "1", "--blind", "--timeout", "120", "--json",
+                "--results", tmp_path / "blind.jsonl", timeout=1500)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = json.loads(r.stdout)
+    for res in out["results"]:
+        assert res["blind"] is True and not res["wrong_status"], res
+        assert res["verdict"] == ("promise-violated" if res["expected"] == "promise-violated" else "agree"), res
+        if res["expected"] == "sat":
+            assert res["method"].startswith("structured:") and res["certificate"] == "sat", res
+
+
 def test_corpus_resumes_after_interruption(tmp_path):
     corpus = tmp_path / "c" / "tier1"
     corpus.mkdir(parents=True)

@@ -15,15 +15,20 @@ layers above; docs/api.md)::
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str):
-    from nnsolve import shortcuts  # the top layer, loaded on first use
+def _shortcuts():
+    import importlib
 
+    return importlib.import_module("nnsolve.shortcuts")  # the top layer, loaded on first use
+
+
+def __getattr__(name: str):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    shortcuts = _shortcuts()
     if name in shortcuts.__all__:
         return getattr(shortcuts, name)
     raise AttributeError(f"module 'nnsolve' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    from nnsolve import shortcuts
-
-    return sorted(set(globals()) | set(shortcuts.__all__))
+    return sorted(set(globals()) | set(_shortcuts().__all__))
