@@ -222,6 +222,25 @@ def test_layout_conditions_hold_on_repeated_inversions(formula):
     assert check_layout(red) == [] and band_problems(red) == []
 
 
+def test_seven_fold_inversion_has_a_line_through_three_bands_and_it_is_harmless():
+    """The old condition (no line meets three different bands) fails here; every such
+    line has its middle band strictly between the outer two (the lemma of step B)."""
+    red = reduce_formula(SEVEN_FOLD)
+    x1, x2, x3 = red.cross_sections
+    order = sorted(range(len(red.gadgets)), key=lambda g: band(red.gadgets[g], x1))
+    rank = {g: i for i, g in enumerate(order)}
+    triples = []
+    for g, gd in enumerate(red.gadgets):
+        for k, kd in enumerate(red.gadgets):
+            lo = (band(gd, x1)[0] + band(kd, x3)[0]) / 2   # the heights on x2 of lines
+            hi = (band(gd, x1)[1] + band(kd, x3)[1]) / 2   # through g's band and k's
+            triples += [(g, h, k) for h, hd in enumerate(red.gadgets)
+                        if band(hd, x2)[0] <= hi and lo <= band(hd, x2)[1]]
+    misaligned = [(g, h, k) for g, h, k in triples if not g == h == k]
+    assert misaligned
+    assert all(min(rank[g], rank[k]) < rank[h] < max(rank[g], rank[k]) for g, h, k in misaligned)
+
+
 def _corpus(limit):
     for path in sorted((ROOT / "instances").glob("tier*/*.smt2")):
         f = read_smtlib(path)
