@@ -385,3 +385,29 @@ def test_reduce_formula_refuses_a_broken_layout(monkeypatch):
     monkeypatch.setattr(layout, "LAMBDA", F(2))
     with pytest.raises(LayoutError, match=r"placement condition .*: [1-4]"):
         reduce_formula(Formula(("x", "y"), (Inv("x", "y"), Add("x", "x", "y"))))
+
+
+def _misaligned_fits(gadgets, strict):
+    """Multisets of (g1, g2, g3) crossings, one per neuron, that give every band exactly
+    its budget on each cross-section (budgets 1 or 2) and contain a misaligned neuron;
+    crossings obey the lemma of step B (strict) or only "between or equal"."""
+    import itertools
+    def ok(g1, g2, g3):
+        if g1 == g3:
+            return g2 == g1
+        return min(g1, g3) < g2 < max(g1, g3) if strict else min(g1, g3) <= g2 <= max(g1, g3)
+    triples = [t for t in itertools.product(range(gadgets), repeat=3) if ok(*t)]
+    for budgets in itertools.product((1, 2), repeat=gadgets):
+        for combo in itertools.combinations_with_replacement(triples, sum(budgets)):
+            if any(len(set(t)) > 1 for t in combo) and all(
+                    [sum(t[i] == g for t in combo) for g in range(gadgets)] == list(budgets) for i in range(3)):
+                yield budgets, combo
+
+
+def test_counting_step_by_exhaustion():
+    """Step B's counting, checked over every assignment for up to 3 gadgets: with the
+    lemma's strict betweenness no neuron can be misaligned; with mere betweenness
+    (what 4c buys over 4b alone) it can: (0, 0, 1) and (1, 1, 0) with budgets 1, 1."""
+    for gadgets in range(1, 4):
+        assert next(_misaligned_fits(gadgets, strict=True), None) is None
+    assert next(_misaligned_fits(2, strict=False)) == ((1, 1), ((0, 0, 1), (1, 1, 0)))
