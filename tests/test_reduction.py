@@ -211,8 +211,7 @@ def test_layout_conditions_hold_up_to_60_variables_and_200_constraints(formula):
     red = reduce_formula(formula)   # runs check_layout, raises LayoutError on a problem
     event(f"constraints {len(formula.constraints) // 50 * 50}+, variables {len(formula.variables) // 20 * 20}+")
     assert check_layout(red) == []
-    n, c = len(formula.variables), len(formula.constraints)
-    assert len(red.gadgets) == n + sum(3 for _ in formula.constraints)
+    assert len(red.gadgets) == len(formula.variables) + 3 * len(formula.constraints)
 
 
 @pytest.mark.parametrize("formula", [SEVEN_FOLD, Formula(("x",), tuple(Inv("x", "x") for _ in range(60)))],
