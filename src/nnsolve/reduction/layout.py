@@ -29,6 +29,8 @@ any two stripes are more than 60 apart vertically (slopes differ by >= 3).
 
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
@@ -179,7 +181,12 @@ def reduce_formula(formula: Formula) -> Reduction:
     hidden = sum(g.kind.budget for g in gadgets)
     instance = TrainingInstance(tuple(data), hidden, source=f"nnsolve reduction of a formula with "
                                 f"{len(formula.variables)} variables and {len(formula.constraints)} constraints")
-    return Reduction(formula, tuple(gadgets), tuple(points), sections, instance, main)
+    red = Reduction(formula, tuple(gadgets), tuple(points), sections, instance, main)
+    problems = check_layout(red)
+    if problems:
+        raise LayoutError(f"the reduction's layout violates a placement condition of docs/reduction.md "
+                          f"({len(problems)} problems), e.g. {problems[0].where}: {problems[0].problem}")
+    return red
 
 
 @dataclass(frozen=True)
@@ -188,52 +195,15 @@ class LayoutProblem:
     problem: str
 
 
+class LayoutError(AssertionError):
+    """The reduction built a layout that violates a placement condition of
+    docs/reduction.md (a bug, never bad input): :func:`reduce_formula` refuses to
+    return such an instance."""
+
+
 def _outside(g: PlacedGadget, p: Point) -> bool:
     t = g.stripe.t(p)
     return t <= 2 or t >= g.kind.support_end
-
-
-def check_layout(red: Reduction) -> list[LayoutProblem]:
-    """Exact check of the placement conditions (quadratic in the number of gadgets).
-
-    1. every gadget data point lies outside every other gadget's support
-       (t <= 2 or t >= support_end), so the canonical fits do not interfere;
-    2. every constraint point has exactly its intended t on its gadgets and lies
-       outside every other gadget's support;
-    3. all data points are distinct;
-    4. the gadgets' bands (closed y-ranges of their samples) are disjoint on every
-       cross-section (:func:`overlapping_bands`), and no line crosses the bands of
-       three gadgets that are not all the same on the three cross-sections
-       (:func:`misaligned_bands`); the soundness argument in docs/reduction.md
-       needs both.
-    """
-    overlaps = [LayoutProblem(f"{red.gadgets[g].name} / {red.gadgets[h].name}", f"bands overlap at x = {x}")
-                for x, g, h in overlapping_bands(red)]
-    if overlaps:
-        return overlaps
-    problems: list[LayoutProblem] = [LayoutProblem(f"{red.gadgets[g].name} / {red.gadgets[h].name} / "
-                                                   f"{red.gadgets[k].name}", "one line can cross their bands on "
-                                                   "the three cross-sections")
-                                     for g, h, k in misaligned_bands(red)]
-    for i, g in enumerate(red.gadgets):
-        own = red.gadget_points(i)
-        for j, h in enumerate(red.gadgets):
-            if i != j:
-                bad = [p.x for p in own if not _outside(h, p.x)]
-                if bad:
-                    problems.append(LayoutProblem(g.name, f"data point {bad[0]} inside the support of {h.name}"))
-    for cp in red.constraint_points:
-        intended = {r.gadget for r in cp.readings}
-        for r in cp.readings:
-            if red.gadgets[r.gadget].stripe.t(cp.point) != r.t:
-                problems.append(LayoutProblem(cp.note, f"reads t != {r.t} on {red.gadgets[r.gadget].name}"))
-        for j, h in enumerate(red.gadgets):
-            if j not in intended and not _outside(h, cp.point):
-                problems.append(LayoutProblem(cp.note, f"inside the support of {h.name}"))
-    xs = [p.x for p in red.instance.points]
-    if len(set(xs)) != len(xs):
-        problems.append(LayoutProblem("instance", "two data points coincide"))
-    return problems
 
 
 def band(g: PlacedGadget, x: Fraction) -> tuple[Fraction, Fraction]:
@@ -242,55 +212,241 @@ def band(g: PlacedGadget, x: Fraction) -> tuple[Fraction, Fraction]:
     return g.stripe.at(x, min(ts))[1], g.stripe.at(x, max(ts))[1]
 
 
-def overlapping_bands(red: Reduction) -> list[tuple[Fraction, int, int]]:
-    """(x, g, h) for gadgets whose bands meet on the cross-section at x (should be none:
-    the soundness argument needs disjoint bands on every cross-section)."""
+@dataclass(frozen=True)
+class _Lines:
+    """The stripes in integer form: with d a common denominator of every slope,
+    intercept and sample t, stripe g is y = (m[g] x + c[g]) / d, and its samples run
+    from t = first[g] / d to t = last[g] / d.  Integer arithmetic keeps the checks
+    exact and fast on 10^4-constraint layouts."""
+
+    d: int
+    m: tuple[int, ...]
+    c: tuple[int, ...]
+    first: tuple[int, ...]
+    last: tuple[int, ...]
+
+    @staticmethod
+    def of(red: Reduction) -> "_Lines":
+        d = 1
+        for g in red.gadgets:
+            d = math.lcm(d, g.stripe.slope.denominator, g.stripe.intercept.denominator)
+        for kind in {g.kind.name: g.kind for g in red.gadgets}.values():
+            for t, _ in kind.samples:
+                d = math.lcm(d, t.denominator)
+
+        def scale(v: Fraction) -> int:
+            return v.numerator * (d // v.denominator)
+        return _Lines(d, tuple(scale(g.stripe.slope) for g in red.gadgets),
+                      tuple(scale(g.stripe.intercept) for g in red.gadgets),
+                      tuple(scale(g.kind.samples[0][0]) for g in red.gadgets),
+                      tuple(scale(g.kind.samples[-1][0]) for g in red.gadgets))
+
+    def bands(self, x: Fraction) -> list[tuple[int, int]]:
+        """Every gadget's band on the cross-section at x, as integers: y-range times
+        d * denominator(x), i.e. one common positive scale for all gadgets."""
+        n, q = x.numerator, x.denominator
+        return [(m * n + c * q + lo * q, m * n + c * q + hi * q)
+                for m, c, lo, hi in zip(self.m, self.c, self.first, self.last)]
+
+
+def _kind_problems(red: Reduction) -> list[LayoutProblem]:
+    """Per gadget type: samples at strictly increasing t, the support (2, support_end)
+    inside [first sample, last sample] (so the support on a cross-section lies inside
+    the band), and the budget at least 1."""
     bad = []
-    for x in red.cross_sections:
-        bands = sorted((band(g, x), i) for i, g in enumerate(red.gadgets))
-        for ((_, hi), i), ((lo, _), j) in zip(bands, bands[1:]):
-            if lo <= hi:
-                bad.append((x, i, j))
+    for kind in {g.kind.name: g.kind for g in red.gadgets}.values():
+        ts = [t for t, _ in kind.samples]
+        if any(a >= b for a, b in zip(ts, ts[1:])) or not (ts[0] <= 2 < kind.support_end <= ts[-1]) \
+                or kind.budget < 1:
+            bad.append(LayoutProblem(kind.name, "samples not increasing in t, or support (2, support_end) "
+                                     "not inside the samples' range"))
     return bad
 
 
-def misaligned_bands(red: Reduction) -> list[tuple[int, int, int]]:
-    """Triples (g, h, k), not all equal, such that some line meets g's band on the
-    first cross-section, h's on the second and k's on the third.
+def band_problems(red: Reduction, lines: _Lines | None = None) -> list[LayoutProblem]:
+    """Condition 4 of :func:`check_layout` (step B of the soundness argument), exact and
+    O(G log G) for G gadgets:
 
-    The cross-sections are equally spaced, so a line's height on the middle one
-    is the mean of its heights on the outer two: (g, h, k) is possible iff the
-    interval (band_g(x1) + band_k(x3)) / 2 meets band_h(x2).  Exact; O(G^2 log G).
+    4a. exactly three cross-sections x1 < x2 < x3, equally spaced;
+    4b. on x1 and on x3 the bands are pairwise disjoint and come in the same order;
+    4c. on x1 and on x3, every gap between two consecutive bands is wider than each of
+        the two bands beside it.
+
+    (The band on x2 is then the mean of the bands on x1 and x3: a band is the y-range
+    of t in [t_first, t_last] on a stripe, and y is affine in x there.)
 
     >>> from nnsolve.formula.model import Formula, Inv
-    >>> misaligned_bands(reduce_formula(Formula(("x",), (Inv("x", "x"),))))
+    >>> band_problems(reduce_formula(Formula(("x",), tuple(Inv("x", "x") for _ in range(7)))))
     []
     """
-    import bisect
+    xs = red.cross_sections
+    if len(xs) != 3 or not (xs[0] < xs[1] < xs[2]) or xs[1] - xs[0] != xs[2] - xs[1]:
+        return [LayoutProblem("cross-sections", "4a: not three equally spaced cross-sections")]
+    if not red.gadgets:
+        return []
+    lines = lines or _Lines.of(red)
+    first, last = lines.bands(xs[0]), lines.bands(xs[2])
+    order = sorted(range(len(red.gadgets)), key=lambda g: first[g])
+    problems = []
+    gs = red.gadgets
+    for x, bands in ((xs[0], first), (xs[2], last)):
+        for g, h in zip(order, order[1:]):
+            (glo, ghi), (hlo, hhi) = bands[g], bands[h]
+            if hlo <= ghi:
+                problems.append(LayoutProblem(f"{gs[g].name} / {gs[h].name}",
+                                              f"4b: bands overlap or change order at x = {x}"))
+            elif hlo - ghi <= max(ghi - glo, hhi - hlo):
+                gap = Fraction(hlo - ghi, lines.d * x.denominator)
+                problems.append(LayoutProblem(f"{gs[g].name} / {gs[h].name}",
+                                              f"4c: gap {gap} at x = {x} not wider than the bands beside it"))
+    return problems
 
-    x1, x2, x3 = red.cross_sections[0], red.cross_sections[len(red.cross_sections) // 2], red.cross_sections[-1]
-    if len(red.cross_sections) != 3 or x2 - x1 != x3 - x2:
-        raise ValueError("misaligned_bands expects three equally spaced cross-sections")
-    if overlapping_bands(red):
-        raise ValueError("bands overlap on a cross-section (see overlapping_bands)")
-    first = [band(g, x1) for g in red.gadgets]
-    last = [band(g, x3) for g in red.gadgets]
-    middle = sorted((band(g, x2), h) for h, g in enumerate(red.gadgets))
-    lows = [b[0][0] for b in middle]
+
+def overlapping_bands(red: Reduction, lines: _Lines | None = None) -> list[tuple[Fraction, int, int]]:
+    """(x, g, h), g before h in the order of their lower ends, for every two gadgets
+    whose closed bands meet on the cross-section at x.  A sweep over the sorted bands:
+    O(G log G + number of pairs)."""
+    lines = lines or _Lines.of(red)
     bad = []
-    for g in range(len(red.gadgets)):
-        for k in range(len(red.gadgets)):
-            lo, hi = (first[g][0] + last[k][0]) / 2, (first[g][1] + last[k][1]) / 2
-            # bands on one cross-section are disjoint and sorted: scan those starting <= hi
-            i = bisect.bisect_right(lows, hi)
-            while i > 0:
-                i -= 1
-                (blo, bhi), h = middle[i]
-                if bhi < lo:
+    for x in red.cross_sections:
+        bands = lines.bands(x)
+        order = sorted(range(len(bands)), key=lambda g: bands[g])
+        for i, g in enumerate(order):
+            for j in range(i + 1, len(order)):
+                h = order[j]
+                if bands[h][0] > bands[g][1]:
                     break
-                if not (g == h == k):
-                    bad.append((g, h, k))
+                bad.append((x, g, h))
     return bad
+
+
+def _convex_order(lines: _Lines) -> tuple[list[int], list[tuple[int, int]], list[int], list[int]] | None:
+    """Gadgets sorted by slope, the abscissas (num, den > 0) where consecutive stripes
+    meet, and the slopes and intercepts in that order, if the slopes are distinct and those abscissas never decrease (stripes in
+    convex position, like tangents of y = x^2); else None.
+
+    Then at any x the heights of the stripes, in slope order, strictly increase up to
+    index p = #{abscissas < x} and never increase from p on: consecutive heights differ
+    by (m_{j+1} - m_j)(x - x_j), whose sign is that of x - x_j."""
+    ms, cs = lines.m, lines.c
+    order = sorted(range(len(ms)), key=lambda g: ms[g])
+    meets: list[tuple[int, int]] = []
+    for g, h in zip(order, order[1:]):
+        if ms[h] == ms[g]:
+            return None
+        meets.append((cs[g] - cs[h], ms[h] - ms[g]))
+        if len(meets) > 1 and meets[-1][0] * meets[-2][1] < meets[-2][0] * meets[-1][1]:
+            return None
+    return order, meets, [ms[g] for g in order], [cs[g] for g in order]
+
+
+def _t_scaled(lines: _Lines, g: int, p: Point) -> tuple[int, int]:
+    """(T, S) with S > 0 and t_g(p) = T / S, in integers."""
+    (n, q), (a, b) = (p[0].numerator, p[0].denominator), (p[1].numerator, p[1].denominator)
+    return a * lines.d * q - b * (lines.m[g] * n + lines.c[g] * q), lines.d * q * b
+
+
+def _inside_support(red: Reduction, lines: _Lines, g: int, p: Point) -> bool:
+    """2 < t_g(p) < support_end, exactly."""
+    t, s = _t_scaled(lines, g, p)
+    end = red.gadgets[g].kind.support_end
+    return 2 * s < t and t * end.denominator < end.numerator * s
+
+
+def _supports_containing(red: Reduction, p: Point, lines: _Lines, convex, top: Fraction) -> list[int]:
+    """Every gadget whose open support (2 < t < support_end) contains p (``top``: the
+    largest support_end): exact, and O(log G + answers) when the stripes are in convex
+    position (else a scan)."""
+    if convex is None or not red.gadgets:
+        return [j for j in range(len(red.gadgets)) if _inside_support(red, lines, j, p)]
+    d = lines.d
+    order, meets, ms, cs = convex   # ms[j], cs[j]: the j-th stripe in slope order
+    (n, q), (a, b) = (p[0].numerator, p[0].denominator), (p[1].numerator, p[1].denominator)
+    # the height of stripe g at x = n/q, times d * q, is the integer ms[g] * n + cs[g] * q;
+    # height > y - top  <=>  that integer > lo_bound; height < y - 2  <=>  < hi_bound
+    lo_bound = ((a * top.denominator - top.numerator * b) * d * q) // (b * top.denominator)
+    hi_bound = -((-(a - 2 * b) * d * q) // b)
+    # peak = #{abscissas < x}: the predicate "abscissa < x" holds on a prefix
+    peak = bisect.bisect_left(range(len(meets)), True, key=lambda j: meets[j][0] * q >= n * meets[j][1])
+    found = []
+    left = range(0, peak + 1)                   # strictly increasing heights
+    i = bisect.bisect_right(left, lo_bound, key=lambda j: ms[j] * n + cs[j] * q)
+    while i <= peak and ms[i] * n + cs[i] * q < hi_bound:
+        found.append(order[i])
+        i += 1
+    right = range(peak, len(order))             # non-increasing heights
+    i = peak + bisect.bisect_right(right, -hi_bound, key=lambda j: -(ms[j] * n + cs[j] * q))
+    while i < len(order) and ms[i] * n + cs[i] * q > lo_bound:
+        found.append(order[i])
+        i += 1
+    return [j for j in set(found) if _inside_support(red, lines, j, p)]
+
+
+def check_layout(red: Reduction) -> list[LayoutProblem]:
+    """Exact check of the placement conditions; O(G log G) for G gadgets on every layout
+    the reduction emits (:func:`reduce_formula` runs it and raises :class:`LayoutError`).
+
+    1. every gadget data point lies outside every other gadget's support
+       (t <= 2 or t >= support_end), so the canonical fits do not interfere;
+    2. every constraint point has exactly its intended t on its gadgets and lies
+       outside every other gadget's support;
+    3. all data points are distinct;
+    4. the band conditions 4a-4c of :func:`band_problems` (step B of the soundness
+       argument in docs/reduction.md).
+
+    Conditions 1 and 3 are decided through the bands: a gadget's data points lie on
+    the cross-sections inside its band, and the support of a gadget on a cross-section
+    lies inside its band (checked per gadget type), so only gadgets whose bands meet
+    (:func:`overlapping_bands`; none on an emitted layout) are compared point by point.
+    Condition 2 finds the supports containing a constraint point by bisection in the
+    slope order of the stripes (:func:`_convex_order`), or by a scan if the stripes are
+    not in convex position.
+
+    >>> from nnsolve.formula.model import Formula, Inv
+    >>> check_layout(reduce_formula(Formula(("x",), (Inv("x", "x"),))))
+    []
+    """
+    lines = _Lines.of(red)
+    problems = _kind_problems(red) + band_problems(red, lines)
+    xs = red.cross_sections
+    # 1 and 3 on the cross-sections: only gadgets with meeting bands can interfere
+    pairs = overlapping_bands(red, lines)
+    for x, g, h in pairs:
+        for a, b in ((g, h), (h, g)):
+            mine = [p.x for p in red.gadget_points(a) if p.x[0] == x]
+            bad = [pt for pt in mine if not _outside(red.gadgets[b], pt)]
+            if bad:
+                problems.append(LayoutProblem(red.gadgets[a].name,
+                                              f"1: data point {bad[0]} inside the support of {red.gadgets[b].name}"))
+        theirs = {p.x for p in red.gadget_points(h) if p.x[0] == x}
+        if any(p.x in theirs for p in red.gadget_points(g) if p.x[0] == x):
+            problems.append(LayoutProblem(f"{red.gadgets[g].name} / {red.gadgets[h].name}",
+                                          f"3: two data points coincide at x = {x}"))
+    # 2: constraint points
+    convex = _convex_order(lines)
+    top = max((g.kind.support_end for g in red.gadgets), default=F(0))
+    for cp in red.constraint_points:
+        intended = {r.gadget for r in cp.readings}
+        for r in cp.readings:
+            t, scale = _t_scaled(lines, r.gadget, cp.point)
+            if t * r.t.denominator != r.t.numerator * scale:
+                problems.append(LayoutProblem(cp.note, f"2: reads t != {r.t} on {red.gadgets[r.gadget].name}"))
+        for j in _supports_containing(red, cp.point, lines, convex, top):
+            if j not in intended:
+                problems.append(LayoutProblem(cp.note, f"2: inside the support of {red.gadgets[j].name}"))
+    # 3: constraint points are left of the cross-sections (so they meet no gadget data
+    # point) and pairwise distinct; gadget points on different cross-sections differ in
+    # x, within a gadget in t, between gadgets with disjoint bands in y (pairs above)
+    cps = [cp.point for cp in red.constraint_points]
+    if len(set(cps)) != len(cps):
+        problems.append(LayoutProblem("constraint points", "3: two constraint points coincide"))
+    if xs and any(p[0] >= xs[0] for p in cps):
+        problems.append(LayoutProblem("constraint points", "3: a constraint point is not left of the "
+                                      "cross-sections"))
+    expected = sum(len(g.kind.samples) for g in red.gadgets) * len(xs) + len(cps)
+    if len(red.instance.points) != expected:
+        problems.append(LayoutProblem("instance", "3: the data are not the gadget samples and constraint points"))
+    return problems
 
 
 @dataclass(frozen=True)
