@@ -15,6 +15,19 @@ layers above; docs/api.md)::
 __version__ = "0.1.0"
 
 
+#: The public names, served by nnsolve.shortcuts (tests/test_api.py keeps the two lists
+#: equal).  Listed here so that looking up any other name (a submodule during its own
+#: import, for instance) never loads the top layer.
+__all__ = [
+    "Formula", "Add", "Inv", "TrainingInstance", "DataPoint", "Network", "Neuron", "Reduction",
+    "read_formula", "parse_formula", "formula_to_smtlib", "write_formula", "generate_formula", "FAMILIES",
+    "reduce", "forward_map", "backward_map",
+    "read_training", "write_training", "read_network", "write_network", "training_to_smtlib",
+    "write_training_smtlib", "exact_fit", "ENCODINGS",
+    "solve_formula", "solve_training", "check",
+]
+
+
 def _shortcuts():
     import importlib
 
@@ -22,13 +35,10 @@ def _shortcuts():
 
 
 def __getattr__(name: str):
-    if name.startswith("__"):
-        raise AttributeError(name)
-    shortcuts = _shortcuts()
-    if name in shortcuts.__all__:
-        return getattr(shortcuts, name)
+    if name in __all__:
+        return getattr(_shortcuts(), name)
     raise AttributeError(f"module 'nnsolve' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_shortcuts().__all__))
+    return sorted(set(globals()) | set(__all__))

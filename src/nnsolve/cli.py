@@ -244,6 +244,12 @@ Decide a training instance: does a one-hidden-layer ReLU network with the
 given hidden width meet the target error?  A sat answer is decoded into a
 network and checked exactly (exact_fit) before it is reported.
 
+--timeout bounds the whole decision (every stage, solver or not): it runs in a
+child process that is killed at the limit, and the answer is then unknown
+with the stage that ran out; the report lists each stage's time.  Before any
+search: two points with the same input and different labels are unsat; a
+width >= distinct inputs - 1 is sat (an interpolating network, checked).
+
 methods (--method; the report names the stage that decided):
   structured   the default, in stages (docs/solving.md):
                line-count  a data line needing more kinks than there are
@@ -327,6 +333,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             size = f"{report.reduction.instance.hidden} neurons, {len(report.reduction.instance.points)} points"
             print(f"training  {tr.status}  ({tr.method}, {size}, {tr.seconds:.2f} s"
                   + (", blind)" if report.blind else ")"))
+            if tr.stages:
+                print("stages    " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in tr.stages))
         cert = report.certificate
         if cert is not None:
             agrees = "agrees" if tr is not None and cert.status == tr.status else "DOES NOT agree"
@@ -372,14 +380,14 @@ def _refuse_unencodable(instance, filename: str) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from nnsolve.decision.structured import decide_with
+    from nnsolve.decision.bounded import decide_bounded
     from nnsolve.files import write_atomic
     from nnsolve.numbers import to_json
     from nnsolve.solvers import UNKNOWN, Limits, get_solver
     from nnsolve.training import network_to_json, read_instance
 
     instance = read_instance(args.file)
-    result = decide_with(args.encoding, instance, get_solver(args.solver), Limits(args.timeout, args.memory))
+    result = decide_bounded(args.encoding, instance, get_solver(args.solver), Limits(args.timeout, args.memory))
     if result.network is not None and args.output:
         write_atomic(args.output, network_to_json(result.network))
     if args.json:
@@ -387,6 +395,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                "seconds": round(result.seconds, 3), "hidden": instance.hidden, "points": len(instance.points)}
         if result.reason:
             out["reason"] = result.reason
+        if result.stages:
+            out["stages"] = {name: seconds for name, seconds in result.stages}
         if result.network is not None:
             import json as _json
             out["network"] = _json.loads(network_to_json(result.network))
@@ -395,6 +405,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"instance  {args.file} ({len(instance.points)} points, {instance.hidden} hidden neurons, "
               f"target error {to_json(instance.target_error)})")
         print(f"status    {result.status}  ({result.method}, {result.solver}, {result.seconds:.2f} s)")
+        if result.stages:
+            print("stages    " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.stages))
         if result.reason:
             print(f"reason    {result.reason}")
         if result.network is not None:

@@ -36,6 +36,8 @@ def report_json(report: CheckReport) -> dict:
         out["etr"]["reason"] = etr.reason
     if tr is not None and tr.reason:
         out["training"]["reason"] = tr.reason
+    if tr is not None and tr.stages:
+        out["training"]["stages"] = {name: seconds for name, seconds in tr.stages}
     if report.certificate is not None:
         out["certificate"] = {"status": report.certificate.status, "method": report.certificate.method,
                               "agrees": report.certificate.status == (tr.status if tr else None)}

@@ -29,7 +29,7 @@ from typing import Callable
 
 from nnsolve.decision.certificate import METHOD, forward_certificate
 from nnsolve.decision.etr import PROMISE_VIOLATED, EtrResult, decide_etr
-from nnsolve.decision.structured import decide_with
+from nnsolve.decision.bounded import decide_bounded
 from nnsolve.decision.training import TrainingResult
 from nnsolve.formula.model import Formula
 from nnsolve.reduction import Extraction, Reduction, backward_map, reduce_formula
@@ -110,7 +110,7 @@ def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance:
         elif certificate.status != SAT:
             certificate_failure = certificate.reason
     if training is None:
-        training = decide_with(encoding, red.instance, solver, limits)
+        training = decide_bounded(encoding, red.instance, solver, limits)
     extraction = None
     if training.status == SAT and training.network is not None and training.method != METHOD:
         extraction = backward_map(red, training.network)

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
+from typing import Callable
 
 from nnsolve.decision.decompose import decide_by_chains
 from nnsolve.decision.pattern import fit_by_pattern
@@ -48,16 +50,39 @@ def query_encoding(method: str) -> str:
 
 
 def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits = Limits(),
-                      seed: int = 0) -> TrainingResult:
-    """Decide whether an ``instance.hidden``-neuron network fits (see the module docstring)."""
+                      seed: int = 0, progress: Callable[[str], None] | None = None) -> TrainingResult:
+    """Decide whether an ``instance.hidden``-neuron network fits (see the module docstring).
+
+    ``progress(stage)`` is called as each stage starts; the result's ``stages`` say how
+    long each one took."""
     start = time.monotonic()
     deadline = start + limits.timeout
+    timings: list[list] = []
 
     def left(share: float = 1.0) -> Limits:
         return Limits(max(0.5, share * (deadline - time.monotonic())), limits.memory_mb)
 
+    def stage(name: str) -> None:
+        now = time.monotonic()
+        if timings:
+            timings[-1][1] = now - timings[-1][1]
+        timings.append([name, now])
+        if progress is not None:
+            progress(name)
+
+    def done(result: TrainingResult) -> TrainingResult:
+        if timings:
+            timings[-1][1] = time.monotonic() - timings[-1][1]
+        return replace(result, stages=tuple((n, round(t, 3)) for n, t in timings))
+
+    result = _structured_stages(instance, solver, limits, seed, start, deadline, left, stage)
+    return done(result)
+
+
+def _structured_stages(instance, solver, limits, seed, start, deadline, left, stage) -> TrainingResult:
     notes = []
     if instance.inputs == 2 and instance.target_error == 0:
+        stage("line-count")
         lines = analyse_lines(instance, solver, left(0.3))
         log.info("line counting: %d lines, %d queries, %.2f s", lines.lines, lines.queries, lines.seconds)
         if lines.violated is not None:
@@ -72,6 +97,7 @@ def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits
                 sizes = sorted({c.kinks for c in split[1]})
                 notes.append(f"the neurons split into {len(split[1])} chains across {len(split[0])} parallel "
                              f"tight lines (sizes {', '.join(map(str, sizes))})")
+                stage("chains")
                 decomposed = decide_by_chains(instance, lines, solver, left(0.6))
                 log.info("chain decomposition: %s in %.2f s", decomposed.status, decomposed.seconds)
                 if decomposed.status in (SAT, UNSAT):
@@ -80,12 +106,14 @@ def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits
                                           reason=decomposed.reason)
                 notes.append(f"chain decomposition: {decomposed.reason}")
     if instance.target_error == 0 and deadline - time.monotonic() > 1:
+        stage("pattern")
         pattern = fit_by_pattern(instance, solver, left(0.5), seed=seed)
         if pattern.network is not None:
             return TrainingResult(SAT, f"{METHOD}:pattern", solver.name, time.monotonic() - start,
                                   network=pattern.network)
         notes.append(pattern.reason)
     if deadline - time.monotonic() > 1:
+        stage(f"smt-{FALLBACK_ENCODING}")
         smt = decide_training(instance, solver, FALLBACK_ENCODING, left())
         if smt.status in (SAT, UNSAT):
             return TrainingResult(smt.status, f"{METHOD}:smt-{FALLBACK_ENCODING}", solver.name, time.monotonic() - start,
@@ -94,7 +122,8 @@ def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits
     return TrainingResult(UNKNOWN, METHOD, solver.name, time.monotonic() - start, reason="; ".join(notes))
 
 
-def decide_with(method: str, instance: TrainingInstance, solver: Solver, limits: Limits = Limits()) -> TrainingResult:
+def decide_with(method: str, instance: TrainingInstance, solver: Solver, limits: Limits = Limits(),
+                progress: Callable[[str], None] | None = None) -> TrainingResult:
     """``structured`` (the default everywhere) or one baseline encoding handed to the solver,
     after :func:`decide_by_inspection` (repeated inputs with different labels, widths at
     or above the interpolation bound) and with repeated points merged."""
@@ -103,5 +132,7 @@ def decide_with(method: str, instance: TrainingInstance, solver: Solver, limits:
         return trivial
     instance = merge_repeated(instance)
     if method == METHOD:
-        return decide_structured(instance, solver, limits)
+        return decide_structured(instance, solver, limits, progress=progress)
+    if progress is not None:
+        progress(f"smt-{method}")
     return decide_training(instance, solver, method, limits)

@@ -25,6 +25,7 @@ class TrainingResult:
     seconds: float
     network: Network | None = None
     reason: str | None = None
+    stages: tuple[tuple[str, float], ...] = ()  # (stage, seconds) in the order they ran
 
 
 def decide_training(instance: TrainingInstance, solver: Solver, encoding: str = "symmetry",

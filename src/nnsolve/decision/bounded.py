@@ -1,0 +1,119 @@
+"""The training side under one wall-clock limit, non-solver steps included.
+
+Each solver query already runs in a child process with its own limit, but the
+steps between queries (finding data lines, enumerating kink windows, exact
+elimination, decoding and checking a network) run in Python and could outlast
+``--timeout`` on large instances.  :func:`decide_bounded` therefore runs the whole
+decision in a child process of its own session, listens for the stages it enters,
+and kills the child with everything it started when the limit (plus a grace period
+for start-up and answering) has passed: the answer is then ``unknown`` with the
+stage that ran out and how long each stage took.
+
+The child is forked (a forkserver starts it when the parent has threads, where a
+plain fork is unsafe).  In
+a daemonic process (a Dask worker), which may not have children, the decision runs
+in-process with the stages' own soft limits.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+
+from nnsolve.decision.structured import decide_with
+from nnsolve.decision.training import TrainingResult
+from nnsolve.solvers import UNKNOWN, Limits
+from nnsolve.training import TrainingInstance
+
+log = logging.getLogger(__name__)
+
+#: Seconds beyond the limit for the child's start-up and its answer.
+GRACE = 5.0
+
+
+def _child(method, instance, solver, limits, conn) -> None:
+    os.setsid()  # a session of its own: the parent kills it and every solver it started at once
+    start = time.monotonic()
+
+    def progress(stage: str) -> None:
+        conn.send(("stage", stage, time.monotonic() - start))
+
+    try:
+        result = decide_with(method, instance, solver, limits, progress=progress)
+        conn.send(("result", result, None))
+    except BaseException as exc:  # reported to the parent as unknown, never lost
+        conn.send(("error", f"{type(exc).__name__}: {exc}", None))
+    finally:
+        conn.close()
+
+
+def _stage_text(stages: list[tuple[str, float]], end: float) -> str:
+    spans = [(name, (stages[i + 1][1] if i + 1 < len(stages) else end) - at) for i, (name, at) in enumerate(stages)]
+    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in spans)
+
+
+def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limits = Limits(),
+                   grace: float = GRACE) -> TrainingResult:
+    """:func:`nnsolve.decision.structured.decide_with`, answered within ``limits.timeout``
+    (+ ``grace``) seconds of wall-clock time whatever the instance's size."""
+    if multiprocessing.current_process().daemon:
+        return decide_with(method, instance, solver, limits)
+    start = time.monotonic()
+    # fork is fast and safe while this process has one thread; otherwise a forkserver
+    ctx = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(method, instance, solver, limits, send))
+    proc.start()
+    send.close()
+    stages: list[tuple[str, float]] = []
+    deadline = start + limits.timeout + grace
+
+    def give_up(reason: str) -> TrainingResult:
+        _kill(proc)
+        elapsed = time.monotonic() - start
+        where = f" in stage {stages[-1][0]}" if stages else " before the first stage"
+        times = f" (stages: {_stage_text(stages, elapsed)})" if stages else ""
+        return TrainingResult(UNKNOWN, method, getattr(solver, "name", "-"), elapsed,
+                              reason=reason.format(where=where) + times)
+
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return give_up(f"out of time{{where}}: the training side's limit is {limits.timeout:g} s")
+            if not receive.poll(min(left, 0.5)):
+                if not proc.is_alive() and not receive.poll(0):
+                    return give_up(f"the decision process ended without an answer{{where}} "
+                                   f"(exit code {proc.exitcode}; out of memory?)")
+                continue
+            try:
+                kind, payload, at = receive.recv()
+            except (EOFError, OSError):
+                return give_up(f"the decision process died{{where}} (exit code {proc.exitcode})")
+            if kind == "stage":
+                stages.append((payload, at))
+                log.info("training side: stage %s at %.1f s", payload, at)
+            elif kind == "error":
+                return give_up(f"the decision failed{{where}}: {payload}")
+            else:
+                proc.join(grace)
+                return payload
+    finally:
+        receive.close()
+        _kill(proc)
+
+
+def _kill(proc) -> None:
+    if proc.pid is None or proc.exitcode is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # the child and every solver process it started
+    except (ProcessLookupError, PermissionError):
+        pass  # not yet its own session leader: kill the child alone
+    if proc.is_alive():
+        proc.kill()
+    proc.join(5)

@@ -1,0 +1,50 @@
+"""The training side answers within its limit whatever a stage does, and says which
+stage ran out and how long each took."""
+
+import time
+
+import nnsolve.decision.bounded as bounded
+from nnsolve.decision.training import TrainingResult
+from nnsolve.solvers import Limits, get_solver
+from nnsolve.training import read_instance
+
+from conftest import ROOT
+
+INSTANCE = read_instance(ROOT / "examples" / "planted_1x6.json")
+
+
+def _stuck(method, instance, solver, limits, progress=None):
+    progress("line-count")
+    progress("a-stage-that-never-ends")
+    while True:  # pure Python, no solver: only the process limit can stop it
+        time.sleep(0.1)
+
+
+def _crash(method, instance, solver, limits, progress=None):
+    progress("line-count")
+    raise ZeroDivisionError("boom")
+
+
+def test_a_stuck_stage_is_cut_at_the_limit(monkeypatch):
+    monkeypatch.setattr(bounded, "decide_with", _stuck)
+    start = time.monotonic()
+    result = bounded.decide_bounded("structured", INSTANCE, get_solver("z3"), Limits(timeout=2), grace=1)
+    assert time.monotonic() - start < 2 + 1 + 10  # bounded, with slack for a loaded machine
+    assert result.status == "unknown"
+    assert "out of time in stage a-stage-that-never-ends" in result.reason
+    assert "line-count" in result.reason
+
+
+def test_a_crash_in_a_stage_is_unknown_with_the_reason(monkeypatch):
+    monkeypatch.setattr(bounded, "decide_with", _crash)
+    result = bounded.decide_bounded("structured", INSTANCE, get_solver("z3"), Limits(timeout=30))
+    assert result.status == "unknown" and "ZeroDivisionError: boom" in result.reason
+    assert "stage line-count" in result.reason
+
+
+def test_a_decided_instance_reports_its_stages():
+    result = bounded.decide_bounded("structured", INSTANCE, get_solver("z3"), Limits(timeout=60))
+    assert isinstance(result, TrainingResult) and result.status == "sat"
+    names = [name for name, _ in result.stages]
+    assert names[0] == "line-count" and names[-1] == "pattern"
+    assert all(seconds >= 0 for _, seconds in result.stages)
