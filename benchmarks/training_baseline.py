@@ -18,7 +18,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from nnsolve.decision.training import decide_training
+from nnsolve.decider.baseline import decide_training
 from nnsolve.encodings import ENCODINGS
 from nnsolve.files import write_atomic
 from nnsolve.solvers import Limits, get_solver

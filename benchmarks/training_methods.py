@@ -32,7 +32,7 @@ from pathlib import Path
 
 from nnsolve.decision.corpus import corpus_files, tier_of
 from nnsolve.decision.etr import decide_etr
-from nnsolve.decision.structured import decide_with
+from nnsolve.decider.structured import decide_with
 from nnsolve.encodings import ENCODINGS
 from nnsolve.files import write_atomic
 from nnsolve.formula.smtlib import read_smtlib

@@ -3,8 +3,8 @@ stage ran out and how long each took."""
 
 import time
 
-import nnsolve.decision.bounded as bounded
-from nnsolve.decision.training import TrainingResult
+import nnsolve.decider.bounded as bounded
+from nnsolve.decider.result import TrainingResult
 from nnsolve.solvers import Limits, get_solver
 from nnsolve.training import read_instance
 

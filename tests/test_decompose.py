@@ -6,15 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnsolve.decision.decompose import decide_by_chains
-from nnsolve.decision.structure import analyse_lines
-from nnsolve.decision.structured import decide_structured
+from nnsolve.decider.chains import decide_by_chains
+from nnsolve.decider.line_count import analyse_lines
+from nnsolve.decider.structured import decide_structured
 from nnsolve.elimination import Inconsistent, LinearSystem
 from nnsolve.formula.smtlib import read_smtlib
 from nnsolve.reduction import reduce_formula
 from nnsolve.solvers import SAT, UNSAT, Limits, get_solver
 from nnsolve.training import exact_fit
-from nnsolve.training.windows import Cell, block_system, cell_assignments, jumps_can_coincide, kink_windows
+from nnsolve.decider.windows import Cell, block_system, cell_assignments, jumps_can_coincide, kink_windows
 
 from pathlib import Path
 
@@ -148,7 +148,7 @@ def test_chain_decomposition_needs_chains():
 def _witness_values(instance, analysis, network):
     """The forward witness in the stage's variables (A, K, p, q, U, V), keyed like the stage."""
     from nnsolve import numbers as nb
-    from nnsolve.decision.structure import chains
+    from nnsolve.decider.line_count import chains
     family, found = chains(analysis)
     a, b = family[0].line.a, family[0].line.b
     n2 = a * a + b * b
@@ -188,9 +188,9 @@ def test_the_forward_witness_satisfies_everything_elimination_derived(path):
     this catches a wrong window, a wrong relu decision, a wrong shift or a wrong
     elimination step."""
     from nnsolve import numbers as nb
-    from nnsolve.decision import decompose
+    from nnsolve.decider import chains as decompose
     from nnsolve.decision.etr import decide_etr
-    from nnsolve.decision.structure import chains
+    from nnsolve.decider.line_count import chains
     from nnsolve.reduction import forward_map
     formula = read_smtlib(str(ROOT / path))
     red = reduce_formula(formula)

@@ -7,7 +7,7 @@ import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnsolve.decision.training import decide_training
+from nnsolve.decider.baseline import decide_training
 from nnsolve.encodings import ENCODINGS, network_assignment, to_smtlib
 from nnsolve.encodings.relu import num
 from nnsolve.numbers import sign

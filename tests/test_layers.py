@@ -11,7 +11,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "nnsolve"
 # The training data model (instances, networks, exact evaluation) sits below the
 # reduction, which builds instances and networks (docs/architecture.md).
 LAYERS = {"numbers": 0, "fields": 0, "elimination": 0, "errors": 0, "files": 0, "format": 0, "formula": 1, "training": 2,
-          "reduction": 3, "encodings": 4, "solvers": 5, "decision": 6, "plot": 6, "cli": 7, "__main__": 7, "shortcuts": 7,
+          "reduction": 3, "encodings": 4, "solvers": 5, "decision": 6, "decider": 6, "plot": 6, "cli": 7, "__main__": 7, "shortcuts": 7,
           "__init__": 0}
 
 

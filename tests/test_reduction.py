@@ -154,7 +154,7 @@ def test_backward_map_on_a_fit_found_by_a_solver():
     about 40 s) given the activation pattern of the forward witness; it chooses its own
     weights, and the backward map reads x = 1 off them."""
     from nnsolve.encodings import decode_network, encoding_variables
-    from nnsolve.encodings.pattern import pattern_query
+    from nnsolve.decider.pattern_query import pattern_query
     from nnsolve.numbers import sign
     from nnsolve.solvers import Limits, Query, get_solver
     from nnsolve.training.network import preactivation

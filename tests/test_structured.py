@@ -8,16 +8,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnsolve.decision.pattern import fit_by_pattern
-from nnsolve.decision.structure import analyse_lines, chains
-from nnsolve.decision.structured import decide_structured, decide_with
-from nnsolve.encodings.pattern import pattern_query
+from nnsolve.decider.pattern import fit_by_pattern
+from nnsolve.decider.line_count import analyse_lines, chains
+from nnsolve.decider.structured import decide_structured, decide_with
+from nnsolve.decider.pattern_query import pattern_query
 from nnsolve.formula.model import Add, Formula, Inv
 from nnsolve.reduction import reduce_formula
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, get_solver
 from nnsolve.training.generate import planted_instance
 from nnsolve.training.instance import DataPoint, TrainingInstance
-from nnsolve.training.lines import blocks, data_lines, line_data
+from nnsolve.decider.lines import blocks, data_lines, line_data
 from nnsolve.training.network import Network, Neuron, evaluate, exact_fit, preactivation
 from nnsolve.training.symmetry import normalize_neuron
 

@@ -380,7 +380,7 @@ def _refuse_unencodable(instance, filename: str) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from nnsolve.decision.bounded import decide_bounded
+    from nnsolve.decider.bounded import decide_bounded
     from nnsolve.files import write_atomic
     from nnsolve.numbers import to_json
     from nnsolve.solvers import UNKNOWN, Limits, get_solver

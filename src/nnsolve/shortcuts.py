@@ -26,8 +26,8 @@ from pathlib import Path
 
 from nnsolve.decision.check import CheckReport, check_formula
 from nnsolve.decision.etr import EtrResult, decide_etr
-from nnsolve.decision.structured import decide_with
-from nnsolve.decision.training import TrainingResult
+from nnsolve.decider.structured import decide_with
+from nnsolve.decider.result import TrainingResult
 from nnsolve.encodings import ENCODINGS
 from nnsolve.encodings import to_smtlib as _training_smtlib
 from nnsolve.files import write_atomic

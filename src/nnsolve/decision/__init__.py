@@ -1,4 +1,5 @@
-"""Decision procedures built on the solver layer: ETR-INV (`etr`), training instances
-(`structured` and its stages `structure`, `decompose`, `pattern`; baselines and inspection in
-`training`), certificates, gadget lemmas; and the cross-check pipeline (`check`, `corpus`,
-`artifacts`, `cluster`)."""
+"""The ETR-INV decision procedure (`etr`), the gadget lemmas (`gadgets`), and the
+cross-check pipeline: `check` (one formula, both sides), `certificate` (the forward
+witness), `artifacts` (files that reproduce a check), `corpus` (many formulas,
+resumable), `cluster` (the corpus on Dask).  The training decider lives in
+:mod:`nnsolve.decider`."""

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from nnsolve.decision.check import CheckReport
-from nnsolve.decision.structured import query_encoding
+from nnsolve.decider.structured import query_encoding
 from nnsolve.encodings import to_smtlib as training_smtlib
 from nnsolve.files import write_atomic
 from nnsolve.formula.model import Formula

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from nnsolve.decision.etr import EtrResult
-from nnsolve.decision.training import TrainingResult
+from nnsolve.decider.result import TrainingResult
 from nnsolve.reduction import Reduction, forward_map
 from nnsolve.solvers import SAT, UNKNOWN
 from nnsolve.training import exact_fit

@@ -29,8 +29,8 @@ from typing import Callable
 
 from nnsolve.decision.certificate import METHOD, forward_certificate
 from nnsolve.decision.etr import PROMISE_VIOLATED, EtrResult, decide_etr
-from nnsolve.decision.bounded import decide_bounded
-from nnsolve.decision.training import TrainingResult
+from nnsolve.decider.bounded import decide_bounded
+from nnsolve.decider.result import TrainingResult
 from nnsolve.formula.model import Formula
 from nnsolve.reduction import Extraction, Reduction, backward_map, reduce_formula
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits

@@ -7,7 +7,7 @@ neuron whose breakline is parallel to the line, or coincides with it, is
 affine along it).  So the data along a line bound the number of neurons from
 below.  This module finds the lines and the places where the data bend; the
 minimum kink counts themselves are decided with a solver
-(:mod:`nnsolve.decision.structure`).
+(:mod:`nnsolve.decider.line_count`).
 
 Exact throughout: coordinates are scaled to integers, lines are keyed by
 primitive integer triples.

@@ -1,57 +1,18 @@
-"""Deciding training instances through the solver layer (baseline encodings).
+"""Stage 0: what needs no search (repeated inputs, widths at the interpolation bound).
 
-A ``sat`` is reported only after the decoded network passes
-:func:`nnsolve.training.exact_fit`; ``unsat`` comes only from a solver's unsat
-on an encoding whose equisatisfiability argument is in docs/encodings.md.
+The arguments are in :mod:`nnsolve.training.interpolate`.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from fractions import Fraction
 
-from nnsolve.encodings import decode_network, encoding_variables, to_smtlib
-from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver
+from nnsolve.decider.result import TrainingResult
+from nnsolve.solvers import SAT, UNSAT
 from nnsolve.training import Network, Neuron, TrainingInstance, exact_fit
 from nnsolve.training.interpolate import interpolating_network, interpolation_width, repeated_inputs
-
-
-@dataclass(frozen=True)
-class TrainingResult:
-    status: str
-    method: str
-    solver: str
-    seconds: float
-    network: Network | None = None
-    reason: str | None = None
-    stages: tuple[tuple[str, float], ...] = ()  # (stage, seconds) in the order they ran
-
-
-def decide_training(instance: TrainingInstance, solver: Solver, encoding: str = "symmetry",
-                    limits: Limits = Limits()) -> TrainingResult:
-    """Does some network with ``instance.hidden`` neurons meet the target error?"""
-    start = time.monotonic()
-    method = f"smt:{encoding}"
-    query = Query(to_smtlib(instance, encoding), encoding_variables(instance))
-    answer = solver.solve(query, limits)
-    seconds = time.monotonic() - start
-    if answer.status == UNSAT:
-        return TrainingResult(UNSAT, method, solver.name, seconds)
-    if answer.status != SAT:
-        return TrainingResult(UNKNOWN, method, solver.name, seconds, reason=answer.reason)
-    if answer.inexact:
-        return TrainingResult(UNKNOWN, method, solver.name, seconds,
-                              reason=f"{solver.name} said sat but {answer.reason}")
-    network = decode_network(instance, answer.model or {})
-    report = exact_fit(instance, network)
-    seconds = time.monotonic() - start
-    if not report.ok:
-        where = report.misfits[0].index if report.misfits else "the loss bound"
-        return TrainingResult(UNKNOWN, method, solver.name, seconds,
-                              reason=f"{solver.name} said sat but the decoded network fails at point {where} "
-                                     "(exact check)")
-    return TrainingResult(SAT, method, solver.name, seconds, network=network)
 
 
 #: Up to this width a trivially fitting network is padded with zero neurons to the

@@ -3,14 +3,14 @@
 
 Stages, each sound on its own (docs/solving.md):
 
-1. line counting (:mod:`nnsolve.decision.structure`): a data line that needs
+1. line counting (:mod:`nnsolve.decider.line_count`): a data line that needs
    more kinks than there are neurons proves ``unsat``; tight lines are
    recorded as the instance's skeleton;
-1b. chain decomposition (:mod:`nnsolve.decision.decompose`), when three or more
+1b. chain decomposition (:mod:`nnsolve.decider.chains`), when three or more
    parallel tight lines split the neurons into chains: per-block kink windows by
    exact elimination, then a small QF_NRA residual; ``unsat`` from the
    solver's unsat on it (or from elimination), ``sat`` after exact_fit;
-2. the pattern method (:mod:`nnsolve.decision.pattern`): float-guided
+2. the pattern method (:mod:`nnsolve.decider.pattern`): float-guided
    activation patterns, each decided by an exact pattern-fixed SMT query;
    ``sat`` only after exact_fit confirms the network;
 3. the baseline SMT encoding (``symmetry``) with the time that is left; its
@@ -29,10 +29,12 @@ import time
 from dataclasses import replace
 from typing import Callable
 
-from nnsolve.decision.decompose import decide_by_chains
-from nnsolve.decision.pattern import fit_by_pattern
-from nnsolve.decision.structure import analyse_lines, chains
-from nnsolve.decision.training import TrainingResult, decide_by_inspection, decide_training
+from nnsolve.decider.chains import decide_by_chains
+from nnsolve.decider.pattern import fit_by_pattern
+from nnsolve.decider.line_count import analyse_lines, chains
+from nnsolve.decider.baseline import decide_training
+from nnsolve.decider.inspection import decide_by_inspection
+from nnsolve.decider.result import TrainingResult
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Solver
 from nnsolve.training import TrainingInstance
 from nnsolve.training.interpolate import merge_repeated

@@ -36,8 +36,8 @@ from fractions import Fraction
 from nnsolve.encodings.piecewise import pl_lemma_query
 from nnsolve.solvers import SAT, UNSAT, Limits, Query, Solver
 from nnsolve.training import TrainingInstance
-from nnsolve.training.lines import DataLine, blocks, bends, data_lines, disjoint_windows, line_data, normalized
-from nnsolve.training.windows import block_system, cell_assignments
+from nnsolve.decider.lines import DataLine, blocks, bends, data_lines, disjoint_windows, line_data, normalized
+from nnsolve.decider.windows import block_system, cell_assignments
 
 ELIMINATION_BOUND_CANDIDATES = 2_000  # above this the solver's count is cheaper than listing
 
@@ -141,7 +141,7 @@ def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = L
 
 def eliminated_lower_bound(samples: list, lower: int, upper: int) -> int:
     """Raise ``lower`` while no cell assignment of that many kinks survives exact
-    elimination (``nnsolve.training.windows``): then no PL function with that many
+    elimination (``nnsolve.decider.windows``): then no PL function with that many
     kinks fits, and none with fewer (add zero jumps).  No solver; skipped when the
     assignments are too many to list.
 

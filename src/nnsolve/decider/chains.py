@@ -6,7 +6,7 @@ Premises, all proven before this runs and none read from reduction metadata
 * a family of >= 3 parallel tight lines (line counting): every neuron's
   breakline crosses each of them once, inside one block's open span, and block
   b holds exactly its count of kinks;
-* chains (``nnsolve.decision.structure.chains``): the same neurons serve the
+* chains (``nnsolve.decider.line_count.chains``): the same neurons serve the
   blocks of one chain on every line of the family, and the chains cover all m
   neurons.
 
@@ -43,14 +43,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from nnsolve import numbers
-from nnsolve.decision.structure import Chain, LineAnalysis, LineCount, chains
-from nnsolve.decision.training import TrainingResult
+from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
+from nnsolve.decider.result import TrainingResult
 from nnsolve.elimination import Inconsistent, LinearSystem
-from nnsolve.encodings.residual import Bound, NonZero, PiecewiseEquation, disjunction_query, name, residual_query
+from nnsolve.decider.residual_query import Bound, NonZero, PiecewiseEquation, disjunction_query, name, residual_query
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver
 from nnsolve.training import Network, Neuron, TrainingInstance, exact_fit
-from nnsolve.training.lines import line_data, normalized
-from nnsolve.training.windows import BlockWindows, block_system, hull, jump_coincidences, kink_windows
+from nnsolve.decider.lines import line_data, normalized
+from nnsolve.decider.windows import BlockWindows, block_system, hull, jump_coincidences, kink_windows
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ import signal
 import threading
 import time
 
-from nnsolve.decision.structured import decide_with
-from nnsolve.decision.training import TrainingResult
+from nnsolve.decider.structured import decide_with
+from nnsolve.decider.result import TrainingResult
 from nnsolve.solvers import UNKNOWN, Limits
 from nnsolve.training import TrainingInstance
 
@@ -58,7 +58,7 @@ def _stage_text(stages: list[tuple[str, float]], end: float) -> str:
 
 def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limits = Limits(),
                    grace: float = GRACE) -> TrainingResult:
-    """:func:`nnsolve.decision.structured.decide_with`, answered within ``limits.timeout``
+    """:func:`nnsolve.decider.structured.decide_with`, answered within ``limits.timeout``
     (+ ``grace``) seconds of wall-clock time whatever the instance's size."""
     if multiprocessing.current_process().daemon:
         return decide_with(method, instance, solver, limits)

@@ -6,7 +6,7 @@
 2. From each low-loss float network read the activation pattern (which neuron
    is active at which point) and the signs of the first output weights.
 3. Ask the SMT solver the pattern-fixed query
-   (:func:`nnsolve.encodings.pattern.pattern_query`): linear constraints on
+   (:func:`nnsolve.decider.pattern_query.pattern_query`): linear constraints on
    (w_j, b_j) plus bilinear fit equations, small and fast.
 4. Decode the model and confirm it with :func:`nnsolve.training.exact_fit`
    (code that did not build it).
@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 
 from nnsolve.encodings import decode_network, encoding_variables
-from nnsolve.encodings.pattern import pattern_query
+from nnsolve.decider.pattern_query import pattern_query
 from nnsolve.solvers import SAT, Limits, Query, Solver
 from nnsolve.training import Network, TrainingInstance, exact_fit
 
