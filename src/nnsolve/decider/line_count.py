@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -215,22 +216,117 @@ def chains(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, 
             out.append([k for k, (slo, shi, _) in enumerate(spans) if slo < hi and lo < shi])
         return out
 
+    def pair(first_ids, last_ids, middle_ids) -> list[Chain] | None:
+        """The simple test among the given blocks (all blocks, or one group's)."""
+        found: list[Chain] = []
+        used: set[int] = set()
+        for i in first_ids:
+            b = first[i]
+            partners = []
+            for k in last_ids:
+                hits = [[h for h in hit if h in allowed]
+                        for hit, allowed in zip(middle_blocks(b, last[k]), middle_ids)]
+                if all(hits):
+                    partners.append((k, hits))
+            if len(partners) != 1:
+                return None
+            k, hits = partners[0]
+            if k in used or last[k][2] != b[2] or any(len(h) != 1 for h in hits):
+                return None
+            if any(middles[m][1][h[0]][2] != b[2] for m, h in enumerate(hits)):
+                return None
+            used.add(k)
+            found.append(Chain(((0, i),) + tuple((m + 1, h[0]) for m, h in enumerate(hits))
+                               + ((len(lines) - 1, k),), b[2]))
+        return found
+
+    everything = [set(range(len(spans))) for _, spans in middles]
+    simple = pair(range(len(first)), range(len(last)), everything)
+    if simple is not None:
+        return tuple(lines), tuple(simple)
+    groups = ordered_groups([first] + [spans for _, spans in middles] + [last], [lam for lam, _ in middles])
+    if groups is None:
+        return None
     found: list[Chain] = []
-    used: set[int] = set()
-    for i, b in enumerate(first):
-        partners = []
-        for k, p in enumerate(last):
-            hits = middle_blocks(b, p)
-            if all(hits):
-                partners.append((k, hits))
-        if len(partners) != 1:
+    for group in groups:  # one group's blocks on each line: the same neurons serve them
+        inner = pair(group[0], group[-1], [set(g) for g in group[1:-1]])
+        if inner is None:
             return None
-        k, hits = partners[0]
-        if k in used or last[k][2] != b[2] or any(len(h) != 1 for h in hits):
-            return None
-        if any(middles[m][1][h[0]][2] != b[2] for m, h in enumerate(hits)):
-            return None
-        used.add(k)
-        found.append(Chain(((0, i),) + tuple((m + 1, h[0]) for m, h in enumerate(hits))
-                           + ((len(lines) - 1, k),), b[2]))
+        found += inner
     return tuple(lines), tuple(found)
+
+
+def ordered_groups(spans: list[list[tuple[Fraction, Fraction, int]]],
+                   lambdas: list[Fraction]) -> list[list[list[int]]] | None:
+    """Groups of consecutive blocks that the same neurons must serve, by counting.
+
+    ``spans[i]``: the blocks (open span lo, hi and kink count) of the i-th line of a
+    family of parallel tight lines, sorted by position; the first and last lines are the
+    outer ones and ``lambdas`` place the middle ones between them.  Blocks are merged into
+    consecutive groups G_1 < ... < G_q, the same number on every line, until
+
+    (a) group j holds the same number c_j of kinks on every line, and
+    (b) for groups g on the first line and k on the last, every block of a middle line
+        that the crossings of a line through g and k can reach lies in a group strictly
+        between g and k when g != k, and in group g when g = k.
+
+    Then every neuron crosses the same group on every line.  Proof: call a neuron
+    misaligned if its groups (g, h_2, .., k) are not all equal; by (b) a misaligned
+    neuron has g != k and every h strictly between, so the largest group index G touched
+    by a misaligned neuron is only ever its g or its k.  On a tight line every block holds
+    exactly its count of kinks, one per neuron, so group G of the first middle line holds
+    c_G neurons, all aligned, which then also fill group G on the first and last line (a):
+    no misaligned neuron touches G, a contradiction.  Returns the groups (block indices
+    per line), finest first found by merging where (b) fails, or None when only one group
+    would remain or the counts differ.
+    """
+    n = len(spans[0])
+    if any(len(s) != n for s in spans) or n < 2:
+        return None
+    # group boundaries, shared by all lines: cut[j] True = a group ends after block j
+    cut = [True] * (n - 1)
+    while True:
+        groups = []
+        start = 0
+        for j in range(n):
+            if j == n - 1 or cut[j]:
+                groups.append(list(range(start, j + 1)))
+                start = j + 1
+        if len(groups) < 2:
+            return None
+        hulls = [[(line[g[0]][0], line[g[-1]][1], sum(line[b][2] for b in g)) for g in groups] for line in spans]
+        if any(h[j][2] != hulls[0][j][2] for h in hulls for j in range(len(groups))):
+            # counts differ: merge the first group where they do with its right neighbour
+            j = next(j for j in range(len(groups)) if any(h[j][2] != hulls[0][j][2] for h in hulls))
+            if j == len(groups) - 1:
+                j -= 1
+            cut[groups[j][-1]] = False
+            continue
+        bad = _between_violation(hulls, lambdas)
+        if bad is None:
+            return [[g for _ in spans] for g in groups]
+        lo, hi = bad
+        for j in range(lo, hi):  # merge groups lo..hi into one
+            cut[groups[j][-1]] = False
+
+
+def _between_violation(hulls, lambdas) -> tuple[int, int] | None:
+    """Two group indices to merge (lo < hi) where condition (b) fails, else None."""
+    q = len(hulls[0])
+    first, last = hulls[0], hulls[-1]
+    for m, lam in enumerate(lambdas):
+        middle = hulls[m + 1]
+        starts = [lo for lo, _, _ in middle]
+        for g in range(q):
+            for k in range(q):
+                lo = (1 - lam) * first[g][0] + lam * last[k][0]
+                hi = (1 - lam) * first[g][1] + lam * last[k][1]
+                # middle groups whose open span meets (lo, hi): a run of consecutive indices
+                j = max(0, bisect_right(starts, lo) - 1)
+                while j < q and middle[j][0] < hi:
+                    if lo < middle[j][1]:
+                        ok = (j == g) if g == k else (min(g, k) < j < max(g, k))
+                        if not ok:
+                            return min(g, k, j), max(g, k, j)
+                    j += 1
+    return None

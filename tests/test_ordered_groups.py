@@ -1,0 +1,75 @@
+"""The counting argument behind chain groups (decider.line_count.ordered_groups): whenever
+it returns groups, no assignment of neurons to blocks that meets every block's count
+exactly can have a neuron cross different groups on different lines.  Checked by
+exhaustion on random small families (straight breaklines: the middle crossing is the
+interpolation of the outer ones)."""
+
+from fractions import Fraction as F
+from itertools import combinations_with_replacement, product
+
+from hypothesis import given, settings, strategies as st
+
+from nnsolve.decider.line_count import ordered_groups
+
+
+@st.composite
+def families(draw):
+    blocks = draw(st.integers(2, 3))
+    counts = [draw(st.integers(1, 2)) for _ in range(blocks)]
+    lines = []
+    for _ in range(3):
+        cuts = sorted(draw(st.lists(st.integers(0, 40), min_size=2 * blocks, max_size=2 * blocks, unique=True)))
+        lines.append([(F(cuts[2 * i]), F(cuts[2 * i + 1]), counts[i]) for i in range(blocks)])
+    lam = F(draw(st.integers(1, 3)), 4)
+    return lines, lam
+
+
+def _meets(lo, hi, span):
+    return span[0] < hi and lo < span[1]
+
+
+def _feasible_triples(lines, lam):
+    first, middle, last = lines
+    out = []
+    for g, k in product(range(len(first)), range(len(last))):
+        lo = (1 - lam) * first[g][0] + lam * last[k][0]
+        hi = (1 - lam) * first[g][1] + lam * last[k][1]
+        out += [(g, h, k) for h in range(len(middle)) if _meets(lo, hi, middle[h])]
+    return out
+
+
+def _misaligned_assignment(lines, lam, groups):
+    group_of = [{b: j for j, g in enumerate(groups) for b in g[i]} for i in range(3)]
+    m = sum(c for _, _, c in lines[0])
+    triples = _feasible_triples(lines, lam)
+    for chosen in combinations_with_replacement(triples, m):
+        if all(sum(1 for t in chosen if t[i] == b) == lines[i][b][2] for i in range(3) for b in range(len(lines[i]))):
+            if any(len({group_of[i][t[i]] for i in range(3)}) > 1 for t in chosen):
+                return chosen
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(families())
+def test_returned_groups_force_alignment(family):
+    lines, lam = family
+    groups = ordered_groups(lines, [lam])
+    if groups is not None:
+        assert _misaligned_assignment(lines, lam, groups) is None, (lines, lam, groups)
+
+
+def test_well_separated_bands_split_into_groups():
+    # three gadgets far apart, two blocks each (close together): three groups of two
+    spans = []
+    for shift in (0, 1, 2):  # the lines drift, as the stripes do
+        spans.append([(F(100 * g + 5 * shift), F(100 * g + 5 * shift + 3), 2) if b == 0 else
+                      (F(100 * g + 5 * shift + 4), F(100 * g + 5 * shift + 9), 1) for g in range(3) for b in range(2)])
+    groups = ordered_groups(spans, [F(1, 2)])
+    assert groups == [[[0, 1]] * 3, [[2, 3]] * 3, [[4, 5]] * 3]
+
+
+def test_crossing_bands_are_not_grouped():
+    # the order of two bands flips between the outer lines: a neuron can serve both
+    spans = [[(F(0), F(2), 1), (F(10), F(12), 1)], [(F(4), F(6), 1), (F(5), F(8), 1)],
+             [(F(10), F(12), 1), (F(0), F(2), 1)]]
+    assert ordered_groups(spans, [F(1, 2)]) is None
