@@ -122,8 +122,17 @@ def _field_misfits(instance: TrainingInstance, network: Network, field) -> list[
     return misfits
 
 
-def exact_fit(instance: TrainingInstance, network: Network) -> FitReport:
+#: above this many point-neuron pairs, :func:`exact_fit` evaluates rational networks by
+#: direction groups (:mod:`nnsolve.training.sweep`) instead of point by point
+GROUPED_WORK = 200_000
+
+
+def exact_fit(instance: TrainingInstance, network: Network, grouped: bool | None = None) -> FitReport:
     """Check ``network`` against ``instance`` exactly.
+
+    ``grouped`` forces (True) or forbids (False) the grouped evaluation of
+    :mod:`nnsolve.training.sweep`; by default it is used for rational networks
+    when points x neurons exceeds :data:`GROUPED_WORK`.
 
     For target error 0 every point must be fitted exactly; each point that is
     not is listed.  For target error > 0 the summed squared error must be at
@@ -131,8 +140,18 @@ def exact_fit(instance: TrainingInstance, network: Network) -> FitReport:
     weights are handled in one common number field (:mod:`nnsolve.fields`).
     """
     _check_shape(instance, network)
-    misfits = _field_misfits(instance, network, common_field(_weights(network)))
+    outs = None
+    if grouped or (grouped is None and len(instance.points) * network.hidden > GROUPED_WORK):
+        from nnsolve.training.sweep import evaluate_points
+        outs = evaluate_points(network, [p.x for p in instance.points])
+    if outs is not None:
+        misfits = [Misfit(i, p.x, p.y, o) for i, (p, o) in enumerate(zip(instance.points, outs)) if o != p.y]
+    else:
+        misfits = _field_misfits(instance, network, common_field(_weights(network)))
     if instance.exact:
         return FitReport(not misfits, tuple(misfits))
-    err = training_error(instance, network)
+    if outs is not None:
+        err = sum((sum((g - w) ** 2 for g, w in zip(o, p.y)) for p, o in zip(instance.points, outs)), Fraction(0))
+    else:
+        err = training_error(instance, network)
     return FitReport(sign(add(err, -instance.target_error)) <= 0, tuple(misfits), err)

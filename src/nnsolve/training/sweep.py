@@ -1,0 +1,220 @@
+"""Exact evaluation of a network on many points without a points x neurons product.
+
+Neurons whose weight vectors are parallel depend on the input only through one
+projection s = n . x (n the direction, normalized so that its first nonzero
+coordinate is 1).  With relu(z) = z + relu(-z), a neuron a relu(lambda s + b)
+is ``a lambda (s - k)`` (if lambda < 0) plus ``c relu(s - k)`` with the kink
+k = -b / lambda and c = a |lambda|.  So a direction's neurons sum to an affine
+function of s (added once to one global affine function of x) plus
+
+    h(s) = sum_i C_i relu(s - k_i)        (distinct kinks k_1 < ... < k_m),
+
+which is 0 for s <= k_1 and, if sum C_i = 0 and sum C_i k_i = 0, also for
+s >= k_m: h's *support* is [k_1, k_m], else [k_1, +inf).  Inside the support,
+bisection among the kinks and prefix sums give h(s) = S1 s - S2 exactly.
+
+A point therefore needs only the global affine function and the groups whose
+support contains its projection.  They are found:
+
+* for points on *dense lines* (many points sharing all coordinates but the
+  last, like the reduction's cross-sections): per (line, group), the support is
+  an interval of the last coordinate, found by exact bisection in the line's
+  sorted points;
+* for the other points: a float filter with a proven error margin (numpy), then
+  the exact test.  Inputs are rounded to the nearest double (relative error
+  <= u = 2^-53), s~ = x~_1 n~_1 + ... costs d products and d - 1 sums, so
+  |s~ - s| <= gamma_{2d+1} sum |n_i x_i| with gamma_k = k u / (1 - k u); the
+  margin used is 4 (2d + 4) u (T + |lo|) + 2^-1000 with T = sum |n~_i||x~_i|,
+  several times that bound (docs/performance.md).  A group the filter drops is
+  outside the support for sure; every kept one is decided exactly.
+
+Every value is exact (Fraction arithmetic); floats only preselect candidates.
+Only networks with rational weights take this path (:func:`evaluate_points`
+returns None otherwise, and callers evaluate naively in their number field).
+
+>>> from fractions import Fraction as F
+>>> from nnsolve.training.network import Network, Neuron, evaluate
+>>> net = Network((Neuron((F(1), F(1)), F(-1), (F(2),)), Neuron((F(-2), F(-2)), F(4), (F(1),))), (F(0),))
+>>> xs = [(F(0), F(0)), (F(1), F(1)), (F(3), F(1))]
+>>> evaluate_points(net, xs) == [evaluate(net, x) for x in xs]
+True
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+#: a line of points (all coordinates but the last equal) with at least this many points is "dense"
+DENSE_LINE = 32
+#: sparse points per numpy block in the float filter
+BLOCK = 256
+
+
+@dataclass(frozen=True)
+class Group:
+    """The kinks part h(s) = sum C_i relu(s - k_i) of one direction n."""
+
+    n: tuple[Fraction, ...]
+    kinks: tuple[Fraction, ...]          # sorted, distinct
+    s1: tuple[tuple[Fraction, ...], ...]  # prefix sums of C_i (index i: kinks before i)
+    s2: tuple[tuple[Fraction, ...], ...]  # prefix sums of C_i k_i
+    low: Fraction
+    high: Fraction | None                # None: the support is unbounded above
+
+    def value(self, s: Fraction) -> tuple[Fraction, ...]:
+        i = bisect.bisect_left(self.kinks, s)  # kinks < s (a kink at s contributes 0)
+        return tuple(a * s - b for a, b in zip(self.s1[i], self.s2[i]))
+
+    def contains(self, s: Fraction) -> bool:
+        return self.low <= s and (self.high is None or s <= self.high)
+
+
+def _rational(network) -> bool:
+    ok = (int, Fraction)
+    return all(isinstance(v, ok) for v in network.bias) and all(
+        isinstance(v, ok) for n in network.neurons for v in (*n.w, n.b, *n.a))
+
+
+def decompose(network) -> tuple[list[Fraction], list[Fraction], list[Group]]:
+    """(constant, linear coefficients per input and output, groups): the network is
+    const[o] + sum_i lin[i][o] x_i + sum_groups h_g(n_g . x)[o]."""
+    outputs = len(network.bias)
+    inputs = len(network.neurons[0].w) if network.neurons else 0
+    const = [Fraction(c) for c in network.bias]
+    lin = [[Fraction(0)] * outputs for _ in range(inputs)]
+    by_direction: dict[tuple, dict[Fraction, list[Fraction]]] = defaultdict(dict)
+    for neuron in network.neurons:
+        w = [Fraction(v) for v in neuron.w]
+        a = [Fraction(v) for v in neuron.a]
+        b = Fraction(neuron.b)
+        lead = next((v for v in w if v != 0), None)
+        if lead is None:  # constant neuron
+            if b > 0:
+                const = [c + ao * b for c, ao in zip(const, a)]
+            continue
+        n = tuple(v / lead for v in w)
+        k = -b / lead
+        c = [ao * abs(lead) for ao in a]
+        if lead < 0:  # a lead (s - k) = a . (w x + b): the affine part
+            for i, wi in enumerate(w):
+                for o in range(outputs):
+                    lin[i][o] += a[o] * wi
+            const = [cc + ao * b for cc, ao in zip(const, a)]
+        slot = by_direction[n].setdefault(k, [Fraction(0)] * outputs)
+        for o in range(outputs):
+            slot[o] += c[o]
+    groups = []
+    for n, kinks in by_direction.items():
+        ks = sorted(k for k, c in kinks.items() if any(c))
+        if not ks:
+            continue
+        s1, s2 = [(Fraction(0),) * outputs], [(Fraction(0),) * outputs]
+        for k in ks:
+            c = kinks[k]
+            s1.append(tuple(p + q for p, q in zip(s1[-1], c)))
+            s2.append(tuple(p + q * k for p, q in zip(s2[-1], c)))
+        bounded = not any(s1[-1]) and not any(s2[-1])
+        groups.append(Group(n, tuple(ks), tuple(s1), tuple(s2), ks[0], ks[-1] if bounded else None))
+    return const, lin, groups
+
+
+def evaluate_points(network, xs: Sequence[Sequence[Fraction]],
+                    dense_line: int = DENSE_LINE) -> list[tuple[Fraction, ...]] | None:
+    """The network's outputs at every point of ``xs``, exactly; None if a weight is irrational."""
+    if not _rational(network):
+        return None
+    if not network.neurons:
+        return [tuple(Fraction(c) for c in network.bias) for _ in xs]
+    const, lin, groups = decompose(network)
+    outputs = len(const)
+    out = []
+    for x in xs:
+        vals = list(const)
+        for xi, row in zip(x, lin):
+            if xi:
+                for o in range(outputs):
+                    vals[o] += row[o] * xi
+        out.append(vals)
+
+    def add_group(g: Group, index: int, s: Fraction) -> None:
+        v = g.value(s)
+        row = out[index]
+        for o in range(outputs):
+            row[o] += v[o]
+
+    # dense lines: exact bisection per (line, group)
+    lines: dict[tuple, list[int]] = defaultdict(list)
+    for i, x in enumerate(xs):
+        lines[tuple(x[:-1])].append(i)
+    sparse: list[int] = []
+    for prefix, members in lines.items():
+        if len(members) < dense_line:
+            sparse.extend(members)
+            continue
+        members.sort(key=lambda i: xs[i][-1])
+        ys = [xs[i][-1] for i in members]
+        for g in groups:
+            base = sum((ni * ui for ni, ui in zip(g.n[:-1], prefix)), Fraction(0))
+            nd = g.n[-1]
+            if nd == 0:
+                if g.contains(base):
+                    for i in members:
+                        add_group(g, i, base)
+                continue
+            # s = base + nd y in [low, high]
+            ends = [(g.low - base) / nd, None if g.high is None else (g.high - base) / nd]
+            if nd > 0:
+                lo_y, hi_y = ends
+            else:
+                hi_y, lo_y = ends
+            start = 0 if lo_y is None else bisect.bisect_left(ys, lo_y)
+            stop = len(ys) if hi_y is None else bisect.bisect_right(ys, hi_y)
+            for j in range(start, stop):
+                add_group(g, members[j], base + nd * ys[j])
+    if sparse and groups:
+        _sparse(xs, sparse, groups, add_group)
+    return [tuple(r) for r in out]
+
+
+def _sparse(xs, indices: list[int], groups: list[Group], add_group) -> None:
+    """Float filter with a proven margin, then the exact test (see the module docstring)."""
+    d = len(xs[indices[0]])
+    u = 2.0 ** -53
+    factor = 4 * (2 * d + 4) * u
+    try:
+        N = np.array([[float(v) for v in g.n] for g in groups])
+        lo = np.array([float(g.low) for g in groups])
+        hi = np.array([np.inf if g.high is None else float(g.high) for g in groups])
+        P = np.array([[float(v) for v in xs[i]] for i in indices])
+    except OverflowError:
+        N = None
+    exact_all = N is None or not (np.isfinite(N).all() and np.isfinite(lo).all() and np.isfinite(P).all())
+    if exact_all:  # beyond double range: exact test for every pair
+        for i in indices:
+            for g in groups:
+                s = sum((a * b for a, b in zip(g.n, xs[i])), Fraction(0))
+                if g.contains(s):
+                    add_group(g, i, s)
+        return
+    absN = np.abs(N)
+    for start in range(0, len(indices), BLOCK):
+        block = P[start:start + BLOCK]
+        S = block @ N.T
+        T = np.abs(block) @ absN.T
+        margin_lo = factor * (T + np.abs(lo)) + 2.0 ** -1000
+        keep = S >= lo - margin_lo
+        finite_hi = np.isfinite(hi)
+        margin_hi = factor * (T + np.abs(np.where(finite_hi, hi, 0.0))) + 2.0 ** -1000
+        keep &= ~finite_hi | (S <= hi + margin_hi)
+        keep |= ~np.isfinite(S) | ~np.isfinite(T)  # overflow in the filter: decide exactly
+        for r, c in zip(*np.nonzero(keep)):
+            i, g = indices[start + r], groups[c]
+            s = sum((a * b for a, b in zip(g.n, xs[i])), Fraction(0))
+            if g.contains(s):
+                add_group(g, i, s)
