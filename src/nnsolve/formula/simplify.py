@@ -15,14 +15,14 @@ two sides of an inversion x * y = 1:
    every variable of a connected component maps solutions to solutions (x + y =
    z and x * y = 1 are invariant), so at most once per component the choice t =
    +r loses no solution up to that symmetry;
-3. a product whose expanded polynomial L_x L_y equals an earlier one's is
-   dropped (the same equation); two inversions whose sides have proportional forms, ``L_x = c1 L`` and
+3. two inversions whose sides have proportional forms, ``L_x = c1 L`` and
    ``L_x' = c2 L``: then ``c1 y = 1/L = c2 y'``, a linear equation (the inverse
    of a nonzero number is unique);
 4. in box mode, a variable fixed to a value outside [1/2, 2] is a (box)
    contradiction.
 
-Every rule replaces the conjunction by an equivalent one (rules 1, 3; rule 2's
+What is left goes to the solver with repeated polynomials L_x L_y written once
+(the same equation).  Every rule replaces the conjunction by an equivalent one (rules 1, 3; rule 2's
 contradiction), or one with the same solutions in the box (box facts), or one
 that is satisfiable iff the previous one is (the once-per-component sign
 choice).  Hence: a contradiction found without box facts proves that the
@@ -79,13 +79,28 @@ class IndexedLinearSystem(LinearSystem):
     def __init__(self, priority=lambda v: 0) -> None:
         super().__init__(priority)
         self._uses: dict[Hashable, set] = defaultdict(set)
+        #: variables whose reduced form changed since the owner last cleared this set
+        self.changed: set = set()
 
     def copy(self) -> "IndexedLinearSystem":
         other = IndexedLinearSystem(self._priority)
         other.pivots = {k: dict(v) for k, v in self.pivots.items()}
         other.bilinear = list(self.bilinear)
         other._uses = defaultdict(set, {k: set(v) for k, v in self._uses.items()})
+        other.changed = set(self.changed)
         return other
+
+    def reduce(self, expr: Mapping) -> dict:
+        out: dict = {}
+        for k, v in expr.items():
+            if not v:
+                continue
+            sub = self.pivots.get(k) if k is not None else None
+            if sub is None:
+                _acc(out, {k: Fraction(v)}, Fraction(1))
+            else:
+                _acc(out, sub, Fraction(v))
+        return out
 
     def equate(self, expr: Mapping) -> None:
         e = self.reduce(expr)
@@ -97,6 +112,8 @@ class IndexedLinearSystem(LinearSystem):
         pivot = min(free, key=lambda v: (self._priority(v), repr(v)))
         c = e[pivot]
         solved = {k: -v / c for k, v in e.items() if k != pivot}
+        self.changed.add(pivot)
+        self.changed.update(self._uses.get(pivot, ()))
         for other in self._uses.pop(pivot, ()):
             sub = self.pivots[other]
             factor = sub.pop(pivot)
@@ -170,15 +187,27 @@ class Propagation:
         self.guessed = False
         self._component = {v: i for i, part in enumerate(components(formula)) for v in part.variables}
         self._sign_chosen: set[int] = set()
-        self.pending: list[Inv] = []
-        for c in formula.constraints:
+        #: pending inversions by index; the worklist of those to revisit
+        self._pending: dict[int, Inv] = {}
+        self._watch: dict[str, list[int]] = defaultdict(list)
+        self._groups: dict[Form, tuple[Fraction, str]] = {}
+        for i, c in enumerate(formula.constraints):
             if isinstance(c, Add):
                 e: dict = {}
                 for v, k in ((c.x, 1), (c.y, 1), (c.z, -1)):
                     e[v] = e.get(v, 0) + k
                 self._equate(e, f"{c.x} + {c.y} = {c.z}")
             else:
-                self.pending.append(c)
+                self._pending[i] = c
+                self._watch[c.x].append(i)
+                if c.y != c.x:
+                    self._watch[c.y].append(i)
+        self._queue: set[int] = set(self._pending)
+
+    @property
+    def pending(self) -> list[Inv]:
+        """The inversions not yet turned into linear facts, in formula order."""
+        return [self._pending[i] for i in sorted(self._pending)]
 
     # -- facts ---------------------------------------------------------------------
     def _equate(self, expr: Mapping, why: str) -> None:
@@ -191,7 +220,9 @@ class Propagation:
         other = object.__new__(Propagation)
         other.__dict__.update(self.__dict__)
         other.system = self.system.copy()
-        other.pending = list(self.pending)
+        other._pending = dict(self._pending)
+        other._queue = set(self._queue)
+        other._groups = dict(self._groups)
         other._sign_chosen = set(self._sign_chosen)
         return other
 
@@ -208,50 +239,52 @@ class Propagation:
             self._equate({v: 1, None: -Fraction(q)}, f"{v} = {q}")
 
     def form(self, variable: str) -> dict:
-        return self.system.reduce({variable: 1})
+        """The variable's reduced linear form (a fresh dict)."""
+        e = self.system.pivots.get(variable)
+        return dict(e) if e is not None else {variable: Fraction(1)}
 
     def value(self, variable: str) -> Fraction | None:
         return self.system.value(variable)
 
     # -- the rules -------------------------------------------------------------------
     def propagate(self) -> None:
-        """Apply rules 1-4 to a fixpoint; raise :class:`Contradiction`."""
-        changed = True
-        while changed:
-            changed = False
-            groups: dict[Form, tuple[Fraction, str]] = {}
-            seen: set[frozenset] = set()
-            pending = []
-            for c in self.pending:
-                lx, ly = self.form(c.x), self.form(c.y)
-                poly = _product(lx, ly)
-                if poly in seen:
-                    continue  # the same polynomial equation as an earlier product
-                seen.add(poly)
-                if self._constant_side(c.x, lx, c.y) or self._constant_side(c.y, ly, c.x):
-                    changed = True
+        """Apply rules 1-4 to a fixpoint; raise :class:`Contradiction`.
+
+        A worklist: an inversion is revisited only when the form of one of its
+        two variables changed (the linear system records those variables)."""
+        while True:
+            fresh = self.system.changed
+            if fresh:
+                self.system.changed = set()
+                for v in fresh:
+                    self._queue.update(self._watch.get(v, ()))
+                    # box mode: a forced value outside [1/2, 2] ends the search at once
+                    e = self.system.pivots.get(v)
+                    if self.box and e is not None and (not e or (len(e) == 1 and None in e)):
+                        q = Fraction(e.get(None, 0))
+                        if not _in_box(q):
+                            raise Contradiction(f"{v} = {q} is forced, outside [1/2, 2]", real=False)
+            if not self._queue:
+                break
+            i = self._queue.pop()
+            c = self._pending.get(i)
+            if c is None:
+                continue
+            lx, ly = self.form(c.x), self.form(c.y)
+            if self._constant_side(c.x, lx, c.y) or self._constant_side(c.y, ly, c.x) or self._square(c, lx, ly):
+                del self._pending[i]
+                continue
+            for l, other in ((lx, c.y), (ly, c.x)):
+                # the key stays a valid fact after the forms change: x = lead * L forever
+                key, lead = _normalized(l)
+                known = self._groups.get(key)
+                if known is None:
+                    self._groups[key] = (lead, other)
                     continue
-                if self._square(c, lx, ly):
-                    changed = True
-                    continue
-                for l, other in ((lx, c.y), (ly, c.x)):
-                    key, lead = _normalized(l)
-                    if key in groups:
-                        lead2, other2 = groups[key]
-                        e = {other: lead}
-                        e[other2] = e.get(other2, 0) - lead2
-                        before = len(self.system.pivots)
-                        self._equate(e, f"inverse of one form ({other}, {other2})")
-                        changed |= len(self.system.pivots) > before
-                    else:
-                        groups[key] = (lead, other)
-                pending.append(c)
-            self.pending = pending
-        if self.box:
-            for v in self.formula.variables:
-                q = self.value(v)
-                if q is not None and not _in_box(q):
-                    raise Contradiction(f"{v} = {q} is forced, outside [1/2, 2]", real=False)
+                lead2, other2 = known
+                e = {other: lead}
+                e[other2] = e.get(other2, 0) - lead2
+                self._equate(e, f"inverse of one form ({other}, {other2})")
 
     def _constant_side(self, x: str, lx: dict, y: str) -> bool:
         if any(k is not None for k in lx):
@@ -286,8 +319,13 @@ class Propagation:
     def residual(self) -> list[ResidualPart]:
         """The products and bounds left, split into variable-disjoint parts (networkx)."""
         products = []
+        seen: set[frozenset] = set()
         for c in self.pending:
-            products.append((_form(self.form(c.x)), _form(self.form(c.y))))
+            lx, ly = self.form(c.x), self.form(c.y)
+            poly = _product(lx, ly)
+            if poly not in seen:  # a repeated polynomial is the same equation
+                seen.add(poly)
+                products.append((_form(lx), _form(ly)))
         bounds = []
         if self.box:
             for v in self.formula.variables:
@@ -329,10 +367,15 @@ class Propagation:
         """Pending products grouped by their set of free variables (at most ``limit`` of
         them), those with at least as many products as variables, most products first."""
         groups: dict[frozenset, list] = defaultdict(list)
+        seen: set[frozenset] = set()
         for c in self.pending:
             lx, ly = self.form(c.x), self.form(c.y)
             s = frozenset(k for k in list(lx) + list(ly) if k is not None)
             if len(s) <= limit:
+                poly = _product(lx, ly)
+                if poly in seen:
+                    continue
+                seen.add(poly)
                 groups[s].append((_form(lx), _form(ly)))
         out = [(s, ps) for s, ps in groups.items() if len(ps) >= len(s)]
         out.sort(key=lambda sp: (-len(sp[1]), sorted(sp[0])))

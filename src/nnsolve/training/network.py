@@ -140,18 +140,15 @@ def exact_fit(instance: TrainingInstance, network: Network, grouped: bool | None
     weights are handled in one common number field (:mod:`nnsolve.fields`).
     """
     _check_shape(instance, network)
-    outs = None
+    bad = None
     if grouped or (grouped is None and len(instance.points) * network.hidden > GROUPED_WORK):
-        from nnsolve.training.sweep import evaluate_points
-        outs = evaluate_points(network, [p.x for p in instance.points])
-    if outs is not None:
-        misfits = [Misfit(i, p.x, p.y, o) for i, (p, o) in enumerate(zip(instance.points, outs)) if o != p.y]
+        from nnsolve.training.sweep import mismatches
+        bad = mismatches(network, [p.x for p in instance.points], [p.y for p in instance.points])
+    if bad is not None:
+        misfits = [Misfit(i, instance.points[i].x, instance.points[i].y, o) for i, o in bad]
     else:
         misfits = _field_misfits(instance, network, common_field(_weights(network)))
     if instance.exact:
         return FitReport(not misfits, tuple(misfits))
-    if outs is not None:
-        err = sum((sum((g - w) ** 2 for g, w in zip(o, p.y)) for p, o in zip(instance.points, outs)), Fraction(0))
-    else:
-        err = training_error(instance, network)
+    err = training_error(instance, network)
     return FitReport(sign(add(err, -instance.target_error)) <= 0, tuple(misfits), err)
