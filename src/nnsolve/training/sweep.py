@@ -258,41 +258,53 @@ def _outputs(network, xs, dense_line: int):
 
 
 def _sparse(xs, qx, indices: list[int], groups: list[Group], add_group) -> None:
-    """Float filter with a proven margin, then the exact test (see the module docstring)."""
+    """Float filter with a proven margin, then the exact test (see the module docstring).
+
+    Per block of points the margin uses T_g = sum_k max_i |x~_ik| |n~_gk| >= the
+    per-pair sum |x~_i . n~_g| of the error bound, so one vector serves the block;
+    points are sorted by magnitude so that a block's maximum stays close."""
     d = len(xs[indices[0]])
     u = 2.0 ** -53
     factor = 4 * (2 * d + 4) * u
+    tiny = 2.0 ** -1000
+
+    def exact(i, g):
+        s = _dot(g.n, qx(i))
+        if g.contains(s):
+            add_group(g, i, s)
+
     try:
-        N = np.array([[float(v) for v in g.n] for g in groups])
-        lo = np.array([float(g.low) for g in groups])
-        hi = np.array([np.inf if g.high is None else float(g.high) for g in groups])
-        P = np.array([[float(v) for v in xs[i]] for i in indices])
+        N = np.array([[_float(v) for v in (_back(w) for w in g.n)] for g in groups])
+        lo = np.array([_float(_back(g.low)) for g in groups])
+        hi = np.array([np.inf if g.high is None else _float(_back(g.high)) for g in groups])
+        P = np.array([[_float(v) for v in xs[i]] for i in indices])
     except OverflowError:
         N = None
-    exact_all = N is None or not (np.isfinite(N).all() and np.isfinite(lo).all() and np.isfinite(P).all())
-    if exact_all:  # beyond double range: exact test for every pair
-        for i in indices:
+    if N is None or not (np.isfinite(N).all() and np.isfinite(lo).all() and np.isfinite(P).all()):
+        for i in indices:  # beyond double range: exact test for every pair
             for g in groups:
-                s = _dot(g.n, qx(i))
-                if g.contains(s):
-                    add_group(g, i, s)
+                exact(i, g)
         return
+    order = np.argsort(np.abs(P).max(axis=1), kind="stable")
+    P = P[order]
+    indices = [indices[k] for k in order]
     absN = np.abs(N)
+    finite_hi = np.isfinite(hi)
+    abs_lo, abs_hi = np.abs(lo), np.abs(np.where(finite_hi, hi, 0.0))
     for start in range(0, len(indices), BLOCK):
         block = P[start:start + BLOCK]
+        T = absN @ np.abs(block).max(axis=0)  # one bound per group for the whole block
+        if not np.all(T < 1e300):  # no room for the bound: decide this block exactly
+            for i in indices[start:start + BLOCK]:
+                for g in groups:
+                    exact(i, g)
+            continue
+        low = lo - (factor * (T + abs_lo) + tiny)
+        high = np.where(finite_hi, hi + (factor * (T + abs_hi) + tiny), np.inf)
         S = block @ N.T
-        T = np.abs(block) @ absN.T
-        margin_lo = factor * (T + np.abs(lo)) + 2.0 ** -1000
-        keep = S >= lo - margin_lo
-        finite_hi = np.isfinite(hi)
-        margin_hi = factor * (T + np.abs(np.where(finite_hi, hi, 0.0))) + 2.0 ** -1000
-        keep &= ~finite_hi | (S <= hi + margin_hi)
-        keep |= ~np.isfinite(S) | ~np.isfinite(T)  # overflow in the filter: decide exactly
+        keep = (S >= low) & (S <= high)
         for r, c in zip(*np.nonzero(keep)):
-            i, g = indices[start + r], groups[c]
-            s = _dot(g.n, qx(i))
-            if g.contains(s):
-                add_group(g, i, s)
+            exact(indices[start + r], groups[c])
 
 
 def _dot(n, x):
