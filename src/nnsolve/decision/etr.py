@@ -206,8 +206,9 @@ GUESS_THRESHOLD = 200
 
 
 def _search(prop: Propagation, deadline: float, depth: int = 0) -> Propagation | None:
-    """Box mode: depth-first search over guessed values (:data:`GUESS_VALUES`) of the free
-    variable in most pending products, with exact propagation after each guess; the
+    """Box mode: depth-first search over guessed values (:data:`GUESS_VALUES`) of a few
+    free variables (most pending products first, then the earliest), with exact
+    propagation after each guess; the
     first state without pending products, or None.  Incomplete by design, sound because
     its model is checked exactly like any other (a contradiction only prunes a guess)."""
     if not prop.pending:
@@ -221,20 +222,23 @@ def _search(prop: Propagation, deadline: float, depth: int = 0) -> Propagation |
                 if k is not None:
                     counts[k] = counts.get(k, 0) + 1
     order = {v: i for i, v in enumerate(prop.formula.variables)}
-    t = min(counts, key=lambda v: (-counts[v], order[v]))
-    for q in GUESS_VALUES:
-        if time.monotonic() > deadline:
-            return None
-        child = prop.copy()
-        try:
-            child.guess({t: q})
-            child.propagate()
-        except Contradiction:
-            continue
-        log.info("guessed %s = %s: %d products pending", t, q, len(child.pending))
-        found = _search(child, deadline, depth + 1)
-        if found is not None:
-            return found
+    # the variables in most products, then the earliest (roots of definitions)
+    ranked = sorted(counts, key=lambda v: (-counts[v], order[v]))[:2]
+    ranked += [v for v in sorted(counts, key=order.__getitem__)[:2] if v not in ranked]
+    for t in ranked:
+        for q in GUESS_VALUES:
+            if time.monotonic() > deadline:
+                return None
+            child = prop.copy()
+            try:
+                child.guess({t: q})
+                child.propagate()
+            except Contradiction:
+                continue
+            log.info("guessed %s = %s: %d products pending", t, q, len(child.pending))
+            found = _search(child, deadline, depth + 1)
+            if found is not None:
+                return found
     return None
 
 

@@ -70,7 +70,7 @@ except ImportError:  # pragma: no cover - python-flint is installed with nnsolve
 #: a line of points (all coordinates but the last equal) with at least this many points is "dense"
 DENSE_LINE = 32
 #: sparse points per numpy block in the float filter
-BLOCK = 256
+BLOCK = 64
 
 
 @dataclass(frozen=True)
@@ -260,9 +260,8 @@ def _outputs(network, xs, dense_line: int):
 def _sparse(xs, qx, indices: list[int], groups: list[Group], add_group) -> None:
     """Float filter with a proven margin, then the exact test (see the module docstring).
 
-    Per block of points the margin uses T_g = sum_k max_i |x~_ik| |n~_gk| >= the
-    per-pair sum |x~_i . n~_g| of the error bound, so one vector serves the block;
-    points are sorted by magnitude so that a block's maximum stays close."""
+    Per block of points the margin uses T_g = sum_k max_i |x~_ik| |n~_gk|, at least
+    the per-pair sum |x~_i||n~_g| of the error bound, so one vector serves the block."""
     d = len(xs[indices[0]])
     u = 2.0 ** -53
     factor = 4 * (2 * d + 4) * u
@@ -285,7 +284,10 @@ def _sparse(xs, qx, indices: list[int], groups: list[Group], add_group) -> None:
             for g in groups:
                 exact(i, g)
         return
-    order = np.argsort(np.abs(P).max(axis=1), kind="stable")
+    # blocks of nearby points (sorted by x, then y): a group whose strip misses the
+    # block's bounding box (same margin: every point of the box is a possible point)
+    # is dropped for the whole block before any pair is formed
+    order = np.lexsort(P.T[::-1])
     P = P[order]
     indices = [indices[k] for k in order]
     absN = np.abs(N)
@@ -293,7 +295,8 @@ def _sparse(xs, qx, indices: list[int], groups: list[Group], add_group) -> None:
     abs_lo, abs_hi = np.abs(lo), np.abs(np.where(finite_hi, hi, 0.0))
     for start in range(0, len(indices), BLOCK):
         block = P[start:start + BLOCK]
-        T = absN @ np.abs(block).max(axis=0)  # one bound per group for the whole block
+        bmin, bmax = block.min(axis=0), block.max(axis=0)
+        T = absN @ np.maximum(np.abs(bmin), np.abs(bmax))  # one bound per group for the block
         if not np.all(T < 1e300):  # no room for the bound: decide this block exactly
             for i in indices[start:start + BLOCK]:
                 for g in groups:
@@ -301,10 +304,15 @@ def _sparse(xs, qx, indices: list[int], groups: list[Group], add_group) -> None:
             continue
         low = lo - (factor * (T + abs_lo) + tiny)
         high = np.where(finite_hi, hi + (factor * (T + abs_hi) + tiny), np.inf)
-        S = block @ N.T
-        keep = (S >= low) & (S <= high)
+        smin = np.minimum(N * bmin, N * bmax).sum(axis=1)
+        smax = np.maximum(N * bmin, N * bmax).sum(axis=1)
+        near = np.flatnonzero((smax >= low) & (smin <= high))
+        if not len(near):
+            continue
+        S = block @ N[near].T
+        keep = (S >= low[near]) & (S <= high[near])
         for r, c in zip(*np.nonzero(keep)):
-            exact(indices[start + r], groups[c])
+            exact(indices[start + r], groups[near[c]])
 
 
 def _dot(n, x):
