@@ -2,6 +2,7 @@
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -71,3 +72,23 @@ def test_irrational_weights_fall_back():
     assert sweep.evaluate_points(net, [(Fraction(1), Fraction(1))]) is None
     inst = TrainingInstance((DataPoint((Fraction(1), Fraction(1)), (Fraction(0),)),), hidden=1, outputs=1)
     assert not exact_fit(inst, net, grouped=True).ok
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_forward_witness_grouped_equals_naive(seed):
+    # a reduction output (many parallel groups, dense cross-sections, constraint points)
+    from nnsolve.formula.generate import planted_formula
+    from nnsolve.reduction import forward_map, reduce_formula
+
+    f, sol = planted_formula(12, seed)
+    red = reduce_formula(f)
+    net = forward_map(red, sol)
+    assert exact_fit(red.instance, net, grouped=True).ok
+    # perturb one neuron's output weight: both evaluations reject the same points
+    j = len(net.neurons) // 3
+    n = net.neurons[j]
+    bad = Network(net.neurons[:j] + (Neuron(n.w, n.b, (n.a[0] + Fraction(1, 7), n.a[1])),) + net.neurons[j + 1:],
+                  net.bias)
+    a, b = exact_fit(red.instance, bad, grouped=True), exact_fit(red.instance, bad, grouped=False)
+    assert not a.ok and [m.index for m in a.misfits] == [m.index for m in b.misfits]
+    assert [m.got for m in a.misfits] == [m.got for m in b.misfits]
