@@ -24,9 +24,11 @@ support contains its projection.  They are found:
   the exact test.  Inputs are rounded to the nearest double (relative error
   <= u = 2^-53), s~ = x~_1 n~_1 + ... costs d products and d - 1 sums, so
   |s~ - s| <= gamma_{2d+1} sum |n_i x_i| with gamma_k = k u / (1 - k u); the
-  margin used is 4 (2d + 4) u (T + |lo|) + 2^-1000 with T = sum |n~_i||x~_i|,
-  several times that bound (docs/performance.md).  A group the filter drops is
-  outside the support for sure; every kept one is decided exactly.
+  margin used is 4 (2d + 4) u (T + |lo|) + 2^-1000 with T = sum_i |n~_i| times
+  the largest |x~_i| of a block of 64 nearby points, several times that bound.
+  The same margin first drops groups whose strip misses the block's bounding
+  box (each corner is a possible point).  A group the filter drops is outside
+  the support for sure; every kept one is decided exactly.
 
 Every value is exact: rational arithmetic in FLINT's fmpq when python-flint is
 installed (about ten times faster than Fraction), else Fraction; floats only
