@@ -76,8 +76,15 @@ def test_undecided_training_side_is_inconclusive_with_reason():
     assert r.returncode == 3 and out["verdict"] == "inconclusive" and "training side" in out["reason"]
 
 
-def test_large_instances_are_not_attempted():
-    r = run_cli("check", "instances/tier4/planted_100_s1.smt2", "--json", "--timeout", "60", "--max-work", "1000")
+def test_large_instances_are_not_handed_to_the_encodings():
+    r = run_cli("check", "instances/tier4/contradiction_100_s2.smt2", "--json", "--timeout", "60", "--max-work", "1000")
     out = json.loads(r.stdout)
     assert r.returncode in (3,) and out["verdict"] == "inconclusive"
     assert "too large" in out["training"]["reason"]
+
+
+def test_max_work_does_not_bound_the_certificate():
+    # the forward witness is checked exactly at any size (grouped evaluation)
+    r = run_cli("check", "instances/tier4/planted_100_s1.smt2", "--json", "--timeout", "60", "--max-work", "1000")
+    out = json.loads(r.stdout)
+    assert out["verdict"] == "agree" and out["training"]["method"] == "certificate:forward-map"

@@ -85,9 +85,10 @@ def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance:
 
     ``blind``: decide the training side from the instance alone (see the module docstring).
 
-    ``max_work`` bounds points x neurons of the training side (exact evaluation of a
-    witness and the size of the training query are proportional to it); beyond it the
-    training side is reported unknown with that reason.
+    ``max_work`` bounds points x neurons of what the training-side methods are handed
+    (the structured method and the baseline encodings); beyond it the training side is
+    reported unknown with that reason, unless the forward certificate (checked at any
+    size by the grouped exact evaluation) already decided it.
     """
     start = time.monotonic()
     etr = decide_etr(formula, solver, limits)
@@ -99,16 +100,16 @@ def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance:
     certificate: TrainingResult | None = None
     certificate_failure = None
     work = len(red.instance.points) * red.instance.hidden
-    if max_work is not None and work > max_work:
-        training = TrainingResult(UNKNOWN, "none", "-", 0.0,
-                                  reason=f"training instance too large to check ({len(red.instance.points)} points x "
-                                         f"{red.instance.hidden} neurons > {max_work}; raise --max-work)")
-    elif etr.status == SAT:
+    if etr.status == SAT:  # at any size: exact_fit evaluates by direction groups
         certificate = forward_certificate(red, etr)
         if certificate.status == SAT and not blind:
             training = certificate
         elif certificate.status != SAT:
             certificate_failure = certificate.reason
+    if training is None and max_work is not None and work > max_work:
+        training = TrainingResult(UNKNOWN, "none", "-", 0.0,
+                                  reason=f"training instance too large for the encodings ({len(red.instance.points)} "
+                                         f"points x {red.instance.hidden} neurons > {max_work}; raise --max-work)")
     if training is None:
         training = decide_bounded(encoding, red.instance, solver, limits)
     extraction = None

@@ -122,8 +122,17 @@ def _field_misfits(instance: TrainingInstance, network: Network, field) -> list[
     return misfits
 
 
-def exact_fit(instance: TrainingInstance, network: Network) -> FitReport:
+#: above this many point-neuron pairs, :func:`exact_fit` evaluates rational networks by
+#: direction groups (:mod:`nnsolve.training.sweep`) instead of point by point
+GROUPED_WORK = 200_000
+
+
+def exact_fit(instance: TrainingInstance, network: Network, grouped: bool | None = None) -> FitReport:
     """Check ``network`` against ``instance`` exactly.
+
+    ``grouped`` forces (True) or forbids (False) the grouped evaluation of
+    :mod:`nnsolve.training.sweep`; by default it is used for rational networks
+    when points x neurons exceeds :data:`GROUPED_WORK`.
 
     For target error 0 every point must be fitted exactly; each point that is
     not is listed.  For target error > 0 the summed squared error must be at
@@ -131,7 +140,14 @@ def exact_fit(instance: TrainingInstance, network: Network) -> FitReport:
     weights are handled in one common number field (:mod:`nnsolve.fields`).
     """
     _check_shape(instance, network)
-    misfits = _field_misfits(instance, network, common_field(_weights(network)))
+    bad = None
+    if grouped or (grouped is None and len(instance.points) * network.hidden > GROUPED_WORK):
+        from nnsolve.training.sweep import mismatches
+        bad = mismatches(network, [p.x for p in instance.points], [p.y for p in instance.points])
+    if bad is not None:
+        misfits = [Misfit(i, instance.points[i].x, instance.points[i].y, o) for i, o in bad]
+    else:
+        misfits = _field_misfits(instance, network, common_field(_weights(network)))
     if instance.exact:
         return FitReport(not misfits, tuple(misfits))
     err = training_error(instance, network)
