@@ -292,7 +292,7 @@ class Propagation:
         c = Fraction(lx.get(None, 0))
         if c == 0:
             raise Contradiction(f"{x} * {y} = 1 with {x} = 0", real=not self.box_facts)
-        self._equate({y: 1, None: -1 / c}, f"{y} = 1/{c}")
+        self._equate({y: 1, None: -1 / c}, f"{y} = 1/({c})" if c.denominator != 1 else f"{y} = 1/{c}")
         return True
 
     def _square(self, c: Inv, lx: dict, ly: dict) -> bool:
