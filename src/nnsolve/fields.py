@@ -296,48 +296,56 @@ class NumberField:
 
 
 class RationalField:
-    """Q itself, with NumberField's interface (elements are Fractions)."""
+    """Q itself, with NumberField's interface (elements are FLINT fmpq rationals)."""
+
+    degree = 1
 
     @staticmethod
-    def embed(a: Number) -> Fraction:
+    def embed(a: Number) -> fmpq:
         if isinstance(a, AlgebraicNumber):
             raise ValueError(f"{a} is not rational")
-        return Fraction(a)
+        a = Fraction(a)
+        return fmpq(a.numerator, a.denominator)
 
     constant = embed
+    scalar = embed
 
     @staticmethod
-    def add(u: Fraction, v: Fraction) -> Fraction:
+    def add(u: fmpq, v: fmpq) -> fmpq:
         return u + v
 
     @staticmethod
-    def sub(u: Fraction, v: Fraction) -> Fraction:
+    def neg(u: fmpq) -> fmpq:
+        return -u
+
+    @staticmethod
+    def sub(u: fmpq, v: fmpq) -> fmpq:
         return u - v
 
     @staticmethod
-    def mul(u: Fraction, v: Fraction) -> Fraction:
+    def mul(u: fmpq, v: fmpq) -> fmpq:
         return u * v
 
     @staticmethod
-    def scale(u: Fraction, q: Fraction) -> Fraction:
-        return u * q
+    def scale(u: fmpq, q: Fraction | fmpq) -> fmpq:
+        return u * (q if isinstance(q, fmpq) else RationalField.embed(q))
 
     @staticmethod
-    def scalar(q: Fraction) -> Fraction:
-        return Fraction(q)
+    def sign(u: fmpq) -> int:
+        return (u > 0) - (u < 0)
 
     @staticmethod
-    def key(u: Fraction) -> Fraction:
+    def key(u: fmpq) -> fmpq:
         return u
 
     @staticmethod
-    def ball(u: Fraction) -> arb:
+    def ball(u: fmpq) -> arb:
         """A rigorous Arb enclosure of u (for fast sign filters)."""
-        return arb(fmpq(u.numerator, u.denominator))
+        return arb(u)
 
     @staticmethod
-    def sign(u: Fraction) -> int:
-        return (u > 0) - (u < 0)
+    def to_number(u: fmpq) -> Fraction:
+        return _frac(u)
 
 
 def common_field(numbers: Iterable[Number]) -> NumberField | RationalField:
