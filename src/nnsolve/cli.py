@@ -173,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--constraints", type=int, required=True, help="number of constraints (>= 1)")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--unsat", action="store_true", help="plant a contradiction instead of a solution")
+    gen.add_argument("--irrational", type=int, metavar="DEGREE", default=None,
+                     help="plant a solution with algebraic values of this degree (2, 3 or products of "
+                          "them, e.g. 4, 6, 8); every box solution then has such values")
     gen.add_argument("-o", "--output", required=True, metavar="FILE.smt2")
     gen.set_defaults(run=cmd_gen)
 
@@ -581,6 +584,14 @@ def cmd_gen(args: argparse.Namespace) -> int:
         raise InputError("--constraints", None, str(args.constraints), "must be at least 1")
     f = planted_contradiction(args.constraints, args.seed) if args.unsat else planted_formula(args.constraints,
                                                                                              args.seed)[0]
+    if args.irrational is not None:  # planted algebraic solution (nnsolve.formula.generate)
+        from nnsolve.formula.generate import planted_irrational_formula
+        if args.unsat:
+            raise InputError("--irrational", None, str(args.irrational), "cannot be combined with --unsat")
+        try:
+            f = planted_irrational_formula(args.constraints, args.irrational, args.seed)[0]
+        except ValueError as exc:
+            raise InputError("--irrational", None, str(args.irrational), str(exc)) from exc
     write_atomic(args.output, to_smtlib(f))
     print(f"wrote {args.output} ({len(f.variables)} variables, {len(f.constraints)} constraints, {f.status})")
     return EXIT_OK

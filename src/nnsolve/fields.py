@@ -30,10 +30,10 @@ from fractions import Fraction
 from typing import Iterable
 
 import flint
-from flint import arb, arb_poly, fmpq, fmpq_poly, fmpz_poly
+from flint import arb, arb_poly, fmpq, fmpq_mat, fmpq_poly, fmpz_poly
 
-from nnsolve.numbers import (AlgebraicNumber, Number, _flint, _frac, _q, _tuple, add, mul,
-                             sum_resultant)
+from nnsolve.numbers import (AlgebraicNumber, Number, _dyadic, _flint, _frac, _normalize, _q,
+                             _rational_root, _select_root, _tuple, add, mul, sum_resultant)
 
 Element = fmpq_poly  # c_0 + c_1 theta + ... + c_{d-1} theta^{d-1}, reduced modulo the minimal polynomial
 
@@ -285,14 +285,33 @@ class NumberField:
         return 1 if v > 0 else -1
 
     def to_number(self, u: Element) -> Number:
-        """Back to a plain exact number (slow path; for reporting only)."""
-        total: Number = Fraction(0)
-        power: Number = Fraction(1)
-        for c in u.coeffs():
-            if c:
-                total = add(total, mul(_frac(c), power))
-            power = mul(power, self.theta)
-        return total
+        """Back to a plain exact number.
+
+        The minimal polynomial of u(theta) divides the characteristic polynomial of
+        multiplication by u (a d x d rational matrix, FLINT's charpoly); the factor
+        and root are selected by Arb enclosures of u(theta) (numbers._select_root),
+        and the interval is made canonical as in :func:`nnsolve.numbers.algebraic`.
+        """
+        if u.degree() <= 0:
+            return _frac(u[0]) if not u.is_zero() else Fraction(0)
+        d, m = self.degree, self.modulus
+        rows = []
+        power = u
+        for _ in range(d):
+            cs = power.coeffs()
+            rows.extend(list(cs) + [0] * (d - len(cs)))
+            power = power * self._gen % m
+        charpoly = fmpq_mat(d, d, rows).charpoly()
+
+        def enclose(k: int) -> tuple[fmpq, fmpq]:
+            v = self._value(u, 64 + 16 * k)
+            mid, rad = _dyadic(v.mid()), _dyadic(v.rad())
+            return mid - rad, mid + rad
+
+        p, lo, hi = _select_root(charpoly.numer(), enclose)
+        if len(p) == 2:
+            return _rational_root(p)
+        return _normalize(p, _frac(lo), _frac(hi))
 
 
 class RationalField:
