@@ -84,10 +84,7 @@ def _irrational_core(degree: int, rng: random.Random, prefix: str, attempts: int
     alpha at which every variable is defined and lies in [1/2, 2] (checked exactly in
     Q(alpha)).  Returns (variables, constraints, values as field elements, field) or None.
     """
-    from flint import fmpq, fmpq_poly
-
-    from nnsolve.fields import NumberField
-    from nnsolve.numbers import _isolate, _normalize, _frac, _tuple
+    from flint import fmpq_poly
 
     one, gen = fmpq_poly([1]), fmpq_poly([0, 1])
     for _ in range(attempts):
@@ -118,31 +115,71 @@ def _irrational_core(degree: int, rng: random.Random, prefix: str, attempts: int
             cons.append(("add", i, j, k))
         if closing.is_zero() or closing.degree() < degree:
             continue
-        for f, _mult in closing.numer().factor()[1]:
-            if f.degree() != degree:
-                continue
-            poly = _tuple(f)
-            for a, b in _isolate(poly):
-                if b < fmpq(1, 2) or a > 2:
-                    continue
-                alpha = _normalize(poly, _frac(a), _frac(b))
-                field = NumberField(alpha)
-                elements = []
-                for n, d in vals:
-                    dm = d % field.modulus
-                    if dm.is_zero():
-                        break
-                    v = field.mul(n % field.modulus, field._inverse(dm))
-                    if (field.sign(field.sub(v, field.constant(Fraction(1, 2)))) < 0
-                            or field.sign(field.sub(v, field.constant(Fraction(2)))) > 0):
-                        break
-                    elements.append(v)
-                else:
-                    names = [f"{prefix}{i}" for i in range(len(vals))]
-                    constraints = [Inv(names[c[1]], names[c[2]]) if c[0] == "inv"
-                                   else Add(names[c[1]], names[c[2]], names[c[3]]) for c in cons]
-                    return names, constraints, elements, field
+        found = _valid_roots(closing, vals, degree)
+        if found is None:
+            continue
+        alpha, field, elements = found
+        names = [f"{prefix}{i}" for i in range(len(vals))]
+        constraints = [Inv(names[c[1]], names[c[2]]) if c[0] == "inv"
+                       else Add(names[c[1]], names[c[2]], names[c[3]]) for c in cons]
+        return names, constraints, elements, field
     return None
+
+
+def _valid_roots(closing, vals, degree: int):
+    """The planted root for a core program, or None.
+
+    Every real root of the closing polynomial in [1/2, 2] at which all the program's
+    values are defined and in the box is a possible value of x in a box solution.  The
+    program is kept only if such roots exist and all of them have the requested degree
+    (so every box solution has it); returns (alpha, Q(alpha), the values in Q(alpha))
+    for the first, else None.
+    """
+    from flint import fmpq
+
+    from nnsolve.fields import NumberField
+    from nnsolve.numbers import _frac, _isolate, _normalize, _rational_root, _tuple
+
+    half, two = fmpq(1, 2), fmpq(2)
+    planted = None
+    for f, _mult in closing.numer().factor()[1]:
+        poly = _tuple(f)
+        if len(poly) == 2:
+            r = _rational_root(poly)
+            r = fmpq(r.numerator, r.denominator)
+            if half <= r <= two:
+                values = []
+                for n, d in vals:
+                    if d(r) == 0:
+                        break
+                    values.append(n(r) / d(r))
+                else:
+                    if all(half <= v <= two for v in values):
+                        return None  # a rational box solution
+            continue
+        for a, b in _isolate(poly):
+            if b < half or a > two:
+                continue
+            alpha = _normalize(poly, _frac(a), _frac(b))
+            if _frac(half) > alpha or alpha > _frac(two):
+                continue
+            field = NumberField(alpha)
+            elements = []
+            for n, d in vals:
+                dm = d % field.modulus
+                if dm.is_zero():
+                    break
+                v = field.mul(n % field.modulus, field._inverse(dm))
+                if (field.sign(field.sub(v, field.constant(Fraction(1, 2)))) < 0
+                        or field.sign(field.sub(v, field.constant(Fraction(2)))) > 0):
+                    break
+                elements.append(v)
+            else:
+                if len(poly) - 1 != degree:
+                    return None  # a box solution of another degree
+                if planted is None:
+                    planted = alpha, field, elements
+    return planted
 
 
 def _any_core(degree: int, rng: random.Random, prefix: str, tries: int = 20):
