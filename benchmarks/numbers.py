@@ -42,8 +42,8 @@ IRRATIONAL = ["tier1/golden_ratio.smt2", "tier1/sqrt2.smt2", "tier2/cubic.smt2",
               "tier3/irrational_d6_16_s1.smt2"]
 
 
-def old_src(base: str, into: Path) -> Path:
-    data = subprocess.run(["git", "archive", base, "src"], cwd=ROOT, capture_output=True, check=True).stdout
+def old_src(base: str, into: Path, repo: Path = ROOT) -> Path:
+    data = subprocess.run(["git", "archive", base, "src"], cwd=repo, capture_output=True, check=True).stdout
     with tarfile.open(fileobj=BytesIO(data)) as tar:
         tar.extractall(into)
     return into / "src"
@@ -208,6 +208,7 @@ def main(argv=None) -> int:
     ap.add_argument("--old-timeout", type=float, default=900)
     ap.add_argument("--fit-sizes", default="10,100,1000")
     ap.add_argument("--old-fit-up-to", type=int, default=10)
+    ap.add_argument("--repo", default=str(ROOT), help="git repository holding --base (default: this checkout)")
     ap.add_argument("--worker-fit", nargs=2, metavar=("FORMULA", "SOLUTION"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker_fit:
@@ -216,7 +217,7 @@ def main(argv=None) -> int:
     sections = args.sections.split(",")
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        old = old_src(args.base, tmp / "base")
+        old = old_src(args.base, tmp / "base", Path(args.repo))
         print(f"old: {args.base} (git archive), new: working tree; python {sys.version.split()[0]}, "
               f"{os.cpu_count()} cpus; {time.strftime('%Y-%m-%d %H:%M')}")
         if "check" in sections:
