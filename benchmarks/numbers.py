@@ -23,11 +23,17 @@ Prints Markdown tables (docs/performance.md, "Exact arithmetic on FLINT").
 
 from __future__ import annotations
 
+import os
+import sys
+
+# This file is named numbers.py: keep its folder off sys.path, or it shadows the standard
+# library's numbers module (imported by fractions and decimal).
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
+
 import argparse
 import json
-import os
 import subprocess
-import sys
 import tarfile
 import tempfile
 import time
