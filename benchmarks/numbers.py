@@ -182,7 +182,8 @@ def section_train(old: Path, timeout: float, tmp: Path) -> None:
         res = {}
         for name, src in (("old", old), ("new", NEW_SRC)):
             net = tmp / f"{Path(path).stem}_{name}_net.json"
-            wall, proc = run(src, ["-m", "nnsolve", "train", str(inst), "--json", "-o", str(net)], timeout)
+            wall, proc = run(src, ["-m", "nnsolve", "train", str(inst), "--json", "-o", str(net),
+                                    "--timeout", str(int(timeout))], timeout)
             status = "timeout" if proc is None else json.loads(proc.stdout).get("status", "?")
             res[name] = (wall, status, net.read_text() if net.exists() else None)
         same = res["old"][2] is not None and res["old"][2] == res["new"][2]
