@@ -119,3 +119,32 @@ def test_number_field_agrees(spec_a, spec_b, q):
     prod = K.add(K.mul(ea, eb), eq)  # a * b + q
     assert_is(K.to_number(prod), va * vb + sympy.Rational(q.numerator, q.denominator))
     assert K.to_number(prod) == a * b + q
+
+
+def test_membership_is_exact():
+    from nnsolve.fields import NumberField
+    r2, r3 = new.algebraic([1, 0, -2], 1, 2), new.algebraic([1, 0, -3], 1, 2)
+    K = NumberField(r2)
+    assert not K.contains(r3)                       # same degree, other field
+    assert not K.contains(new.algebraic([1, 0, 0, -2], 1, 2))  # degree 3 does not divide 2
+    assert not K.contains(-r2 * r3)
+    assert K.to_number(K.embed(new.inv(r2) + 5)) == new.inv(r2) + 5
+    L = NumberField(r2 + r3)                        # Q(sqrt2, sqrt3), degree 4
+    assert L.contains(r2) and L.contains(r3) and L.contains(r2 * r3)
+    assert not L.contains(new.algebraic([1, 0, -5], 2, 3))
+    # -sqrt2 is the other conjugate: embed must not confuse the two roots
+    assert L.sign(L.add(L.embed(r2), L.embed(-r2))) == 0
+    assert L.sign(L.embed(-r2)) == -1
+
+
+def test_sign_survives_cancellation():
+    """theta - q for a rational q within 1e-60 of theta: the Arb level must grow."""
+    from nnsolve.fields import NumberField
+    r2 = new.algebraic([1, 0, -2], 1, 2)
+    K = NumberField(r2)
+    lo, hi = new.refine(r2, 220)
+    assert hi - lo < Fraction(1, 10**60)
+    assert K.sign(K.sub(K.embed(r2), K.constant(lo))) == 1
+    assert K.sign(K.sub(K.embed(r2), K.constant(hi))) == -1
+    big = K.scale(K.sub(K.embed(r2), K.constant(lo)), Fraction(10**80))
+    assert K.sign(big) == 1
