@@ -33,6 +33,7 @@ if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(
 
 import argparse
 import json
+import resource
 import subprocess
 import tarfile
 import tempfile
@@ -58,11 +59,14 @@ def old_src(base: str, into: Path, repo: Path = ROOT) -> Path:
 def run(src: Path, args: list[str], timeout: float) -> tuple[float, subprocess.CompletedProcess | None]:
     env = dict(os.environ, PYTHONPATH=str(src))
     start = time.perf_counter()
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True,
                               timeout=timeout)
     except subprocess.TimeoutExpired:
         return time.perf_counter() - start, None
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc.cpu = (after.ru_utime + after.ru_stime) - (cpu.ru_utime + cpu.ru_stime)  # process tree CPU s
     return time.perf_counter() - start, proc
 
 
@@ -79,7 +83,7 @@ def check(src: Path, path: str, timeout: float) -> dict:
     if proc is None:
         return {"wall": wall, "timeout": True}
     out = json.loads(proc.stdout)
-    return {"wall": wall, "training": out["training"]["seconds"], "etr": out["etr"]["seconds"],
+    return {"wall": wall, "cpu": proc.cpu, "training": out["training"]["seconds"], "etr": out["etr"]["seconds"],
             "verdict": out["verdict"], "json": strip_times(out)}
 
 
@@ -89,18 +93,20 @@ def fmt(x: float | None) -> str:
 
 def section_check(old: Path, timeout: float) -> None:
     print("\n### degree6: `nnsolve check instances/tier3/degree6.smt2`, old and new code in one run\n")
-    print("| code | training side s (forward map + exact_fit) | ETR side s | wall s | verdict |")
-    print("|---|---|---|---|---|")
+    print("| code | training side s (forward map + exact_fit) | ETR side s | wall s | CPU s (process tree) | verdict |")
+    print("|---|---|---|---|---|---|")
     res = {}
     for name, src in (("old (sympy, base)", old), ("new (FLINT)", NEW_SRC)):
         r = res[name] = check(src, "tier3/degree6.smt2", timeout)
         if r.get("timeout"):
             print(f"| {name} | timeout after {r['wall']:.0f} s | | | |", flush=True)
         else:
-            print(f"| {name} | {r['training']:.2f} | {r['etr']:.2f} | {r['wall']:.2f} | {r['verdict']} |", flush=True)
+            print(f"| {name} | {r['training']:.2f} | {r['etr']:.2f} | {r['wall']:.2f} | {r['cpu']:.2f} | "
+                  f"{r['verdict']} |", flush=True)
     o, n = res["old (sympy, base)"], res["new (FLINT)"]
     if not o.get("timeout") and not n.get("timeout"):
-        print(f"\nspeed-up of the training side (certificate check): {o['training'] / n['training']:.1f}x; "
+        print(f"\nspeed-up of the training side (certificate check): {o['training'] / n['training']:.1f}x "
+              f"(whole check, CPU: {o['cpu'] / n['cpu']:.1f}x); "
               f"identical JSON apart from timings: {o['json'] == n['json']}")
 
 
