@@ -192,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="constraint counts the corpus cycles through (default: 10,30,100)")
     gen.add_argument("--families", default=",".join(FAMILIES), metavar="F,F,..",
                      help=f"families the corpus cycles through (default: all: {','.join(FAMILIES)})")
+    gen.add_argument("--irrational", type=int, metavar="DEGREE", default=None,
+                     help="plant a solution with algebraic values of this degree (2, 3 or products of "
+                          "them, e.g. 4, 6, 8); every box solution then has such values")
     gen.set_defaults(run=cmd_gen)
 
     plot = sub.add_parser("plot", help="draw an instance, a gadget's profiles, a witness's breaklines",
@@ -668,6 +671,15 @@ def cmd_gen(args: argparse.Namespace) -> int:
         if args.constraints < 1:
             raise InputError("--constraints", None, str(args.constraints), "must be at least 1")
         f = family_formula(family, args.constraints, args.seed)
+        if args.irrational is not None:  # planted algebraic solution (nnsolve.formula.generate)
+            from nnsolve.formula.generate import planted_irrational_formula
+            if family != "sat":
+                raise InputError("--irrational", None, str(args.irrational), f"cannot be combined with {family}",
+                                 "--irrational DEGREE alone (a sat formula)")
+            try:
+                f = planted_irrational_formula(args.constraints, args.irrational, args.seed)[0]
+            except ValueError as exc:
+                raise InputError("--irrational", None, str(args.irrational), str(exc)) from exc
         write_atomic(args.output, to_smtlib(f))
         print(f"wrote {args.output} ({len(f.variables)} variables, {len(f.constraints)} constraints, {f.status})")
         return EXIT_OK

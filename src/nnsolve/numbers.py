@@ -27,12 +27,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Iterable, Union
 
-import sympy
+from flint import arb, arb_poly, fmpq, fmpq_poly, fmpz_mpoly_ctx, fmpz_poly
 
-_X = sympy.Symbol("x")
-_Y = sympy.Symbol("y")
+# Polynomial arithmetic, factoring, resultants and root isolation run in FLINT
+# (python-flint).  sympy is imported lazily, in one place only: the canonical
+# isolating interval of an irreducible polynomial's root (see _canonical_intervals
+# and docs/numbers.md).
+_YX = fmpz_mpoly_ctx.get(("y", "x"), "lex")  # Z[y, x]; y is eliminated by resultants
 
 
 class NumberFormatError(ValueError):
@@ -136,21 +140,27 @@ def as_number(value: object) -> Number:
     raise NumberFormatError(f"not an exact number: {value!r} (floats are never accepted)")
 
 
-# -- polynomials (integer coefficient tuples, highest degree first) -------------
+# -- polynomials ------------------------------------------------------------------
+# Public form: integer coefficient tuples, highest degree first, primitive with a
+# positive leading coefficient.  Internal form: flint.fmpz_poly (lowest first).
 
-def _eval(poly: tuple[int, ...], x: Fraction) -> Fraction:
-    acc = Fraction(0)
-    for c in poly:
-        acc = acc * x + c
-    return acc
-
-
-def _sympoly(poly: Iterable[int]) -> sympy.Poly:
-    return sympy.Poly(list(poly), _X, domain="ZZ")
+def _q(x: Fraction) -> fmpq:
+    return fmpq(x.numerator, x.denominator)
 
 
-def _coeffs(p: sympy.Poly) -> tuple[int, ...]:
-    cs = [int(c) for c in p.all_coeffs()]
+def _frac(x: fmpq) -> Fraction:
+    return Fraction(int(x.p), int(x.q))
+
+
+@lru_cache(maxsize=8192)
+def _flint(poly: tuple[int, ...]) -> fmpz_poly:
+    """The fmpz_poly of a coefficient tuple (memoized: polynomials recur)."""
+    return fmpz_poly(list(reversed(poly)))
+
+
+def _tuple(p: fmpz_poly) -> tuple[int, ...]:
+    """Primitive, positive leading coefficient, highest degree first."""
+    cs = [int(c) for c in reversed(p.coeffs())]
     g = 0
     for c in cs:
         g = _gcd(g, c)
@@ -166,11 +176,85 @@ def _gcd(a: int, b: int) -> int:
     return abs(a)
 
 
+def _primitive(coeffs: list[int]) -> tuple[int, ...]:
+    g = 0
+    for c in coeffs:
+        g = _gcd(g, c)
+    cs = [c // g for c in coeffs] if g else list(coeffs)
+    if cs and cs[0] < 0:
+        cs = [-c for c in cs]
+    return tuple(cs)
+
+
+def _eval(poly: tuple[int, ...], x: Fraction) -> Fraction:
+    return _frac(_flint(poly)(_q(x)))
+
+
+@lru_cache(maxsize=8192)
+def _irreducible_factors(poly: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """The distinct irreducible factors of ``poly`` (degree >= 1), by FLINT."""
+    _, factors = _flint(poly).factor()
+    return tuple(_tuple(f) for f, _mult in factors if f.degree() >= 1)
+
+
+def _dyadic(x) -> fmpq:
+    """The exact value of an arb ball's midpoint or radius (a dyadic rational)."""
+    m, e = x.man_exp()
+    m, e = int(m), int(e)
+    return fmpq(m << e) if e >= 0 else fmpq(m, 1 << -e)
+
+
+@lru_cache(maxsize=8192)
+def _isolate(irreducible: tuple[int, ...]) -> tuple[tuple[fmpq, fmpq], ...]:
+    """Isolating intervals ``(a, b)`` of the real roots of an irreducible polynomial
+    of degree >= 2, ascending: each open interval holds exactly one root and the
+    polynomial has opposite signs at a and b.
+
+    From FLINT's certified complex root isolation (arb_fmpz_poly_complex_roots): the
+    output balls are pairwise disjoint, each contains exactly one root, and real
+    roots come out with imaginary part exactly 0.  A ball's rational endpoints are
+    never roots (no rational roots), and the sign change is checked exactly.
+    """
+    p = _flint(irreducible)
+    out = []
+    for root, _mult in p.complex_roots():
+        if not root.imag.is_zero():
+            continue
+        mid, rad = _dyadic(root.real.mid()), _dyadic(root.real.rad())
+        a, b = mid - rad, mid + rad
+        if not (rad > 0 and p(a) * p(b) < 0):  # pragma: no cover - FLINT's guarantee
+            raise AssertionError(f"FLINT root ball {root} does not isolate a root of {irreducible}")
+        out.append((a, b))
+    return tuple(out)
+
+
+def _count_irreducible(irreducible: tuple[int, ...], lo: fmpq, hi: fmpq) -> int:
+    """Real roots of an irreducible polynomial in the closed interval [lo, hi], exactly."""
+    if len(irreducible) == 2:
+        r = _q(_rational_root(irreducible))
+        return int(lo <= r <= hi)
+    p = _flint(irreducible)
+    n = 0
+    for a, b in _isolate(irreducible):
+        pa_pos = p(a) > 0
+        while True:  # the root r in (a, b) is irrational: never lo or hi, so this ends
+            if b <= lo or a >= hi:
+                break
+            if lo <= a and b <= hi:
+                n += 1
+                break
+            mid = (a + b) / 2
+            if (p(mid) > 0) == pa_pos:
+                a = mid
+            else:
+                b = mid
+    return n
+
+
 def _count_roots(poly: tuple[int, ...], lo: Fraction, hi: Fraction) -> int:
     """Number of distinct real roots in the closed interval [lo, hi]."""
-    p = _sympoly(poly)
-    return int(p.count_roots(sympy.Rational(lo.numerator, lo.denominator),
-                             sympy.Rational(hi.numerator, hi.denominator)))
+    ql, qh = _q(lo), _q(hi)
+    return sum(_count_irreducible(f, ql, qh) for f in _irreducible_factors(tuple(poly)))
 
 
 def _rational_root(poly: tuple[int, ...]) -> Fraction:
@@ -195,16 +279,29 @@ def algebraic(poly: Iterable[int], low: Fraction | int | str, high: Fraction | i
         raise NumberFormatError("a defining polynomial must have degree >= 1")
     if low > high:
         raise NumberFormatError(f"empty interval [{low}, {high}]")
-    n = _count_roots(tuple(coeffs), low, high)
+    ql, qh = _q(low), _q(high)
+    counts = [(f, _count_irreducible(f, ql, qh)) for f in _irreducible_factors(tuple(coeffs))]
+    n = sum(c for _, c in counts)
     if n != 1:
         raise NumberFormatError(
             f"polynomial {coeffs} has {n} real roots in [{low}, {high}], not exactly one")
-    _, factors = sympy.factor_list(_sympoly(coeffs))
-    for factor, _mult in factors:
-        fc = _coeffs(factor)
-        if _count_roots(fc, low, high) == 1:
-            return _normalize(fc, low, high)
-    raise AssertionError("unreachable: the root belongs to some irreducible factor")
+    factor = next(f for f, c in counts if c == 1)
+    return _normalize(factor, low, high)
+
+
+@lru_cache(maxsize=4096)
+def _canonical_intervals(irreducible: tuple[int, ...]) -> tuple[tuple[Fraction, Fraction], ...]:
+    """sympy's exact isolating intervals of the real roots (the canonical spelling).
+
+    The one place sympy remains: the JSON format spells a root with the interval
+    sympy's real root isolation (Vincent-Akritas-Strzebonski continued fractions)
+    gives it, and FLINT's isolation gives other intervals.  Memoized per polynomial.
+    """
+    import sympy
+
+    x = sympy.Symbol("x")
+    return tuple((Fraction(int(a.p), int(a.q)), Fraction(int(b.p), int(b.q)))
+                 for (a, b), _ in sympy.Poly(list(irreducible), x, domain="ZZ").intervals())
 
 
 def _normalize(irreducible: tuple[int, ...], low: Fraction, high: Fraction) -> Number:
@@ -213,28 +310,32 @@ def _normalize(irreducible: tuple[int, ...], low: Fraction, high: Fraction) -> N
     # Endpoints of an irreducible poly of degree >= 2 are never roots.
     # Canonical interval: sympy's exact isolating interval of this root, so the
     # same number always prints the same way.
-    for (a, b), _ in _sympoly(irreducible).intervals():
-        a, b = Fraction(int(a.p), int(a.q)), Fraction(int(b.p), int(b.q))
+    for a, b in _canonical_intervals(irreducible):
         lo, hi = max(a, low), min(b, high)
         if lo <= hi and _count_roots(irreducible, lo, hi) == 1:
             return AlgebraicNumber(irreducible, a, b)
     raise AssertionError("unreachable: the root has an isolating interval")  # pragma: no cover
 
 
-def refine(a: Number, steps: int) -> tuple[Fraction, Fraction]:
-    """An interval containing ``a`` after ``steps`` bisections (exact)."""
-    if isinstance(a, Fraction):
-        return a, a
-    lo, hi = a.low, a.high
-    slo = _eval(a.poly, lo) > 0
+def _refine_q(a: AlgebraicNumber, steps: int) -> tuple[fmpq, fmpq]:
+    p = _flint(a.poly)
+    lo, hi = _q(a.low), _q(a.high)
+    slo = p(lo) > 0
     for _ in range(steps):
         mid = (lo + hi) / 2
-        smid = _eval(a.poly, mid) > 0  # never zero: no rational roots
-        if smid == slo:
+        if (p(mid) > 0) == slo:  # never zero: no rational roots
             lo = mid
         else:
             hi = mid
     return lo, hi
+
+
+def refine(a: Number, steps: int) -> tuple[Fraction, Fraction]:
+    """An interval containing ``a`` after ``steps`` bisections (exact)."""
+    if isinstance(a, Fraction):
+        return a, a
+    lo, hi = _refine_q(a, steps)
+    return _frac(lo), _frac(hi)
 
 
 def approximate(a: Number, bits: int = 53) -> Fraction:
@@ -258,28 +359,85 @@ def _imul(x, y):
     return min(ps), max(ps)
 
 
-def _select(candidate: sympy.Poly, enclose) -> Number:
-    """The root of ``candidate`` that ``enclose(k)`` pins down as k grows.
+def _no_root_in(irreducible: tuple[int, ...], lo: fmpq, hi: fmpq) -> bool:
+    """True if an Arb evaluation of the polynomial on the ball around [lo, hi] excludes 0
+    (then it has no root there; a cheap test that spares exact isolation)."""
+    ball = arb(lo).union(arb(hi))
+    value = arb_poly(list(reversed(irreducible)))(ball)
+    return value > 0 or value < 0
 
-    ``enclose(k)`` returns an interval that contains the true value and shrinks
-    to it; the true value is a root of ``candidate``.  We factor and refine
-    until exactly one root of one factor remains in the interval.
+
+def _select_root(candidate: fmpz_poly, enclose, start: int = 0) -> tuple[tuple[int, ...], fmpq, fmpq]:
+    """The factor of ``candidate`` with the root that ``enclose(k)`` pins down as k
+    grows, and the first enclosure that holds no other root of any factor.
+
+    ``enclose(k)`` returns an interval (of fmpq) that contains the true value and
+    shrinks to it; the true value is a root of ``candidate``.  We factor and refine
+    (k = 0, 4, 8, ...) until exactly one root of one factor remains in the interval.
     """
-    _, factors = sympy.factor_list(candidate)
-    polys = [_coeffs(f) for f, _ in factors if f.degree() >= 1]
-    k = 0
+    _, factors = candidate.factor()
+    polys = [_tuple(f) for f, _ in factors if f.degree() >= 1]
+    k = start
     while True:
         lo, hi = enclose(k)
-        hits = [(p, _count_roots(p, lo, hi)) for p in polys]
+        hits = [(p, 0 if _no_root_in(p, lo, hi) else _count_irreducible(p, lo, hi)) for p in polys]
         total = sum(n for _, n in hits)
         if total == 1:
-            p = next(p for p, n in hits if n == 1)
-            if len(p) == 2:
-                return _rational_root(p)
-            return AlgebraicNumber(p, lo, hi)
+            return next(p for p, n in hits if n == 1), lo, hi
         if total == 0:  # pragma: no cover - would mean a wrong resultant
             raise AssertionError("root selection lost the value")
         k += 4
+
+
+def _select(candidate: fmpz_poly, enclose) -> Number:
+    """The root of ``candidate`` that ``enclose(k)`` pins down (see _select_root)."""
+    p, lo, hi = _select_root(candidate, enclose)
+    if len(p) == 2:
+        return _rational_root(p)
+    return AlgebraicNumber(p, _frac(lo), _frac(hi))
+
+
+def _select_factor(candidate: fmpz_poly, enclose, start: int = 32) -> tuple[int, ...]:
+    """The minimal polynomial of the root that ``enclose(k)`` pins down (k from ``start``)."""
+    return _select_root(candidate, enclose, start)[0]
+
+
+def _refine_enclosure(a: Number):
+    if isinstance(a, Fraction):
+        q = _q(a)
+        return lambda k: (q, q)
+    return lambda k: _refine_q(a, k)
+
+
+def _horner_yx(poly: tuple[int, ...], arg):
+    """poly(arg) in Z[y, x] (poly highest degree first)."""
+    acc = _YX.from_dict({})
+    for c in poly:
+        acc = acc * arg + c
+    return acc
+
+
+def _to_univariate(r) -> fmpz_poly:
+    """An element of Z[y, x] free of y as an fmpz_poly in x."""
+    coeffs: dict[int, int] = {}
+    for (ey, ex), c in r.to_dict().items():
+        assert ey == 0
+        coeffs[ex] = int(c)
+    return fmpz_poly([coeffs.get(i, 0) for i in range(max(coeffs) + 1)])
+
+
+def sum_resultant(p: tuple[int, ...], q: tuple[int, ...]) -> fmpz_poly:
+    """Res_y(p(y), q(x - y)): its roots are the sums of a root of p and a root of q."""
+    y, x = _YX.gens()
+    return _to_univariate(_horner_yx(p, y).resultant(_horner_yx(q, x - y), "y"))
+
+
+def product_resultant(p: tuple[int, ...], q: tuple[int, ...]) -> fmpz_poly:
+    """Res_y(p(y), y^d q(x / y)), d = deg q: its roots are the products of roots."""
+    y, x = _YX.gens()
+    d = len(q) - 1
+    hom = _YX.from_dict({(d - i, i): c for i, c in enumerate(reversed(q)) if c})
+    return _to_univariate(_horner_yx(p, y).resultant(hom, "y"))
 
 
 def neg(a: Number) -> Number:
@@ -315,15 +473,11 @@ def add(a: Number, b: Number) -> Number:
     if isinstance(a, Fraction):
         a, b = b, a
     if isinstance(b, Fraction):
-        # a + c is a root of p(x - c); denominators cleared by _coeffs.
-        c = sympy.Rational(b.numerator, b.denominator)
-        shifted = sympy.Poly(_sympoly(a.poly).as_expr().subs(_X, _X - c), _X, domain="QQ")
-        _, integral = shifted.clear_denoms(convert=True)
-        return AlgebraicNumber(_coeffs(integral), a.low + b, a.high + b)
-    p = sympy.Poly(_sympoly(a.poly).as_expr().subs(_X, _Y), _Y, _X)
-    q = sympy.Poly(_sympoly(b.poly).as_expr().subs(_X, _X - _Y), _Y, _X)
-    r = sympy.Poly(sympy.resultant(p, q, _Y), _X, domain="ZZ")
-    return _select(r, lambda k: _iadd(refine(a, k), refine(b, k)))
+        # a + c is a root of p(x - c); denominators cleared by _tuple.
+        shifted = fmpq_poly(_flint(a.poly))(fmpq_poly([-_q(b), 1]))
+        return AlgebraicNumber(_tuple(shifted.numer()), a.low + b, a.high + b)
+    ea, eb = _refine_enclosure(a), _refine_enclosure(b)
+    return _select(sum_resultant(a.poly, b.poly), lambda k: _iadd(ea(k), eb(k)))
 
 
 def mul(a: Number, b: Number) -> Number:
@@ -340,12 +494,9 @@ def mul(a: Number, b: Number) -> Number:
         num, den = b.numerator, b.denominator
         coeffs = [c * den ** (d - i) * num ** i for i, c in enumerate(a.poly)]
         lo, hi = sorted((a.low * b, a.high * b))
-        return AlgebraicNumber(_coeffs(_sympoly(coeffs)), lo, hi)
-    p = sympy.Poly(_sympoly(a.poly).as_expr().subs(_X, _Y), _Y, _X)
-    d = len(b.poly) - 1
-    q = sympy.Poly(sympy.expand(_sympoly(b.poly).as_expr().subs(_X, _X / _Y) * _Y ** d), _Y, _X)
-    r = sympy.Poly(sympy.resultant(p, q, _Y), _X, domain="ZZ")
-    return _select(r, lambda k: _imul(refine(a, k), refine(b, k)))
+        return AlgebraicNumber(_primitive(coeffs), lo, hi)
+    ea, eb = _refine_enclosure(a), _refine_enclosure(b)
+    return _select(product_resultant(a.poly, b.poly), lambda k: _imul(ea(k), eb(k)))
 
 
 def sign(a: Number) -> int:
@@ -354,11 +505,14 @@ def sign(a: Number) -> int:
     if isinstance(a, Fraction):
         return (a > 0) - (a < 0)
     lo, hi = a.low, a.high
+    if not lo <= 0 <= hi:
+        return 1 if lo > 0 else -1
     k = 0
-    while lo <= 0 <= hi:  # an irrational is never 0, so this ends
+    qlo = qhi = fmpq(0)
+    while qlo <= 0 <= qhi:  # an irrational is never 0, so this ends
         k += 4
-        lo, hi = refine(a, k)
-    return 1 if lo > 0 else -1
+        qlo, qhi = _refine_q(a, k)
+    return 1 if qlo > 0 else -1
 
 
 def compare(a: Number, b: Number) -> int:
