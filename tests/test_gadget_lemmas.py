@@ -20,6 +20,7 @@ def test_lemma_is_proved(name):
     assert result.status == "proved", result.detail
 
 
+@pytest.mark.slow  # about 140 s on 2 cores; run with pytest -m slow or nnsolve verify-gadgets
 def test_shared_kink_lemmas_are_proved():
     results = verify_gadgets(get_solver("z3"), Limits(timeout=400), jobs=2, names=HEAVY)
     assert sorted(r.lemma.name for r in results) == sorted(HEAVY)

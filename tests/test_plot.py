@@ -165,7 +165,16 @@ def test_cli_plot_rejects_instances_and_networks_of_the_wrong_shape(tmp_path, ca
     assert main(["plot", str(tmp_path / "two.json"), "-o", str(tmp_path / "o.png"),
                  "--witness", str(tmp_path / "net.json")]) == 2
     err = capsys.readouterr().err.strip()
-    assert "neuron 1 does not match" in err and len(err.splitlines()) == 1
+    # the network reader already refuses neurons with different numbers of inputs
+    assert "$.neurons[1].w" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "o.png").exists()
+    # a consistent network of the wrong shape for the instance: plot names the neuron
+    net = Network(tuple(Neuron((F(1),), F(k), (F(1), F(0))) for k in range(2)), (F(0), F(0)))
+    (tmp_path / "net.json").write_text(network_to_json(net))
+    assert main(["plot", str(tmp_path / "two.json"), "-o", str(tmp_path / "o.png"),
+                 "--witness", str(tmp_path / "net.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "neuron 0 does not match" in err and len(err.splitlines()) == 1
     assert not (tmp_path / "o.png").exists()
 
 
