@@ -15,8 +15,8 @@ layers above; docs/api.md)::
 __version__ = "0.1.0"
 
 
-#: The public names, served by nnsolve.shortcuts (tests/test_api.py keeps the two lists
-#: equal).  Listed here so that looking up any other name (a submodule during its own
+#: The public names, defined in nnsolve.shortcuts (tests/test_api.py checks that each
+#: resolves).  Listed here so that looking up any other name (a submodule during its own
 #: import, for instance) never loads the top layer.
 __all__ = [
     "Formula", "Add", "Inv", "TrainingInstance", "DataPoint", "Network", "Neuron", "Reduction",

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nnsolve import __all__ as _PUBLIC
 from nnsolve.decision.check import CheckReport, check_formula
 from nnsolve.decision.etr import EtrResult, decide_etr
 from nnsolve.decider.structured import decide_with
@@ -40,19 +41,8 @@ from nnsolve.solvers import Limits, get_solver
 from nnsolve.training import (DataPoint, Network, Neuron, TrainingInstance, exact_fit, instance_to_json,
                               network_to_json, read_instance, read_network)
 
-__all__ = [
-    # data
-    "Formula", "Add", "Inv", "TrainingInstance", "DataPoint", "Network", "Neuron", "Reduction",
-    # formulas
-    "read_formula", "parse_formula", "formula_to_smtlib", "write_formula", "generate_formula", "FAMILIES",
-    # the reduction
-    "reduce", "forward_map", "backward_map",
-    # training instances and networks
-    "read_training", "write_training", "read_network", "write_network", "training_to_smtlib",
-    "write_training_smtlib", "exact_fit", "ENCODINGS",
-    # deciding
-    "solve_formula", "solve_training", "check",
-]
+# the public names are listed once, in nnsolve/__init__.py (which serves them from here)
+__all__ = list(_PUBLIC)
 
 read_formula = read_smtlib
 parse_formula = parse_smtlib
