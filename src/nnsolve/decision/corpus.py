@@ -197,9 +197,10 @@ def encoding_files(corpus: str | Path) -> dict[Path, str]:
     return out
 
 
-def stale_encodings(corpus: str | Path, folder: str | Path) -> list[str]:
-    """Files in ``folder`` that differ from what ``encoding_files`` makes (or are missing/extra)."""
-    want = encoding_files(corpus)
+def stale_encodings(corpus: str | Path, folder: str | Path, want: dict[Path, str] | None = None) -> list[str]:
+    """Files in ``folder`` that differ from what ``encoding_files`` makes (or are missing/extra).
+    ``want``: ``encoding_files(corpus)`` when the caller has it already."""
+    want = encoding_files(corpus) if want is None else want
     folder = Path(folder)
     have = {p.relative_to(folder) for p in folder.rglob("*.smt2")}
     problems = [f"missing {p}" for p in sorted(set(want) - have)]
