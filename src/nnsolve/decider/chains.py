@@ -222,7 +222,9 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
             return TrainingResult(UNSAT, METHOD, solver.name, time.monotonic() - start,
                                   reason="exact elimination along the chains is inconsistent")
         return unknown("elimination inconsistent, but the neuron order across lines is not proven")
-    for attempt in ("relaxed", "constant"):
+    relaxed, relaxed_values = system.copy(), None
+    for attempt in ("relaxed", "constant", "oriented"):
+        extra: list = []
         if attempt == "constant":
             try:
                 for o in range(instance.outputs):
@@ -230,12 +232,24 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
                     system.equate({("A", o, "u"): 1})
                 system.propagate()
             except Inconsistent:
-                return unknown("the relaxation is satisfiable only with a non-constant affine part")
-        query = residual_query(system, bounds, equations, "nnsolve chain decomposition residual")
+                continue  # no network without flipped neurons: try orientations
+        elif attempt == "oriented":
+            system = relaxed
+            if relaxed_values is not None:  # first: flip neurons of the relaxation's own model
+                flipped = _orientation_of_model(instance.outputs, found, family, relaxed, relaxed_values,
+                                                solver, Limits(max(0.5, (deadline - time.monotonic()) / 3),
+                                                               limits.memory_mb))
+                if flipped is not None:
+                    network = _network(instance, family, found, relaxed, relaxed_values, flipped)
+                    if exact_fit(instance, network).ok:
+                        return TrainingResult(SAT, METHOD, solver.name, time.monotonic() - start,
+                                              network=network, reason=f"{len(flipped)} flipped neurons")
+            extra = _orientation_equations(instance.outputs, found, family)
+        query = residual_query(system, bounds, list(equations) + extra, "nnsolve chain decomposition residual")
         free = _free_variables(query)
         left = deadline - time.monotonic()
         if left <= 0.5:
-            return unknown("out of time before the residual query")
+            return unknown(f"out of time before the residual query ({attempt})")
         answer = solver.solve(Query(query, tuple(free)), Limits(left, limits.memory_mb))
         log.info("chain residual (%s): %d free variables, %s in %.2f s", attempt, len(free), answer.status,
                  answer.seconds)
@@ -245,20 +259,87 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
                 return TrainingResult(UNSAT, METHOD, solver.name, time.monotonic() - start,
                                       reason=f"the residual of the chain decomposition ({len(free)} variables) "
                                              f"is unsat")
-            return unknown(f"residual unsat, but {'the order is not proven' if not order_proven else 'only with a constant affine part'}")
+            if attempt == "relaxed":
+                return unknown("residual unsat, but the order is not proven")
+            continue
         if answer.status != SAT or answer.inexact:
-            return unknown(f"residual query: {answer.status} {answer.reason or ''}".strip())
+            return unknown(f"residual query ({attempt}): {answer.status} {answer.reason or ''}".strip())
         model = answer.model or {}
         values = {keys[n]: model[n] for n in free if n in model and n in keys}
-        affine = [_value(system, ("A", o, k), values) for o in range(instance.outputs) for k in "tu"]
-        if any(numbers.sign(a) != 0 for a in affine):
-            continue  # try again with A constant
-        network = _network(instance, family, found, system, values)
+        flipped = frozenset()
+        if attempt == "oriented":
+            flipped = frozenset(key for key in _neuron_keys(found) if numbers.sign(values.get(("s",) + key, 0)) <= 0)
+        else:
+            affine = [_value(system, ("A", o, k), values) for o in range(instance.outputs) for k in "tu"]
+            if any(numbers.sign(a) != 0 for a in affine):
+                if attempt == "relaxed":
+                    relaxed_values = values
+                continue  # the relaxation's affine part is not a network's: ask again
+        network = _network(instance, family, found, system, values, flipped)
         report = exact_fit(instance, network)
         if report.ok:
-            return TrainingResult(SAT, METHOD, solver.name, time.monotonic() - start, network=network)
-        return unknown("the residual's model failed the exact check")
-    return unknown("no model with a constant affine part")
+            return TrainingResult(SAT, METHOD, solver.name, time.monotonic() - start, network=network,
+                                  reason=f"{len(flipped)} flipped neurons" if flipped else None)
+        return unknown(f"the residual's model ({attempt}) failed the exact check")
+    return unknown("the relaxation is satisfiable, but no orientation of the neurons makes it a network")
+
+
+def _neuron_keys(found) -> list[tuple[int, int]]:
+    return [(g, r) for g, chain in enumerate(found) for r in range(chain.kinks)]
+
+
+def _orientation_of_model(outputs: int, found, family, system: LinearSystem, values: dict, solver: Solver,
+                          limits: Limits) -> frozenset | None:
+    """A set S of neurons to flip that turns this model of the relaxation into a network
+    (the equations of :func:`_orientation_equations` with every value but the signs fixed:
+    a subset-sum over constants, easy for a solver), or None.  Only for rational models;
+    the caller checks the network with exact_fit."""
+    D = family[-1].line.c - family[0].line.c
+    keys = _neuron_keys(found)
+    eqs = []
+    for o in range(outputs):
+        rows = [(("A", o, "t"), Fraction(1), lambda k: [(("K",) + k + (o,), 1)]),
+                (("A", o, "u"), D, lambda k: [(("V",) + k + (o,), -1), (("U",) + k + (o,), 1)])]
+        for target, scale, parts in rows:
+            base = numbers.mul(scale, _value(system, target, values))
+            pieces = []
+            for k in keys:
+                c = Fraction(0)
+                for var, sign in parts(k):
+                    c = numbers.add(c, numbers.mul(Fraction(sign), _value(system, var, values)))
+                if not isinstance(c, Fraction) or not isinstance(base, Fraction):
+                    return None
+                if c:
+                    pieces.append(({("s",) + k: 1}, Fraction(0), {None: c}))
+            eqs.append(PiecewiseEquation({None: base}, tuple(pieces)))
+    query = residual_query(LinearSystem(), (), eqs, "nnsolve: which neurons to flip?")
+    free = _free_variables(query)
+    answer = solver.solve(Query(query, tuple(free)), limits)
+    log.info("orientation of the relaxed model: %s in %.2f s", answer.status, answer.seconds)
+    if answer.status != SAT or answer.inexact:
+        return None
+    model = answer.model or {}
+    return frozenset(k for k in keys if name(("s",) + k) in model and numbers.sign(model[name(("s",) + k)]) <= 0)
+
+
+def _orientation_equations(outputs: int, found, family) -> list[PiecewiseEquation]:
+    """The affine part that flipped neurons leave, as equations with one free sign s_j
+    per neuron (flipped iff s_j <= 0).
+
+    K relu(k(u) - t) = K relu(t - k(u)) - K (t - k(u)), and K k(u) = U + (u - u_1)(V - U)/D
+    with D = u_L - u_1.  So the networks are exactly the relaxation's models with
+    A_t = -sum_S K_j and D A_u = sum_S (V_j - U_j) for some set S of flipped neurons, and
+    the constant part free (the output bias absorbs it).  See docs/solving.md."""
+    D = family[-1].line.c - family[0].line.c
+    keys = _neuron_keys(found)
+    out = []
+    for o in range(outputs):
+        out.append(PiecewiseEquation({("A", o, "t"): 1},
+                                     tuple(({("s",) + k: 1}, Fraction(0), {("K",) + k + (o,): 1}) for k in keys)))
+        out.append(PiecewiseEquation({("A", o, "u"): D},
+                                     tuple(({("s",) + k: 1}, Fraction(0),
+                                            {("V",) + k + (o,): -1, ("U",) + k + (o,): 1}) for k in keys)))
+    return out
 
 
 def _free_variables(query: str) -> list[str]:
@@ -277,7 +358,7 @@ def _global_system(instance, family, found, blocks):
     for g, chain in enumerate(found):
         for r in range(chain.kinks):
             neurons.append(((g, r), [blocks[li, bi].windows.windows[r] for li, bi in chain.blocks]))
-    system = LinearSystem(lambda v: {"U": 0, "V": 0, "A": 1, "K": 2, "p": 3, "q": 3}[v[0]])
+    system = LinearSystem(lambda v: {"U": 0, "V": 0, "A": 1, "K": 2, "p": 3, "q": 3, "s": 4}[v[0]])
     bounds, equations = [], []
     outputs = instance.outputs
     try:
@@ -309,7 +390,7 @@ def _global_system(instance, family, found, blocks):
                 return None, None, None, None
     keys = [("A", o, k) for o in range(outputs) for k in "ctu"]
     for key, _ in neurons:
-        keys += [("p",) + key, ("q",) + key]
+        keys += [("p",) + key, ("q",) + key, ("s",) + key]
         keys += [(v,) + key + (o,) for v in "KUV" for o in range(outputs)]
     return system, bounds, equations, {name(k): k for k in keys}
 
@@ -420,11 +501,14 @@ def _value(system: LinearSystem, variable, values: dict):
     return total
 
 
-def _network(instance, family, found, system, values) -> Network:
+def _network(instance, family, found, system, values, flipped=frozenset()) -> Network:
+    """The network of a residual model; the neurons in ``flipped`` compute K relu(k(u) - t),
+    and the output bias takes what they leave over (see _orientation_equations)."""
     a, b = family[0].line.a, family[0].line.b
     u1, uL = family[0].line.c, family[-1].line.c
     D = uL - u1
     neurons = []
+    bias = [_value(system, ("A", o, "c"), values) for o in range(instance.outputs)]
     for g, chain in enumerate(found):
         for r in range(chain.kinks):
             key = (g, r)
@@ -432,8 +516,14 @@ def _network(instance, family, found, system, values) -> Network:
             slope = numbers.mul(numbers.add(q, numbers.neg(p)), Fraction(1) / D)
             w = (numbers.add(Fraction(-b), numbers.mul(Fraction(-a), slope)),
                  numbers.add(Fraction(a), numbers.mul(Fraction(-b), slope)))
-            bias = numbers.add(numbers.neg(p), numbers.mul(u1, slope))
+            shift = numbers.add(numbers.neg(p), numbers.mul(u1, slope))
             out = tuple(_value(system, ("K",) + key + (o,), values) for o in range(instance.outputs))
-            neurons.append(Neuron(w, bias, out))
-    bias = tuple(_value(system, ("A", o, "c"), values) for o in range(instance.outputs))
-    return Network(tuple(neurons), bias)
+            if key in flipped:
+                w, shift = tuple(numbers.neg(v) for v in w), numbers.neg(shift)
+                for o in range(instance.outputs):
+                    U = _value(system, ("U",) + key + (o,), values)
+                    V = _value(system, ("V",) + key + (o,), values)
+                    spill = numbers.add(U, numbers.mul(numbers.add(V, numbers.neg(U)), -u1 / D))
+                    bias[o] = numbers.add(bias[o], numbers.neg(spill))
+            neurons.append(Neuron(w, shift, out))
+    return Network(tuple(neurons), tuple(bias))

@@ -75,6 +75,7 @@ class LineAnalysis:
     queries: int                      # solver queries asked
     seconds: float
     incomplete: tuple[str, ...] = field(default=())  # queries that ran out of time
+    fewer_bends: int = 0              # the most bends on a line left out (fewer than m bends)
 
     @property
     def violated(self) -> LineCount | None:
@@ -96,12 +97,14 @@ def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = L
     incomplete: list[str] = []
     todo: list[tuple] = []            # (line, [(span, key)])
     bounds: dict[tuple, tuple[int, int]] = {}   # key -> (proven lower bound, upper bound)
+    fewer_bends = 0
     for line in found:
         samples = line_data(instance, line)
         spans = blocks(samples)
         parts = [samples[span.first:span.last + 1] for span in spans]
         uppers = [len(bends(part)) for part in parts]  # the linear interpolant's kinks
         if sum(uppers) < max(instance.hidden, 1):
+            fewer_bends = max(fewer_bends, sum(uppers))
             continue  # fewer than m kinks suffice: the line cannot be tight or violated
         keyed = []
         for span, part, upper in zip(spans, parts, uppers):
@@ -137,7 +140,7 @@ def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = L
               for line, keyed in todo]
     counts.sort(key=lambda c: -c.kinks)
     return LineAnalysis(instance.hidden, tuple(counts), len(found), asked[0], time.monotonic() - start,
-                        tuple(incomplete))
+                        tuple(incomplete), fewer_bends)
 
 
 def eliminated_lower_bound(samples: list, lower: int, upper: int) -> int:
@@ -247,13 +250,36 @@ def chains(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, 
     groups = ordered_groups([first] + [spans for _, spans in middles] + [last], [lam for lam, _ in middles])
     if groups is None:
         return None
-    found: list[Chain] = []
-    for group in groups:  # one group's blocks on each line: the same neurons serve them
-        inner = pair(group[0], group[-1], [set(g) for g in group[1:-1]])
-        if inner is None:
-            return None
-        found += inner
-    return tuple(lines), tuple(found)
+    paired = [pair(group[0], group[-1], [set(g) for g in group[1:-1]]) for group in groups]
+    if all(p is not None for p in paired):
+        return tuple(lines), tuple(c for p in paired for c in p)
+    # where the simple test is ambiguous inside a group, the group's blocks on each line
+    # become one block: its open span holds exactly the group's c_j kinks in every fit
+    # (the same c_j neurons cross the group on every line, and none crosses a gap
+    # outside every block), so it is a chain of one merged block per line
+    merged_lines, index = [], []
+    for li, count in enumerate(lines):
+        blocks_out, where = [], {}
+        for group, p in zip(groups, paired):
+            ids = group[li]
+            if p is None:
+                bs = [count.blocks[b] for b in ids]
+                blocks_out.append(BlockCount(bs[0].first, bs[-1].last, sum(b.kinks for b in bs), False))
+                where[ids[0]] = len(blocks_out) - 1
+            else:
+                for b in ids:
+                    where[b] = len(blocks_out)
+                    blocks_out.append(count.blocks[b])
+        merged_lines.append(LineCount(count.line, tuple(blocks_out)))
+        index.append(where)
+    found = []
+    for group, p in zip(groups, paired):
+        if p is None:
+            found.append(Chain(tuple((li, index[li][group[li][0]]) for li in range(len(lines))),
+                               sum(first[b][2] for b in group[0])))
+        else:
+            found += [Chain(tuple((li, index[li][b]) for li, b in c.blocks), c.kinks) for c in p]
+    return tuple(merged_lines), tuple(found)
 
 
 def ordered_groups(spans: list[list[tuple[Fraction, Fraction, int]]],

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
+from fractions import Fraction
 from typing import Callable
 
 from nnsolve.decider.chains import decide_by_chains
@@ -36,7 +37,7 @@ from nnsolve.decider.baseline import decide_training
 from nnsolve.decider.inspection import decide_by_inspection
 from nnsolve.decider.result import TrainingResult
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Solver
-from nnsolve.training import TrainingInstance
+from nnsolve.training import Network, Neuron, TrainingInstance, exact_fit
 from nnsolve.training.interpolate import merge_repeated
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,10 @@ def _structured_stages(instance, solver, limits, seed, start, deadline, left, st
                                           time.monotonic() - start, network=decomposed.network,
                                           reason=decomposed.reason)
                 notes.append(f"chain decomposition: {decomposed.reason}")
+        elif instance.hidden > 1 and (lines.counts or lines.fewer_bends):
+            narrower = _fit_narrower(instance, lines, solver, left, stage, notes)
+            if narrower is not None:
+                return replace(narrower, seconds=time.monotonic() - start)
     if instance.target_error == 0 and deadline - time.monotonic() > 1:
         stage("pattern")
         pattern = fit_by_pattern(instance, solver, left(0.5), seed=seed)
@@ -122,6 +127,46 @@ def _structured_stages(instance, solver, limits, seed, start, deadline, left, st
                                   network=smt.network, reason=smt.reason)
         notes.append(f"{smt.method}: {smt.reason}")
     return TrainingResult(UNKNOWN, METHOD, solver.name, time.monotonic() - start, reason="; ".join(notes))
+
+
+def _fit_narrower(instance, lines, solver, left, stage, notes) -> TrainingResult | None:
+    """Sat with unused neurons: no line is tight, so no fit uses every neuron on every
+    line, and a fit may leave neurons unused.  Decide the same data at the largest width h
+    < m that some line needs (tight there, so the chain stage applies); a sat there, padded
+    with m - h zero neurons, is a fit of the instance (checked by exact_fit).  An unsat
+    there says nothing about width m and is not used."""
+    width = max([c.kinks for c in lines.counts] + [lines.fewer_bends])
+    for _ in range(3):
+        if not 0 < width < instance.hidden:
+            return None
+        narrow = replace(instance, hidden=width)
+        stage(f"line-count-{width}")
+        analysis = analyse_lines(narrow, solver, left(0.3))
+        if analysis.violated is not None:  # a lower bound settled higher than before
+            width = analysis.violated.kinks
+            continue
+        if not analysis.tight:
+            needed = max([c.kinks for c in analysis.counts] + [analysis.fewer_bends])
+            if needed >= width:
+                return None
+            width = needed
+            continue
+        if chains(analysis) is None:
+            return None
+        stage(f"chains-{width}")
+        found = decide_by_chains(narrow, analysis, solver, left(0.6))
+        if found.status != SAT or found.network is None:
+            notes.append(f"at width {width} (neurons unused): {found.status} {found.reason or ''}".strip())
+            return None
+        zero = Neuron(tuple(Fraction(0) for _ in range(instance.inputs)), Fraction(0),
+                      tuple(Fraction(0) for _ in range(instance.outputs)))
+        padded = Network(found.network.neurons + (zero,) * (instance.hidden - width), found.network.bias)
+        if not exact_fit(instance, padded).ok:
+            notes.append(f"at width {width}: the padded network failed the exact check")
+            return None
+        return TrainingResult(SAT, found.method, solver.name, 0.0, network=padded,
+                              reason=f"fits with {width} neurons; {instance.hidden - width} unused")
+    return None
 
 
 def decide_with(method: str, instance: TrainingInstance, solver: Solver, limits: Limits = Limits(),
