@@ -68,9 +68,9 @@ def _relabelled(instance, network: Network):
 
 
 def _chain_stages(instance, timeout: float = 60):
-    """What line counting and the chain decomposition say (the stages that can say
-    unsat beyond a baseline solver's answer), at width m and, when no line is tight,
-    at the narrower width decide_structured tries."""
+    """What line counting and the chain decomposition say at width m (the stages that
+    can say unsat beyond a baseline solver's answer; the narrower width of unused neurons
+    only ever says sat)."""
     lines = analyse_lines(instance, Z3, Limits(timeout))
     if lines.violated is not None:
         return UNSAT, "line-count"

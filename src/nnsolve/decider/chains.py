@@ -16,7 +16,8 @@ Then, with t the coordinate along the lines and u across them:
    K_j in R^2 the jump of neuron j along the lines (the same on every line),
    k_j(u) = p_j + (u - u_1) / (u_L - u_1) (q_j - p_j) its breakline (p_j, q_j its
    crossings of the first and last line); flipped neurons only change A, so
-   with A free this is a relaxation (exact where the model's A is constant);
+   with A free this is a relaxation, exact where the model's A is what a set of
+   flipped neurons leaves (A constant: none; see ``_orientation_equations``);
 2. per block, ``kink_windows`` bounds the sorted kinks (exact elimination over
    all cell assignments); a block's neurons are numbered by their order on the
    first line, and they keep that order on every line when no two positions
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from bisect import bisect_left
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -222,7 +224,7 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
             return TrainingResult(UNSAT, METHOD, solver.name, time.monotonic() - start,
                                   reason="exact elimination along the chains is inconsistent")
         return unknown("elimination inconsistent, but the neuron order across lines is not proven")
-    relaxed, relaxed_values = system.copy(), None
+    relaxed = system.copy()
     for attempt in ("relaxed", "constant", "oriented"):
         extra: list = []
         if attempt == "constant":
@@ -235,15 +237,6 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
                 continue  # no network without flipped neurons: try orientations
         elif attempt == "oriented":
             system = relaxed
-            if relaxed_values is not None:  # first: flip neurons of the relaxation's own model
-                flipped = _orientation_of_model(instance.outputs, found, family, relaxed, relaxed_values,
-                                                solver, Limits(max(0.5, (deadline - time.monotonic()) / 3),
-                                                               limits.memory_mb))
-                if flipped is not None:
-                    network = _network(instance, family, found, relaxed, relaxed_values, flipped)
-                    if exact_fit(instance, network).ok:
-                        return TrainingResult(SAT, METHOD, solver.name, time.monotonic() - start,
-                                              network=network, reason=f"{len(flipped)} flipped neurons")
             extra = _orientation_equations(instance.outputs, found, family)
         query = residual_query(system, bounds, list(equations) + extra, "nnsolve chain decomposition residual")
         free = _free_variables(query)
@@ -272,8 +265,15 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
         else:
             affine = [_value(system, ("A", o, k), values) for o in range(instance.outputs) for k in "tu"]
             if any(numbers.sign(a) != 0 for a in affine):
-                if attempt == "relaxed":
-                    relaxed_values = values
+                if attempt == "relaxed":  # first: flip neurons of the relaxation's own model
+                    flipped = _orientation_of_model(instance.outputs, found, family, relaxed, values, solver,
+                                                    Limits(max(0.5, (deadline - time.monotonic()) / 3),
+                                                           limits.memory_mb))
+                    if flipped is not None:
+                        network = _network(instance, family, found, relaxed, values, flipped)
+                        if exact_fit(instance, network).ok:
+                            return TrainingResult(SAT, METHOD, solver.name, time.monotonic() - start,
+                                                  network=network, reason=f"{len(flipped)} flipped neurons")
                 continue  # the relaxation's affine part is not a network's: ask again
         network = _network(instance, family, found, system, values, flipped)
         report = exact_fit(instance, network)
@@ -311,6 +311,10 @@ def _orientation_of_model(outputs: int, found, family, system: LinearSystem, val
                     return None
                 if c:
                     pieces.append(({("s",) + k: 1}, Fraction(0), {None: c}))
+            if not pieces:  # no flip changes this row: it holds or nothing helps
+                if base:
+                    return None
+                continue
             eqs.append(PiecewiseEquation({None: base}, tuple(pieces)))
     query = residual_query(LinearSystem(), (), eqs, "nnsolve: which neurons to flip?")
     free = _free_variables(query)
@@ -372,8 +376,8 @@ def _global_system(instance, family, found, blocks):
         # on-line points first (their relus are decided by the windows), then what they imply
         # about each breakline, then the off-line points with the sharper intervals
         pending = [idx for idx in range(len(instance.points)) if idx not in on_line]
-        for idx in sorted(on_line):
-            _point_equations(instance, idx, neurons, a, b, u1, uL, on_line, system, equations, {})
+        for li, count in enumerate(family):
+            _line_equations(instance, li, count.line, neurons, a, b, u1, uL, system, equations)
         system.propagate()
         shifts = _parallel_shifts(system, neurons, outputs)
         for idx in pending:
@@ -393,6 +397,61 @@ def _global_system(instance, family, found, blocks):
         keys += [("p",) + key, ("q",) + key, ("s",) + key]
         keys += [(v,) + key + (o,) for v in "KUV" for o in range(outputs)]
     return system, bounds, equations, {name(k): k for k in keys}
+
+
+def _line_equations(instance, li, line, neurons, a, b, u1, uL, system, equations) -> None:
+    """The label equations of the points on family line ``li``, in a sparse but
+    equivalent form: the first two points' equations as they are, then for every interior
+    point i the change of slope, d_i = e_{i-1}/(t_i - t_{i-1}) - (1/(t_i - t_{i-1}) +
+    1/(t_{i+1} - t_i)) e_i + e_{i+1}/(t_{i+1} - t_i).  Since e_{i+1} has a nonzero
+    coefficient in d_i, {e_0, e_1, d_1, ..., d_{n-2}} and {e_0, ..., e_{n-1}} have the same
+    solutions.  In d_i the affine part cancels (u is constant on the line, and the
+    coefficients sum to 0 and to 0 against t), and so does every neuron whose relu the
+    windows decide as linear at all three points (K t - K k: the same cancellation) or as 0
+    at all three: only neurons whose window meets (t_{i-1}, t_{i+1}) remain.  So the
+    equations cost the points plus the kinks near them, not points x neurons."""
+    lam = (line.c - u1) / (uL - u1)
+    pts = sorted((-b * instance.points[i].x[0] + a * instance.points[i].x[1], i) for i in line.points)
+    wins = [(key, wins_[li]) for key, wins_ in neurons]
+    order = sorted(range(len(wins)), key=lambda j: wins[j][1][0])
+    los = [wins[j][1][0] for j in order]
+    widest = max((hi - lo for _, (lo, hi) in wins), default=Fraction(0))
+
+    def near(t_lo: Fraction, t_hi: Fraction) -> list[int]:
+        """Neurons whose window meets the open interval (t_lo, t_hi)."""
+        start = bisect_left(los, t_lo - widest)
+        stop = bisect_left(los, t_hi)
+        return [order[r] for r in range(start, stop) if wins[order[r]][1][1] > t_lo]
+
+    def emit(combo: list[tuple[Fraction, Fraction, int]], involved, affine: bool) -> None:
+        for o in range(instance.outputs):
+            base: dict = {None: -sum(c * instance.points[i].y[o] for c, _, i in combo)}
+            if affine:
+                (c, t, i), = combo
+                base.update({("A", o, "c"): 1, ("A", o, "t"): t, ("A", o, "u"): line.c})
+            pieces = []
+            for j in involved:
+                key, (lo, hi) = wins[j]
+                for c, t, _ in combo:
+                    linear = {("K",) + key + (o,): c * t, ("U",) + key + (o,): -c * (1 - lam),
+                              ("V",) + key + (o,): -c * lam}
+                    if t >= hi:
+                        for k, v in linear.items():
+                            base[k] = base.get(k, 0) + v
+                    elif t > lo:
+                        pieces.append(({("p",) + key: 1 - lam, ("q",) + key: lam}, t, linear))
+            if pieces:
+                equations.append(PiecewiseEquation(base, tuple(pieces)))
+            else:
+                system.equate(base)
+
+    everyone = range(len(wins))
+    for t, i in pts[:2]:
+        emit([(Fraction(1), t, i)], everyone, True)
+    for r in range(1, len(pts) - 1):
+        (t0, i0), (t1, i1), (t2, i2) = pts[r - 1], pts[r], pts[r + 1]
+        left, right = 1 / (t1 - t0), 1 / (t2 - t1)
+        emit([(left, t0, i0), (-(left + right), t1, i1), (right, t2, i2)], near(t0, t2), False)
 
 
 def _point_equations(instance, idx, neurons, a, b, u1, uL, on_line, system, equations, shifts) -> None:

@@ -130,9 +130,11 @@ def _structured_stages(instance, solver, limits, seed, start, deadline, left, st
 
 
 def _fit_narrower(instance, lines, solver, left, stage, notes) -> TrainingResult | None:
-    """Sat with unused neurons: no line is tight, so no fit uses every neuron on every
-    line, and a fit may leave neurons unused.  Decide the same data at the largest width h
-    < m that some line needs (tight there, so the chain stage applies); a sat there, padded
+    """Sat with unused neurons: a tight line forces every neuron to have a nonzero jump,
+    so a fit with unused neurons can exist only when no line is tight, and then the
+    chain stage cannot run at width m.  Decide the same data at the largest width h
+    < m that some line may need (the largest count found, or the most bends on a line
+    with fewer than m bends; tight there, the chain stage applies); a sat there, padded
     with m - h zero neurons, is a fit of the instance (checked by exact_fit).  An unsat
     there says nothing about width m and is not used."""
     width = max([c.kinks for c in lines.counts] + [lines.fewer_bends])
