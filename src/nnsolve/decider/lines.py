@@ -57,45 +57,97 @@ def _scale(instance: TrainingInstance) -> int:
     return lcm(*(c.denominator for p in instance.points for c in p.x)) if instance.points else 1
 
 
-def data_lines(instance: TrainingInstance, min_points: int = 3) -> list[DataLine]:
-    """Every maximal collinear set of at least ``min_points`` points (2-input instances).
+def _line_key(xi: int, yi: int, xj: int, yj: int) -> tuple[int, int, int] | None:
+    """The primitive key (a, b, c) of the line through two integer points (a x + b y = c,
+    first nonzero of (a, b) positive); None for coincident points."""
+    a, b = yj - yi, xi - xj
+    g = gcd(a, b)
+    if g == 0:
+        return None
+    a, b = a // g, b // g
+    if a < 0 or (a == 0 and b < 0):
+        a, b = -a, -b
+    return a, b, a * xi + b * yi
 
-    Quadratic in the number of points.
+
+def _pair_groups(indices: Sequence[int], xy: Sequence[tuple[int, int]]) -> dict[tuple[int, int, int], set[int]]:
+    """Every line through two of the points ``indices``, with the points of ``indices``
+    on it (all pairs: quadratic in ``len(indices)``)."""
+    groups: dict[tuple[int, int, int], set[int]] = defaultdict(set)
+    for u, i in enumerate(indices):
+        xi, yi = xy[i]
+        for j in indices[u + 1:]:
+            key = _line_key(xi, yi, *xy[j])
+            if key is not None:
+                group = groups[key]
+                group.add(i)
+                group.add(j)
+    return groups
+
+
+def data_lines(instance: TrainingInstance, min_points: int = 3) -> list[DataLine]:
+    """Every maximal collinear set of at least ``min_points`` points (2-input instances),
+    exactly.
+
+    Cost about 1.5 n^2 / min_points line keys for n points, plus one pass over the points
+    per direction of a candidate line (or all pairs, when that is cheaper): near-linear
+    when ``min_points`` is a fixed fraction of n, as for line counting, which only needs
+    lines of at least m + 2 points (:func:`nnsolve.decider.line_count.analyse_lines`);
+    quadratic (all pairs) for ``min_points <= 5``.
+
+    Why it finds every such line (docs/solving.md, "Data lines"): the distinct points,
+    in instance order, are cut into g = max(1, min_points // 3) consecutive chunks.  A
+    line L with c >= min_points points has at most 2 of them in each chunk where it has
+    fewer than 3, so at least c - 2 g >= min_points - 2 g >= 1 of its points lie in chunks
+    holding 3 or more of its points; pairs inside each chunk find those (every pair of
+    points of L has L's key).  Keys found inside chunks with such support are the
+    candidates; a pass over all points per candidate direction (a x + b y grouped by
+    value) then collects every line of that direction in full, and those with at least
+    ``min_points`` points are returned.  (When the candidate directions are more than
+    n / 2, all pairs are grouped instead, which finds every line by definition.)
 
     >>> from fractions import Fraction as F
     >>> from nnsolve.training.instance import DataPoint
     >>> pts = [DataPoint((F(i), F(2 * i)), (F(0), F(0))) for i in range(4)] + [DataPoint((F(0), F(1)), (F(0), F(0)))]
     >>> [(line.a, line.b, line.points) for line in data_lines(TrainingInstance(tuple(pts), 1))]
     [(2, -1, (0, 1, 2, 3))]
+    >>> data_lines(TrainingInstance(tuple(pts), 1), min_points=5)
+    []
     """
     if instance.inputs != 2:
         raise ValueError("data lines are defined for 2-input instances")
+    min_points = max(min_points, 3)
     s = _scale(instance)
     xy = [(int(p.x[0] * s), int(p.x[1] * s)) for p in instance.points]
-    groups: dict[tuple[int, int, int], set[int]] = defaultdict(set)
     # A repeated input is one point of the plane: only its first occurrence joins lines
     # (callers merge repeated points or reject conflicting ones before; see interpolate).
     first: dict[tuple[int, int], int] = {}
     unique = [i for i, p in enumerate(xy) if first.setdefault(p, i) == i]
-    for u, i in enumerate(unique):
-        xi, yi = xy[i]
-        for j in unique[u + 1:]:
-            xj, yj = xy[j]
-            a, b = yj - yi, xi - xj
-            g = gcd(a, b)
-            if g == 0:
-                continue  # coincident points
-            a, b = a // g, b // g
-            if a < 0 or (a == 0 and b < 0):
-                a, b = -a, -b
-            key = (a, b, a * xi + b * yi)
-            group = groups[key]
-            group.add(i)
-            group.add(j)
+    n = len(unique)
+    if n < min_points:
+        return []
+    chunks = max(1, min_points // 3)
+    size = -(-n // chunks)
+    need = min_points - 2 * chunks  # >= 1: support every line of >= min_points points has
+    support: dict[tuple[int, int, int], int] = defaultdict(int)
+    if chunks > 1:
+        for lo in range(0, n, size):
+            for key, members in _pair_groups(unique[lo:lo + size], xy).items():
+                if len(members) >= 3:
+                    support[key] += len(members)
+    directions = sorted({(a, b) for (a, b, _), count in support.items() if count >= need})
+    if chunks == 1 or len(directions) > n // 2:
+        # all pairs (the quadratic method): cheaper than one pass per direction here
+        found = [(key, members) for key, members in _pair_groups(unique, xy).items() if len(members) >= min_points]
+    else:
+        found = []
+        for a, b in directions:
+            by_offset: dict[int, list[int]] = defaultdict(list)
+            for i in unique:
+                by_offset[a * xy[i][0] + b * xy[i][1]].append(i)
+            found += [((a, b, c), members) for c, members in by_offset.items() if len(members) >= min_points]
     lines = []
-    for (a, b, c), members in groups.items():
-        if len(members) < min_points:
-            continue
+    for (a, b, c), members in found:
         order = sorted(members, key=lambda i: -b * xy[i][0] + a * xy[i][1])
         ts = tuple(Fraction(-b * xy[i][0] + a * xy[i][1], s) for i in order)
         lines.append(DataLine(a, b, Fraction(c, s), tuple(order), ts))
