@@ -33,6 +33,7 @@ def test_a_stuck_stage_is_cut_at_the_limit(monkeypatch):
     assert result.status == "unknown"
     assert "out of time in stage a-stage-that-never-ends" in result.reason
     assert "line-count" in result.reason
+    assert [name for name, _ in result.stages] == ["line-count", "a-stage-that-never-ends"]
 
 
 def test_a_crash_in_a_stage_is_unknown_with_the_reason(monkeypatch):

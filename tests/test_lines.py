@@ -2,11 +2,13 @@
 
 from fractions import Fraction as F
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from line_oracle import quadratic_data_lines
 from nnsolve.decider.line_count import analyse_lines
+import nnsolve.decider.lines as lines
 from nnsolve.decider.lines import data_lines
 from nnsolve.solvers import Limits, get_solver
 from nnsolve.training.instance import DataPoint, TrainingInstance
@@ -41,6 +43,28 @@ def _lines(found):
 def test_data_lines_equal_the_quadratic_method(pts, min_points):
     inst = TrainingInstance(tuple(DataPoint(p, ZERO) for p in pts), 1)
     assert _lines(data_lines(inst, min_points)) == _lines(quadratic_data_lines(inst, min_points))
+
+
+@settings(max_examples=25, deadline=None)
+@given(planted_points(), st.integers(3, 40), st.sampled_from([(5,), (101, 103), (499,), (1009,)]))
+def test_small_primes_collide_but_never_change_the_lines(pts, min_points, primes):
+    # residues mod small primes: points that coincide mod p (then the next prime, or exact
+    # keys) and residue lines that hold points of several exact lines (sorted out exactly)
+    inst = TrainingInstance(tuple(DataPoint(p, ZERO) for p in pts), 1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lines, "PRIMES", primes)
+        found = data_lines(inst, min_points)
+    assert _lines(found) == _lines(quadratic_data_lines(inst, min_points))
+
+
+def test_data_lines_is_exact_where_floats_are_not():
+    # points 10^-30 apart on two lines whose slopes differ by 10^-40: float keys would merge them
+    eps = F(1, 10 ** 40)
+    pts = [(F(t), F(t) * (1 + eps)) for t in range(10)] + [(F(t), F(t) + F(1, 10 ** 30)) for t in range(10)]
+    inst = TrainingInstance(tuple(DataPoint(p, ZERO) for p in pts), 1)
+    found = data_lines(inst, 5)
+    assert sorted(len(line.points) for line in found) == [10, 10]
+    assert _lines(found) == _lines(quadratic_data_lines(inst, 5))
 
 
 def test_line_counting_sees_the_same_lines_as_with_every_line(monkeypatch):

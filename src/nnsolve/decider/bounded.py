@@ -72,9 +72,12 @@ def _limit_memory(memory_mb: int) -> None:
         log.debug("no address-space limit for the decision process on this system")
 
 
+def _spans(stages: list[tuple[str, float]], end: float) -> list[tuple[str, float]]:
+    return [(name, (stages[i + 1][1] if i + 1 < len(stages) else end) - at) for i, (name, at) in enumerate(stages)]
+
+
 def _stage_text(stages: list[tuple[str, float]], end: float) -> str:
-    spans = [(name, (stages[i + 1][1] if i + 1 < len(stages) else end) - at) for i, (name, at) in enumerate(stages)]
-    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in spans)
+    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in _spans(stages, end))
 
 
 def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limits = Limits(),
@@ -101,7 +104,8 @@ def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limi
         where = f" in stage {stages[-1][0]}" if stages else " before the first stage"
         times = f" (stages: {_stage_text(stages, elapsed)})" if stages else ""
         return TrainingResult(UNKNOWN, method, getattr(solver, "name", "-"), elapsed,
-                              reason=reason.format(where=where) + times)
+                              reason=reason.format(where=where) + times,
+                              stages=tuple((name, round(s, 3)) for name, s in _spans(stages, elapsed)))
 
     try:
         while True:

@@ -111,8 +111,9 @@ def _structured_stages(instance, solver, limits, seed, start, deadline, left, st
                 sizes = sorted({c.kinks for c in split[1]})
                 notes.append(f"the neurons split into {len(split[1])} chains across {len(split[0])} parallel "
                              f"tight lines (sizes {', '.join(map(str, sizes))})")
-                stage("chains")
-                decomposed = decide_by_chains(instance, lines, solver, left(0.6))
+                stage("chains:windows")
+                decomposed = decide_by_chains(instance, lines, solver, left(0.6),
+                                              progress=lambda step: stage(f"chains:{step}"))
                 log.info("chain decomposition: %s in %.2f s", decomposed.status, decomposed.seconds)
                 if decomposed.status in (SAT, UNSAT):
                     return TrainingResult(decomposed.status, decomposed.method, solver.name,
