@@ -231,7 +231,7 @@ def chart(rows: list[dict], path: Path) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(9, 5))
+    fig = Figure(figsize=(11, 5))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     colors = {"sat": "tab:green", "unsat-unique": "tab:red", "unsat-random": "tab:purple",
@@ -255,7 +255,7 @@ def chart(rows: list[dict], path: Path) -> None:
     ax.set_ylabel("seconds (wall clock)")
     ax.set_title("blind cross-check: time per side")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
