@@ -13,14 +13,14 @@ from conftest import ROOT
 INSTANCE = read_instance(ROOT / "examples" / "planted_1x6.json")
 
 
-def _stuck(method, instance, solver, limits, progress=None):
+def _stuck(method, instance, solver, limits, progress=None, max_work=None):
     progress("line-count")
     progress("a-stage-that-never-ends")
     while True:  # pure Python, no solver: only the process limit can stop it
         time.sleep(0.1)
 
 
-def _crash(method, instance, solver, limits, progress=None):
+def _crash(method, instance, solver, limits, progress=None, max_work=None):
     progress("line-count")
     raise ZeroDivisionError("boom")
 
@@ -33,6 +33,7 @@ def test_a_stuck_stage_is_cut_at_the_limit(monkeypatch):
     assert result.status == "unknown"
     assert "out of time in stage a-stage-that-never-ends" in result.reason
     assert "line-count" in result.reason
+    assert [name for name, _ in result.stages] == ["line-count", "a-stage-that-never-ends"]
 
 
 def test_a_crash_in_a_stage_is_unknown_with_the_reason(monkeypatch):
@@ -48,3 +49,25 @@ def test_a_decided_instance_reports_its_stages():
     names = [name for name, _ in result.stages]
     assert names[0] == "line-count" and names[-1] == "pattern"
     assert all(seconds >= 0 for _, seconds in result.stages)
+
+
+def test_max_work_skips_only_the_dense_stages():
+    # planted_1x6 is decided by the pattern stage; with max_work below its points x neurons
+    # the structured method still runs (line counting) but hands nothing dense on
+    result = bounded.decide_bounded("structured", INSTANCE, get_solver("z3"), Limits(timeout=60), max_work=1)
+    names = [name for name, _ in result.stages]
+    assert result.status == "unknown" and names == ["line-count"]
+    assert "skipped" in result.reason and "max_work 1" in result.reason
+    baseline = bounded.decide_bounded("symmetry", INSTANCE, get_solver("z3"), Limits(timeout=60), max_work=1)
+    assert baseline.status == "unknown" and "too large for the encodings" in baseline.reason
+
+
+def test_the_decision_process_has_a_memory_limit(monkeypatch):
+    def _greedy(method, instance, solver, limits, progress=None, max_work=None):
+        progress("line-count")
+        hog = bytearray(2 * limits.memory_mb * 1024 * 1024)  # twice what it may allocate
+        return hog
+
+    monkeypatch.setattr(bounded, "decide_with", _greedy)
+    result = bounded.decide_bounded("structured", INSTANCE, get_solver("z3"), Limits(timeout=30, memory_mb=64))
+    assert result.status == "unknown" and "MemoryError" in result.reason and "stage line-count" in result.reason

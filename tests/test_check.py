@@ -77,10 +77,32 @@ def test_undecided_training_side_is_inconclusive_with_reason():
 
 
 def test_large_instances_are_not_handed_to_the_encodings():
-    r = run_cli("check", "instances/tier4/contradiction_100_s2.smt2", "--json", "--timeout", "60", "--max-work", "1000")
+    r = run_cli("check", "instances/tier1/contradiction.smt2", "--json", "--timeout", "60", "--max-work", "1000",
+                "--method", "symmetry")
     out = json.loads(r.stdout)
     assert r.returncode in (3,) and out["verdict"] == "inconclusive"
     assert "too large" in out["training"]["reason"]
+
+
+def test_max_work_hands_the_structured_method_any_size():
+    # HAT (5 points x 1 neuron) is above max_work 1: line counting still refutes it, blind;
+    # a baseline encoding is not handed it
+    f = read_smtlib(ROOT / "instances" / "tier1" / "self_inverse.smt2")
+    report = check_formula(f, get_solver("z3"), Limits(timeout=60), "self_inverse", reducer=broken_reduction,
+                           max_work=1, blind=True)
+    assert report.training.status == "unsat" and report.training.method == "structured:line-count"
+    assert report.verdict == DISAGREE  # (the baseline side: test_bounded.py, test_large_instances_...)
+
+
+@pytest.mark.slow
+def test_max_work_does_not_bound_the_structured_method():
+    # 29 neurons x 200+ points is far above --max-work 10: the structure stages still run
+    # and decide, blind, from the instance alone
+    r = run_cli("check", "instances/tier1/contradiction.smt2", "--json", "--timeout", "60", "--max-work", "10",
+                "--blind")
+    out = json.loads(r.stdout)
+    assert r.returncode == 0 and out["verdict"] == "agree"
+    assert out["training"]["status"] == "unsat" and out["training"]["method"] == "structured:chains"
 
 
 def test_max_work_does_not_bound_the_certificate():

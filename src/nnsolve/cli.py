@@ -102,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "counting, chain decomposition, float-guided exact patterns, then the symmetry "
                             "encoding) or one baseline encoding (default: structured; docs/solving.md)")
     check.add_argument("--max-work", type=int, default=MAX_WORK, metavar="N",
-                       help="skip the training side when points x neurons exceeds N (default: %(default)s)")
+                       help="largest points x neurons handed to a baseline encoding (and to the structured "
+                            "method's pattern and symmetry stages); line counting, the chain decomposition "
+                            "and certificates run at any size (default: %(default)s)")
     check.add_argument("--blind", action="store_true",
                        help="decide the training side from the training instance alone (no ETR model, no "
                             "forward certificate), so the two verdicts are independent; for a sat formula the "
@@ -160,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("--jobs", type=int, default=2, help="instances checked at a time (default: 2)")
     _add_solver_options(corpus, portfolio=True)
     corpus.add_argument("--max-work", type=int, default=MAX_WORK, metavar="N",
-                        help="skip the training side when points x neurons exceeds N (default: %(default)s)")
+                        help="largest points x neurons handed to a baseline encoding (and to the structured "
+                             "method's pattern and symmetry stages); the rest runs at any size (default: "
+                             "%(default)s)")
     corpus.add_argument("--results", metavar="FILE",
                         help="JSON-lines record used to resume (default: FOLDER/.corpus-results.jsonl)")
     corpus.add_argument("--fresh", action="store_true", help="ignore recorded results and start over")
@@ -553,7 +557,8 @@ JSON-lines file as they come; a rerun skips what is recorded (same file
 content and options), so an interrupted run resumes.
 
 Tiers: 1 (<= 3 variables), 2 (<= 6), 3 (<= 20), 4 (generated, 100 to 10,000
-constraints; their training side is usually above --max-work).
+constraints; above --max-work only the structured method's structure stages
+and the certificates run on their training side).
 
 exit codes: 0 no disagreement, no wrong ETR status and no internal error
 (inconclusive entries are listed, not failures), 1 otherwise, 2 bad input.

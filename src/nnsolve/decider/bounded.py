@@ -9,6 +9,9 @@ and kills the child with everything it started when the limit (plus a grace peri
 for start-up and answering) has passed: the answer is then ``unknown`` with the
 stage that ran out and how long each stage took.
 
+The child's address space is capped at what it inherits plus ``limits.memory_mb``
+(so ``--memory`` bounds what the decision allocates, at any instance size).
+
 The child is forked (a forkserver starts it when the parent has threads, where a
 plain fork is unsafe).  In
 a daemonic process (a Dask worker), which may not have children, the decision runs
@@ -20,6 +23,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import threading
 import time
@@ -35,15 +39,16 @@ log = logging.getLogger(__name__)
 GRACE = 5.0
 
 
-def _child(method, instance, solver, limits, conn) -> None:
+def _child(method, instance, solver, limits, conn, max_work=None) -> None:
     os.setsid()  # a session of its own: the parent kills it and every solver it started at once
+    _limit_memory(limits.memory_mb)
     start = time.monotonic()
 
     def progress(stage: str) -> None:
         conn.send(("stage", stage, time.monotonic() - start))
 
     try:
-        result = decide_with(method, instance, solver, limits, progress=progress)
+        result = decide_with(method, instance, solver, limits, progress=progress, max_work=max_work)
         conn.send(("result", result, None))
     except BaseException as exc:  # reported to the parent as unknown, never lost
         conn.send(("error", f"{type(exc).__name__}: {exc}", None))
@@ -51,22 +56,43 @@ def _child(method, instance, solver, limits, conn) -> None:
         conn.close()
 
 
+def _limit_memory(memory_mb: int) -> None:
+    """Cap the child's address space at what it inherited (the instance, forked from the
+    parent) plus ``memory_mb`` MiB (soft limit: the solvers it starts set their own).
+    An allocation beyond it raises MemoryError, reported as unknown with the stage."""
+    try:
+        with open("/proc/self/statm") as fh:
+            inherited = int(fh.read().split()[0]) * resource.getpagesize()
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        limit = inherited + memory_mb * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError):
+        log.debug("no address-space limit for the decision process on this system")
+
+
+def _spans(stages: list[tuple[str, float]], end: float) -> list[tuple[str, float]]:
+    return [(name, (stages[i + 1][1] if i + 1 < len(stages) else end) - at) for i, (name, at) in enumerate(stages)]
+
+
 def _stage_text(stages: list[tuple[str, float]], end: float) -> str:
-    spans = [(name, (stages[i + 1][1] if i + 1 < len(stages) else end) - at) for i, (name, at) in enumerate(stages)]
-    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in spans)
+    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in _spans(stages, end))
 
 
 def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limits = Limits(),
-                   grace: float = GRACE) -> TrainingResult:
+                   grace: float = GRACE, max_work: int | None = None) -> TrainingResult:
     """:func:`nnsolve.decider.structured.decide_with`, answered within ``limits.timeout``
-    (+ ``grace``) seconds of wall-clock time whatever the instance's size."""
+    (+ ``grace``) seconds of wall-clock time whatever the instance's size, the child
+    allocating at most ``limits.memory_mb`` MiB beyond what it inherits (``max_work``:
+    see ``decide_with``)."""
     if multiprocessing.current_process().daemon:
-        return decide_with(method, instance, solver, limits)
+        return decide_with(method, instance, solver, limits, max_work=max_work)
     start = time.monotonic()
     # fork is fast and safe while this process has one thread; otherwise a forkserver
     ctx = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
     receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(method, instance, solver, limits, send))
+    proc = ctx.Process(target=_child, args=(method, instance, solver, limits, send, max_work))
     proc.start()
     send.close()
     stages: list[tuple[str, float]] = []
@@ -78,7 +104,8 @@ def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limi
         where = f" in stage {stages[-1][0]}" if stages else " before the first stage"
         times = f" (stages: {_stage_text(stages, elapsed)})" if stages else ""
         return TrainingResult(UNKNOWN, method, getattr(solver, "name", "-"), elapsed,
-                              reason=reason.format(where=where) + times)
+                              reason=reason.format(where=where) + times,
+                              stages=tuple((name, round(s, 3)) for name, s in _spans(stages, elapsed)))
 
     try:
         while True:

@@ -43,6 +43,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Callable
 
 from nnsolve import numbers
 from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
@@ -151,9 +152,12 @@ def _interval(coeffs: list[tuple[Fraction, tuple[Fraction, Fraction]]]) -> tuple
 
 
 def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver: Solver,
-                     limits: Limits = Limits()) -> TrainingResult:
+                     limits: Limits = Limits(), progress: Callable[[str], None] | None = None) -> TrainingResult:
     """Decide along the chains of ``analysis`` (see the module docstring); ``unknown``
-    with the reason when a premise is missing or the solver gives up."""
+    with the reason when a premise is missing or the solver gives up.  ``progress(step)``
+    is called as the steps start: ``elimination`` (the global system), ``residual`` (the
+    solver on what is left), ``exact-fit`` (checking a decoded network)."""
+    progress = progress or (lambda step: None)
     start = time.monotonic()
     deadline = start + limits.timeout
 
@@ -183,7 +187,9 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
             key = (first.normalized, first.span, other.normalized, other.span)
             if key not in pairs:
                 pairs[key] = _order_parts(first, other, len(pairs))
+    progress("elimination")
     system, bounds, equations, keys = _global_system(instance, family, found, blocks)
+    progress("residual")
     # the order queries run beside the residual query (each in its own child process);
     # they matter only for unsat, so a sat answer cancels them
     stop = threading.Event()
@@ -192,7 +198,7 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
                         Limits(max(0.5, deadline - time.monotonic()), limits.memory_mb), stop)
     try:
         return _residual(instance, family, found, system, bounds, equations, keys, order, solver, limits,
-                         start, deadline)
+                         start, deadline, progress)
     finally:
         stop.set()
         pool.shutdown(wait=True)
@@ -215,7 +221,8 @@ def _unknown(solver: Solver, start: float, reason: str) -> TrainingResult:
     return TrainingResult(UNKNOWN, METHOD, solver.name, time.monotonic() - start, reason=reason)
 
 
-def _residual(instance, family, found, system, bounds, equations, keys, order, solver, limits, start, deadline):
+def _residual(instance, family, found, system, bounds, equations, keys, order, solver, limits, start, deadline,
+              progress=lambda step: None):
     def unknown(reason: str) -> TrainingResult:
         return _unknown(solver, start, reason)
 
@@ -275,6 +282,7 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
                             return TrainingResult(SAT, METHOD, solver.name, time.monotonic() - start,
                                                   network=network, reason=f"{len(flipped)} flipped neurons")
                 continue  # the relaxation's affine part is not a network's: ask again
+        progress("exact-fit")
         network = _network(instance, family, found, system, values, flipped)
         report = exact_fit(instance, network)
         if report.ok:

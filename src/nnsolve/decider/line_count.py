@@ -71,7 +71,7 @@ class LineCount:
 class LineAnalysis:
     hidden: int
     counts: tuple[LineCount, ...]     # lines that could matter (enough bends for m kinks)
-    lines: int                        # data lines found
+    lines: int                        # data lines found with at least m + 2 points
     queries: int                      # solver queries asked
     seconds: float
     incomplete: tuple[str, ...] = field(default=())  # queries that ran out of time
@@ -93,7 +93,11 @@ def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = L
     ``jobs`` solver queries at a time (distinct blocks are independent)."""
     start = time.monotonic()
     deadline = start + limits.timeout
-    found = data_lines(instance) if instance.inputs == 2 and len(instance.points) >= 3 else []
+    # Only lines with at least m bends are counted below, and a line with b bends has at
+    # least b + 2 points (bends are interior samples): so only lines of >= m + 2 points
+    # are looked for, which data_lines finds in near-linear time (docs/solving.md).
+    rich = max(instance.hidden, 1) + 2
+    found = data_lines(instance, min_points=rich) if instance.inputs == 2 and len(instance.points) >= 3 else []
     incomplete: list[str] = []
     todo: list[tuple] = []            # (line, [(span, key)])
     bounds: dict[tuple, tuple[int, int]] = {}   # key -> (proven lower bound, upper bound)

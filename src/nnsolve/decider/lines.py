@@ -9,8 +9,8 @@ below.  This module finds the lines and the places where the data bend; the
 minimum kink counts themselves are decided with a solver
 (:mod:`nnsolve.decider.line_count`).
 
-Exact throughout: coordinates are scaled to integers, lines are keyed by
-primitive integer triples.
+Exact throughout: lines are keyed by a primitive integer normal and a rational
+offset; residues mod a prime only choose candidates, which are checked exactly.
 """
 
 from __future__ import annotations
@@ -57,48 +57,267 @@ def _scale(instance: TrainingInstance) -> int:
     return lcm(*(c.denominator for p in instance.points for c in p.x)) if instance.points else 1
 
 
-def data_lines(instance: TrainingInstance, min_points: int = 3) -> list[DataLine]:
-    """Every maximal collinear set of at least ``min_points`` points (2-input instances).
+#: Primes below 2^31 for the modular candidate search (products of two residues fit in int64).
+PRIMES = (2_147_483_647, 2_147_483_629, 2_147_483_587)
+#: Pairs handled at once by the vectorized candidate search (memory: about 100 bytes each).
+PAIR_BATCH = 2_000_000
 
-    Quadratic in the number of points.
+Point = tuple[Fraction, Fraction]
+
+
+def _exact_line(p: Point, q: Point) -> tuple[int, int, Fraction]:
+    """(a, b, c): the line a x + b y = c through two distinct points, (a, b) primitive
+    integers with the first nonzero positive (the same (a, b) in any common scaling of
+    the coordinates), c = a x + b y."""
+    na, nb = q[1] - p[1], p[0] - q[0]
+    m = lcm(na.denominator, nb.denominator)
+    a, b = int(na * m), int(nb * m)
+    g = gcd(a, b)
+    a, b = a // g, b // g
+    if a < 0 or (a == 0 and b < 0):
+        a, b = -a, -b
+    return a, b, a * p[0] + b * p[1]
+
+
+def _pair_groups(indices: Sequence[int], xy: Sequence[Point]) -> dict[tuple, set[int]]:
+    """Every line through two of the points ``indices``, with the points of ``indices``
+    on it (all pairs: quadratic in ``len(indices)``)."""
+    groups: dict[tuple, set[int]] = defaultdict(set)
+    for u, i in enumerate(indices):
+        for j in indices[u + 1:]:
+            group = groups[_exact_line(xy[i], xy[j])]
+            group.add(i)
+            group.add(j)
+    return groups
+
+
+def _chunked(n: int, min_points: int) -> tuple[int, int]:
+    """(chunk size, support needed): the points cut into g = max(1, min_points // 3)
+    consecutive chunks; a line of >= min_points points has >= min_points - 2 g >= 1 of
+    them in chunks holding >= 3 of its points (docs/solving.md, "Data lines")."""
+    chunks = max(1, min_points // 3)
+    return -(-n // chunks), min_points - 2 * chunks
+
+
+def _exact_rich(indices: list[int], xy: Sequence[Point], min_points: int) -> list[tuple[tuple, list[int]]]:
+    """The lines with >= ``min_points`` of the points ``indices``, in exact arithmetic
+    (chunks, then all points per candidate direction; all pairs when that is cheaper)."""
+    n = len(indices)
+    if n < min_points:
+        return []
+    size, need = _chunked(n, min_points)
+    support: dict[tuple, int] = defaultdict(int)
+    if size < n:
+        for lo in range(0, n, size):
+            for key, members in _pair_groups(indices[lo:lo + size], xy).items():
+                if len(members) >= 3:
+                    support[key] += len(members)
+    directions = sorted({(a, b) for (a, b, _), count in support.items() if count >= need})
+    if size >= n or len(directions) > n // 2:
+        return [(key, sorted(m)) for key, m in _pair_groups(indices, xy).items() if len(m) >= min_points]
+    found = []
+    for a, b in directions:
+        by_offset: dict[Fraction, list[int]] = defaultdict(list)
+        for i in indices:
+            by_offset[a * xy[i][0] + b * xy[i][1]].append(i)
+        found += [((a, b, c), m) for c, m in by_offset.items() if len(m) >= min_points]
+    return found
+
+
+def _residues(xy: Sequence[Point], prime: int):
+    """The points mod ``prime`` (int64 arrays), or None when a denominator is divisible by
+    it or two distinct points coincide mod it."""
+    import numpy as np
+
+    inverses: dict[int, int] = {}
+    columns = []
+    for k in range(2):
+        column = []
+        for point in xy:
+            v = point[k]
+            d = v.denominator
+            inv = inverses.get(d)
+            if inv is None:
+                if d % prime == 0:
+                    return None
+                inv = inverses[d] = pow(d, -1, prime)
+            column.append(v.numerator % prime * inv % prime)
+        columns.append(np.array(column, dtype=np.int64))
+    X, Y = columns
+    if len(X) and len(_group_counts(X, Y)[1]) < len(xy):
+        return None
+    return X, Y
+
+
+def _inverse(values, prime: int):
+    """Elementwise inverse mod ``prime`` (Fermat: values ** (prime - 2)), int64 throughout."""
+    result = values * 0 + 1
+    base = values % prime
+    e = prime - 2
+    while e:
+        if e & 1:
+            result = result * base % prime
+        base = base * base % prime
+        e >>= 1
+    return result
+
+
+def _modular_candidates(X, Y, prime: int, size: int, need: int) -> list[int]:
+    """Slope codes (0..prime-1, ``prime`` for vertical) of every line mod ``prime`` whose
+    support (points in chunks holding >= 3 of its points, counted from the pairs: a group of
+    P pairs has at least the least c with c (c - 1) / 2 >= P points) reaches ``need``."""
+    import numpy as np
+
+    n = len(X)
+    nchunks = -(-n // size)
+    iu, ju = np.triu_indices(size, 1)
+    per_batch = max(1, PAIR_BATCH // max(1, len(iu)))
+    records = []
+    for first in range(0, nchunks, per_batch):
+        bases = np.arange(first, min(first + per_batch, nchunks), dtype=np.int64) * size
+        I = (bases[:, None] + iu[None, :]).ravel()
+        J = (bases[:, None] + ju[None, :]).ravel()
+        keep = J < n
+        I, J = I[keep], J[keep]
+        if not len(I):
+            continue
+        dx = (X[J] - X[I]) % prime
+        dy = (Y[J] - Y[I]) % prime
+        vertical = dx == 0
+        slope = dy * _inverse(np.where(vertical, 1, dx), prime) % prime
+        slope = np.where(vertical, prime, slope)
+        offset = np.where(vertical, X[I], (Y[I] - slope * X[I] % prime) % prime)
+        keys, pairs = _group_counts(I // size, slope, offset)
+        points = np.ceil((1 + np.sqrt(1 + 8 * pairs.astype(np.float64))) / 2).astype(np.int64)
+        points -= ((points - 1) * (points - 2) // 2 >= pairs).astype(np.int64)  # exact: least c with
+        points += (points * (points - 1) // 2 < pairs).astype(np.int64)          # c (c - 1) / 2 >= pairs
+        rich = points >= 3
+        records.append((keys[1][rich], keys[2][rich], points[rich]))
+    if not records:
+        return []
+    slopes = np.concatenate([r[0] for r in records])
+    offsets = np.concatenate([r[1] for r in records])
+    counts = np.concatenate([r[2] for r in records])
+    if not len(slopes):
+        return []
+    (line_slopes, _), support = _group_counts(slopes, offsets, weights=counts)
+    return sorted(set(int(v) for v in line_slopes[support >= need]))
+
+
+def _group_counts(*columns, weights=None):
+    """The distinct rows of equal-length int64 ``columns`` (as columns) and, per row, how
+    many times it occurs (or the sum of ``weights`` over its occurrences)."""
+    import numpy as np
+
+    order = np.lexsort(columns[::-1])
+    cols = [c[order] for c in columns]
+    change = np.zeros(len(order), dtype=bool)
+    change[0] = True
+    for c in cols:
+        change[1:] |= c[1:] != c[:-1]
+    starts = np.flatnonzero(change)
+    if weights is None:
+        totals = np.diff(np.append(starts, len(order)))
+    else:
+        totals = np.add.reduceat(weights[order], starts)
+    return [c[starts] for c in cols], totals
+
+
+def _all_on(key: tuple[int, int, Fraction], points) -> bool:
+    """Do all ``points`` satisfy a x + b y = c?  (Integer arithmetic on numerators and
+    denominators: the same test as with Fractions, without building them.)"""
+    a, b, c = key
+    cn, cd = c.numerator, c.denominator
+    for x, y in points:
+        xn, xd, yn, yd = x.numerator, x.denominator, y.numerator, y.denominator
+        if (a * xn * yd + b * yn * xd) * cd != cn * xd * yd:
+            return False
+    return True
+
+
+def _rich_lines(xy: list[Point], min_points: int) -> list[tuple[tuple, list[int]]]:
+    """Every line with >= ``min_points`` of the distinct points ``xy`` (exact; see data_lines)."""
+    import numpy as np
+
+    n = len(xy)
+    if n < min_points:
+        return []
+    size, need = _chunked(n, min_points)
+    if size * size > 2 * PAIR_BATCH:  # one chunk is too large to vectorize: exact all the way
+        return _exact_rich(list(range(n)), xy, min_points)
+    for prime in PRIMES:
+        residues = _residues(xy, prime)
+        if residues is not None:
+            break
+    else:
+        return _exact_rich(list(range(n)), xy, min_points)
+    X, Y = residues
+    found = []
+    for slope in _modular_candidates(X, Y, prime, size, need):
+        offset = X if slope == prime else (Y - slope * X % prime) % prime
+        order = np.argsort(offset, kind="stable")
+        _, starts, counts = np.unique(offset[order], return_index=True, return_counts=True)
+        for start, count in zip(starts[counts >= min_points], counts[counts >= min_points]):
+            members = sorted(int(i) for i in order[start:start + count])
+            key = _exact_line(xy[members[0]], xy[members[1]])
+            if _all_on(key, (xy[i] for i in members)):
+                found.append((key, members))
+            else:  # a collision mod the prime: sort the group out exactly
+                found += _exact_rich(members, xy, min_points)
+    return found
+
+
+def data_lines(instance: TrainingInstance, min_points: int = 3) -> list[DataLine]:
+    """Every maximal collinear set of at least ``min_points`` points (2-input instances),
+    exactly.
+
+    Cost: about 1.5 n^2 / min_points point pairs for n points (vectorized, in residues
+    mod a prime) plus one pass over the points per candidate direction: near-linear when
+    ``min_points`` is a fixed fraction of n, as for line counting, which only needs lines
+    of at least m + 2 points (:func:`nnsolve.decider.line_count.analyse_lines`); quadratic
+    for small ``min_points``.
+
+    Why it finds every such line (docs/solving.md, "Data lines"): the distinct points,
+    in instance order, are cut into g = max(1, min_points // 3) consecutive chunks.  A
+    line L with c >= min_points points has at most 2 of them in each chunk where it has
+    fewer than 3, so at least c - 2 g >= min_points - 2 g >= 1 of its points lie in chunks
+    holding 3 or more of its points; the pairs inside each chunk find those.  Pairs are
+    keyed by their line mod a prime p (no denominator divisible by p, distinct points
+    distinct mod p: checked, else another prime or exact keys), where L's points stay
+    collinear, so L's residue line collects at least L's support (a group of P pairs has
+    at least the least c with c (c - 1) / 2 >= P points).  Every point is then grouped by
+    its residue line in each candidate direction, and each group of >= ``min_points``
+    points is checked exactly (Fractions): all on one line, or, after a collision mod p,
+    searched again in exact arithmetic.  Every returned line is exact and maximal.
 
     >>> from fractions import Fraction as F
     >>> from nnsolve.training.instance import DataPoint
     >>> pts = [DataPoint((F(i), F(2 * i)), (F(0), F(0))) for i in range(4)] + [DataPoint((F(0), F(1)), (F(0), F(0)))]
     >>> [(line.a, line.b, line.points) for line in data_lines(TrainingInstance(tuple(pts), 1))]
     [(2, -1, (0, 1, 2, 3))]
+    >>> data_lines(TrainingInstance(tuple(pts), 1), min_points=5)
+    []
     """
     if instance.inputs != 2:
         raise ValueError("data lines are defined for 2-input instances")
-    s = _scale(instance)
-    xy = [(int(p.x[0] * s), int(p.x[1] * s)) for p in instance.points]
-    groups: dict[tuple[int, int, int], set[int]] = defaultdict(set)
+    min_points = max(min_points, 3)
     # A repeated input is one point of the plane: only its first occurrence joins lines
     # (callers merge repeated points or reject conflicting ones before; see interpolate).
-    first: dict[tuple[int, int], int] = {}
-    unique = [i for i, p in enumerate(xy) if first.setdefault(p, i) == i]
-    for u, i in enumerate(unique):
-        xi, yi = xy[i]
-        for j in unique[u + 1:]:
-            xj, yj = xy[j]
-            a, b = yj - yi, xi - xj
-            g = gcd(a, b)
-            if g == 0:
-                continue  # coincident points
-            a, b = a // g, b // g
-            if a < 0 or (a == 0 and b < 0):
-                a, b = -a, -b
-            key = (a, b, a * xi + b * yi)
-            group = groups[key]
-            group.add(i)
-            group.add(j)
+    first: dict[tuple[int, int, int, int], int] = {}
+    unique = [i for i, p in enumerate(instance.points)
+              if first.setdefault((p.x[0].numerator, p.x[0].denominator, p.x[1].numerator, p.x[1].denominator), i) == i]
+    xy = [tuple(instance.points[i].x) for i in unique]
     lines = []
-    for (a, b, c), members in groups.items():
-        if len(members) < min_points:
-            continue
-        order = sorted(members, key=lambda i: -b * xy[i][0] + a * xy[i][1])
-        ts = tuple(Fraction(-b * xy[i][0] + a * xy[i][1], s) for i in order)
-        lines.append(DataLine(a, b, Fraction(c, s), tuple(order), ts))
+    for (a, b, c), members in _rich_lines(xy, min_points):
+        ts = []
+        for u in members:
+            x, y = xy[u]
+            xn, xd, yn, yd = x.numerator, x.denominator, y.numerator, y.denominator
+            ts.append((Fraction(a * yn * xd - b * xn * yd, xd * yd), unique[u]))
+        ts.sort(key=lambda item: float(item[0]))  # a guide; checked exactly, re-sorted if wrong
+        if any(ts[r][0] >= ts[r + 1][0] for r in range(len(ts) - 1)):
+            ts.sort()
+        lines.append(DataLine(a, b, c, tuple(i for _, i in ts), tuple(t for t, _ in ts)))
     lines.sort(key=lambda line: (-len(line.points), line.a, line.b, line.c))
     return lines
 

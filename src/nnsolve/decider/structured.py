@@ -17,6 +17,13 @@ Stages, each sound on its own (docs/solving.md):
    ``unsat`` is a solver's unsat on an equisatisfiable query
    (docs/encodings.md), its ``sat`` is checked with exact_fit.
 
+``max_work`` (``--max-work``) bounds points x neurons of what stages 2 and 3 are
+handed: both are dense in points x neurons (a float descent over the whole
+points x neurons matrix and a pattern-fixed query of that size; the symmetry
+encoding).  Above it they are skipped with that reason.  Stages 1 and 1b run at
+any size, bounded only by the wall-clock and memory limits
+(:func:`nnsolve.decider.bounded.decide_bounded`).
+
 It reads nothing but the instance (no reduction metadata).  The result names
 the stage that decided (``structured:line-count``, ``structured:chains``, ``structured:pattern``,
 ``structured:smt-symmetry``).
@@ -53,8 +60,11 @@ def query_encoding(method: str) -> str:
 
 
 def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits = Limits(),
-                      seed: int = 0, progress: Callable[[str], None] | None = None) -> TrainingResult:
+                      seed: int = 0, progress: Callable[[str], None] | None = None,
+                      max_work: int | None = None) -> TrainingResult:
     """Decide whether an ``instance.hidden``-neuron network fits (see the module docstring).
+
+    ``max_work``: stages 2 and 3 are skipped when points x neurons exceeds it.
 
     ``progress(stage)`` is called as each stage starts; the result's ``stages`` say how
     long each one took."""
@@ -78,12 +88,14 @@ def decide_structured(instance: TrainingInstance, solver: Solver, limits: Limits
             timings[-1][1] = time.monotonic() - timings[-1][1]
         return replace(result, stages=tuple((n, round(t, 3)) for n, t in timings))
 
-    result = _structured_stages(instance, solver, limits, seed, start, deadline, left, stage)
+    result = _structured_stages(instance, solver, limits, seed, start, deadline, left, stage, max_work)
     return done(result)
 
 
-def _structured_stages(instance, solver, limits, seed, start, deadline, left, stage) -> TrainingResult:
+def _structured_stages(instance, solver, limits, seed, start, deadline, left, stage, max_work) -> TrainingResult:
     notes = []
+    work = len(instance.points) * instance.hidden
+    dense = max_work is None or work <= max_work  # may stages 2 and 3 (dense in points x neurons) run?
     if instance.inputs == 2 and instance.target_error == 0:
         stage("line-count")
         lines = analyse_lines(instance, solver, left(0.3))
@@ -100,8 +112,9 @@ def _structured_stages(instance, solver, limits, seed, start, deadline, left, st
                 sizes = sorted({c.kinks for c in split[1]})
                 notes.append(f"the neurons split into {len(split[1])} chains across {len(split[0])} parallel "
                              f"tight lines (sizes {', '.join(map(str, sizes))})")
-                stage("chains")
-                decomposed = decide_by_chains(instance, lines, solver, left(0.6))
+                stage("chains:windows")
+                decomposed = decide_by_chains(instance, lines, solver, left(0.6),
+                                              progress=lambda step: stage(f"chains:{step}"))
                 log.info("chain decomposition: %s in %.2f s", decomposed.status, decomposed.seconds)
                 if decomposed.status in (SAT, UNSAT):
                     return TrainingResult(decomposed.status, decomposed.method, solver.name,
@@ -112,14 +125,17 @@ def _structured_stages(instance, solver, limits, seed, start, deadline, left, st
             narrower = _fit_narrower(instance, lines, solver, left, stage, notes)
             if narrower is not None:
                 return replace(narrower, seconds=time.monotonic() - start)
-    if instance.target_error == 0 and deadline - time.monotonic() > 1:
+    if not dense:
+        notes.append(f"pattern method and {FALLBACK_ENCODING} encoding skipped: {len(instance.points)} points x "
+                     f"{instance.hidden} neurons > max_work {max_work} (raise --max-work)")
+    if dense and instance.target_error == 0 and deadline - time.monotonic() > 1:
         stage("pattern")
         pattern = fit_by_pattern(instance, solver, left(0.5), seed=seed)
         if pattern.network is not None:
             return TrainingResult(SAT, f"{METHOD}:pattern", solver.name, time.monotonic() - start,
                                   network=pattern.network)
         notes.append(pattern.reason)
-    if deadline - time.monotonic() > 1:
+    if dense and deadline - time.monotonic() > 1:
         stage(f"smt-{FALLBACK_ENCODING}")
         smt = decide_training(instance, solver, FALLBACK_ENCODING, left())
         if smt.status in (SAT, UNSAT):
@@ -172,16 +188,25 @@ def _fit_narrower(instance, lines, solver, left, stage, notes) -> TrainingResult
 
 
 def decide_with(method: str, instance: TrainingInstance, solver: Solver, limits: Limits = Limits(),
-                progress: Callable[[str], None] | None = None) -> TrainingResult:
+                progress: Callable[[str], None] | None = None, max_work: int | None = None) -> TrainingResult:
     """``structured`` (the default everywhere) or one baseline encoding handed to the solver,
     after :func:`decide_by_inspection` (repeated inputs with different labels, widths at
-    or above the interpolation bound) and with repeated points merged."""
+    or above the interpolation bound) and with repeated points merged.
+
+    ``max_work`` bounds points x neurons of what a baseline encoding is handed: above it
+    a baseline ``method`` is not attempted (unknown, with the reason) and ``structured``
+    runs without its dense stages (:func:`decide_structured`)."""
     trivial = decide_by_inspection(instance)
     if trivial is not None:
         return trivial
     instance = merge_repeated(instance)
     if method == METHOD:
-        return decide_structured(instance, solver, limits, progress=progress)
+        return decide_structured(instance, solver, limits, progress=progress, max_work=max_work)
+    work = len(instance.points) * instance.hidden
+    if max_work is not None and work > max_work:
+        return TrainingResult(UNKNOWN, f"smt:{method}", getattr(solver, "name", "-"), 0.0,
+                              reason=f"training instance too large for the encodings ({len(instance.points)} "
+                                     f"points x {instance.hidden} neurons > {max_work}; raise --max-work)")
     if progress is not None:
         progress(f"smt-{method}")
     return decide_training(instance, solver, method, limits)

@@ -85,10 +85,12 @@ def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance:
 
     ``blind``: decide the training side from the instance alone (see the module docstring).
 
-    ``max_work`` bounds points x neurons of what the training-side methods are handed
-    (the structured method and the baseline encodings); beyond it the training side is
-    reported unknown with that reason, unless the forward certificate (checked at any
-    size by the grouped exact evaluation) already decided it.
+    ``max_work`` bounds points x neurons of what the baseline encodings are handed (a
+    baseline ``encoding``, and the structured method's pattern and symmetry stages, which
+    are dense in points x neurons); beyond it those are not attempted and say so.  The
+    structured method's structure stages (line counting, chain decomposition) and the
+    forward certificate (checked by the grouped exact evaluation) run at any size, within
+    ``limits`` (wall clock and memory: :func:`nnsolve.decider.bounded.decide_bounded`).
     """
     start = time.monotonic()
     etr = decide_etr(formula, solver, limits)
@@ -99,19 +101,14 @@ def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance:
     training: TrainingResult | None = None
     certificate: TrainingResult | None = None
     certificate_failure = None
-    work = len(red.instance.points) * red.instance.hidden
     if etr.status == SAT:  # at any size: exact_fit evaluates by direction groups
         certificate = forward_certificate(red, etr)
         if certificate.status == SAT and not blind:
             training = certificate
         elif certificate.status != SAT:
             certificate_failure = certificate.reason
-    if training is None and max_work is not None and work > max_work:
-        training = TrainingResult(UNKNOWN, "none", "-", 0.0,
-                                  reason=f"training instance too large for the encodings ({len(red.instance.points)} "
-                                         f"points x {red.instance.hidden} neurons > {max_work}; raise --max-work)")
     if training is None:
-        training = decide_bounded(encoding, red.instance, solver, limits)
+        training = decide_bounded(encoding, red.instance, solver, limits, max_work=max_work)
     extraction = None
     if training.status == SAT and training.network is not None and training.method != METHOD:
         extraction = backward_map(red, training.network)

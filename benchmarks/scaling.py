@@ -1,0 +1,328 @@
+"""Both sides at scale: the blind cross-check on generated formulas of growing size.
+
+Usage:
+  PYTHONPATH=src python benchmarks/scaling.py [--sizes 10,30,100,300,1000,3000,10000]
+      [--families sat,unsat-unique,unsat-random,promise-violated] [--timeout 120]
+      [--memory 4096] [--seed 1] [--results benchmarks/results/scaling.jsonl]
+      [--keep-going] [--chart docs/figures/scaling.png] [--table-only]
+
+Each (family, size) runs `nnsolve.decision.check.check_formula(..., blind=True)` (the
+blind cross-check: the training side is decided from the training instance alone) in
+a fresh child process, so that its peak memory is its own; the child reports the
+neurons, points, ETR-side time, reduction time, training-side time by stage
+(TrainingResult.stages, from the decision's child process), the verdict and the peak
+resident memory of itself and of its children (solvers, the training decision).
+`--timeout` is the limit of each side (`--timeout` of `nnsolve check`); the run is
+killed at 4 x timeout + 120 s whatever happens (recorded as such).  After the training
+side gave up, the larger sizes of that family run the ETR side and the reduction only
+(verdict ``etr-only``), so that the ETR side's growth is measured on every size.
+
+Results are appended to a JSON-lines file as they come; a rerun skips the
+(family, size, seed, timeout) combinations already recorded (resumable).  Within a
+family sizes run in increasing order and, unless --keep-going, the training side runs
+up to the first size at which it does not decide (the larger ones would not either,
+within the same limit); the record says in which stage it gave up.
+
+At the end: a markdown table of every recorded row of this seed and timeout, the fitted
+growth exponent of each side per family (least-squares slope of log time against log
+constraints over the decided rows), and a log-log chart (matplotlib) of both sides.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# benchmarks/numbers.py must not shadow the standard library's numbers module
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import time
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = (10, 30, 100, 300, 1000, 3000, 10000)
+FAMILIES = ("sat", "unsat-unique", "unsat-random", "promise-violated")
+DECIDED = ("sat", "unsat", "promise-violated")
+
+
+def run_etr_only(family: str, size: int, seed: int, timeout: float, memory: int) -> dict:
+    """The ETR side alone (and the reduction's size), for sizes past the training side's
+    limit (runs in the child process)."""
+    from nnsolve.decision.etr import decide_etr
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import Limits, get_solver
+
+    start = time.monotonic()
+    formula = family_formula(family, size, seed)
+    generated = time.monotonic() - start
+    etr = decide_etr(formula, get_solver("z3"), Limits(timeout, memory))
+    red, reduce_s = None, 0.0
+    if etr.status != "promise-violated":
+        t = time.monotonic()
+        red = reduce_formula(formula)
+        reduce_s = time.monotonic() - t
+    row = {
+        "family": family, "constraints": len(formula.constraints), "size": size, "seed": seed,
+        "timeout": timeout, "memory": memory, "variables": len(formula.variables),
+        "expected": formula.status, "generate_s": round(generated, 3),
+        "neurons": red.instance.hidden if red is not None else None,
+        "points": len(red.instance.points) if red is not None else None,
+        "etr": etr.status, "etr_s": round(etr.seconds, 3), "etr_reason": etr.reason,
+        "reduce_s": round(reduce_s, 3), "training": None, "training_method": None, "training_s": None,
+        "stages": [], "training_reason": "not run: the training side gave up at a smaller size",
+        "certificate": None, "check_s": None,
+        "verdict": "etr-only" if etr.status != "promise-violated" else "promise-violated",
+    }
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    row["peak_rss_mib"] = me.ru_maxrss // 1024
+    row["peak_rss_children_mib"] = kids.ru_maxrss // 1024
+    return row
+
+
+def run_one(family: str, size: int, seed: int, timeout: float, memory: int) -> dict:
+    """One blind cross-check, measured (runs in the child process)."""
+    from nnsolve.decision.check import check_formula
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import Limits, get_solver
+
+    start = time.monotonic()
+    formula = family_formula(family, size, seed)
+    generated = time.monotonic() - start
+    timing = {}
+
+    def timed_reduce(f):
+        t = time.monotonic()
+        red = reduce_formula(f)
+        timing["reduce"] = time.monotonic() - t
+        return red
+
+    t = time.monotonic()
+    report = check_formula(formula, get_solver("z3"), Limits(timeout, memory), instance=f"{family}_{size}_s{seed}",
+                           reducer=timed_reduce, blind=True)
+    total = time.monotonic() - t
+    red = report.reduction
+    training = report.training
+    etr_seconds = report.etr.seconds
+    row = {
+        "family": family, "constraints": len(formula.constraints), "size": size, "seed": seed,
+        "timeout": timeout, "memory": memory, "variables": len(formula.variables),
+        "expected": formula.status, "generate_s": round(generated, 3),
+        "neurons": red.instance.hidden if red is not None else None,
+        "points": len(red.instance.points) if red is not None else None,
+        "etr": report.etr.status, "etr_s": round(etr_seconds, 3), "etr_reason": report.etr.reason,
+        "reduce_s": round(timing.get("reduce", 0.0), 3),
+        "training": training.status if training is not None else None,
+        "training_method": training.method if training is not None else None,
+        "training_s": round(training.seconds, 3) if training is not None else None,
+        "stages": [list(s) for s in training.stages] if training is not None else [],
+        "training_reason": training.reason if training is not None else None,
+        "certificate": report.certificate.status if report.certificate is not None else None,
+        "check_s": round(total, 3),
+        "verdict": report.verdict,
+    }
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    row["peak_rss_mib"] = me.ru_maxrss // 1024
+    row["peak_rss_children_mib"] = kids.ru_maxrss // 1024
+    return row
+
+
+def _child(args: argparse.Namespace) -> None:
+    run = run_etr_only if args.etr_only else run_one
+    row = run(args.family, args.size, args.seed, args.timeout, args.memory)
+    print("ROW " + json.dumps(row), flush=True)
+
+
+def _load(path: Path) -> list[dict]:
+    rows = []
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                continue  # a line cut short by an interruption
+    return rows
+
+
+def _key(row: dict) -> tuple:
+    return row["family"], row["size"], row["seed"], float(row["timeout"])
+
+
+def _gave_up(row: dict) -> bool:
+    return row.get("family") != "promise-violated" and row.get("training") not in ("sat", "unsat")
+
+
+def measure(family: str, size: int, args: argparse.Namespace, etr_only: bool = False) -> dict:
+    cmd = [sys.executable, __file__, "--child", "--family", family, "--size", str(size), "--seed", str(args.seed),
+           "--timeout", str(args.timeout), "--memory", str(args.memory)] + (["--etr-only"] if etr_only else [])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    limit = 4 * args.timeout + 120
+    start = time.monotonic()
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=limit, env=env)
+    except subprocess.TimeoutExpired:
+        return {"family": family, "size": size, "seed": args.seed, "timeout": args.timeout,
+                "verdict": "killed", "error": f"the run was killed after {limit:g} s", "check_s": None}
+    for line in out.stdout.splitlines():
+        if line.startswith("ROW "):
+            row = json.loads(line[4:])
+            row["wall_s"] = round(time.monotonic() - start, 3)
+            return row
+    tail = (out.stderr or "").strip().splitlines()[-3:]
+    return {"family": family, "size": size, "seed": args.seed, "timeout": args.timeout, "verdict": "error",
+            "error": f"exit {out.returncode}: {' | '.join(tail)}", "check_s": None}
+
+
+def slope(points: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of log(time) against log(constraints)."""
+    pts = [(math.log(n), math.log(t)) for n, t in points if n > 0 and t and t > 0]
+    if len(pts) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    return None if sxx == 0 else sum((x - mx) * (y - my) for x, y in pts) / sxx
+
+
+def _stages(row: dict) -> str:
+    return ", ".join(f"{name} {seconds:.1f}" for name, seconds in row.get("stages") or []) or "-"
+
+
+def table(rows: list[dict]) -> str:
+    out = ["| family | constraints | neurons | points | ETR | ETR s | reduce s | training | training s "
+           "| stages (s) | verdict | peak RSS MiB (run / children) |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if r.get("verdict") in ("killed", "error"):
+            out.append(f"| {r['family']} | {r['size']} | | | | | | | | | {r['verdict']}: {r.get('error', '')} | |")
+            continue
+        training = r["training"] or "not run"
+        if training == "unknown":
+            training = "**unknown**"
+        out.append(f"| {r['family']} | {r['constraints']} | {r['neurons'] or '-'} | {r['points'] or '-'} "
+                   f"| {r['etr']} | {r['etr_s']:.1f} | {r['reduce_s']:.1f} | {training} "
+                   f"| {r['training_s'] if r['training_s'] is None else format(r['training_s'], '.1f')} "
+                   f"| {_stages(r)} | {r['verdict']} | {r['peak_rss_mib']} / {r['peak_rss_children_mib']} |")
+    return "\n".join(out)
+
+
+def exponents(rows: list[dict]) -> str:
+    out = ["| family | ETR side: exponent (sizes) | training side: exponent (sizes) |", "|---|---|---|"]
+    for family in dict.fromkeys(r["family"] for r in rows):
+        mine = [r for r in rows if r["family"] == family and r.get("verdict") not in ("killed", "error")]
+        etr = [(r["constraints"], r["etr_s"]) for r in mine if r["etr"] in DECIDED]
+        tr = [(r["constraints"], r["training_s"]) for r in mine if r.get("training") in ("sat", "unsat")]
+        cells = []
+        for pts in (etr, tr):
+            s = slope(pts)
+            cells.append("-" if s is None else f"{s:.2f} ({min(n for n, _ in pts)}-{max(n for n, _ in pts)})")
+        out.append(f"| {family} | {cells[0]} | {cells[1]} |")
+    return "\n".join(out)
+
+
+def chart(rows: list[dict], path: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 5))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    colors = {"sat": "tab:green", "unsat-unique": "tab:red", "unsat-random": "tab:purple",
+              "promise-violated": "tab:orange", "unsat": "tab:brown"}
+    for family in dict.fromkeys(r["family"] for r in rows):
+        mine = sorted((r for r in rows if r["family"] == family and r.get("verdict") not in ("killed", "error")),
+                      key=lambda r: r["constraints"])
+        c = colors.get(family, "black")
+        etr = [(r["constraints"], r["etr_s"]) for r in mine if r["etr"] in DECIDED]
+        if etr:
+            ax.plot(*zip(*etr), "o-", color=c, label=f"{family}: ETR side")
+        tr = [(r["constraints"], r["training_s"]) for r in mine if r.get("training") in ("sat", "unsat")]
+        if tr:
+            ax.plot(*zip(*tr), "s--", color=c, label=f"{family}: training side (blind)")
+        failed = [(r["constraints"], r["training_s"]) for r in mine if r.get("training") == "unknown"]
+        if failed:
+            ax.plot(*zip(*failed), "x", color=c, markersize=10, label=f"{family}: training side gave up")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("constraints")
+    ax.set_ylabel("seconds (wall clock)")
+    ax.set_title("blind cross-check: time per side")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    ap.add_argument("--families", default=",".join(FAMILIES))
+    ap.add_argument("--timeout", type=float, default=120.0)
+    ap.add_argument("--memory", type=int, default=4096)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--results", default=str(ROOT / "benchmarks" / "results" / "scaling.jsonl"))
+    ap.add_argument("--chart", default=str(ROOT / "docs" / "figures" / "scaling.png"))
+    ap.add_argument("--keep-going", action="store_true", help="run larger sizes after the training side gave up")
+    ap.add_argument("--table-only", action="store_true", help="print the recorded results, run nothing")
+    ap.add_argument("--no-etr-after", action="store_true",
+                    help="after the training side gave up, stop the family (default: the larger sizes run "
+                         "the ETR side and the reduction only, for the ETR side's growth)")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--etr-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--family", help=argparse.SUPPRESS)
+    ap.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        _child(args)
+        return
+    results = Path(args.results)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    sizes = sorted(int(s) for s in args.sizes.split(",") if s)
+    families = [f for f in args.families.split(",") if f]
+    if not args.table_only:
+        print(f"load average at start: {os.getloadavg()}", flush=True)
+        for family in families:
+            etr_only = False
+            for size in sizes:
+                done = {_key(r): r for r in _load(results) if r.get("verdict") != "error"}  # errors: retried
+                key = (family, size, args.seed, float(args.timeout))
+                if key in done:
+                    row = done[key]
+                    print(f"{family} {size}: recorded ({row.get('verdict')})", flush=True)
+                else:
+                    row = measure(family, size, args, etr_only)
+                    row["load"] = [round(v, 2) for v in os.getloadavg()]
+                    with open(results, "a", encoding="utf-8") as fh:
+                        fh.write(json.dumps(row) + "\n")
+                    print(f"{family} {size}: {row.get('verdict')} (ETR {row.get('etr')} {row.get('etr_s')} s, "
+                          f"training {row.get('training')} {_stages(row)}) in {row.get('wall_s')} s", flush=True)
+                if row.get("verdict") in ("killed", "error"):
+                    break
+                if _gave_up(row) and row.get("verdict") != "etr-only" and not args.keep_going:
+                    if args.no_etr_after:
+                        break
+                    etr_only = True
+        print(f"load average at end: {os.getloadavg()}", flush=True)
+    latest = {_key(r): r for r in _load(results)}  # the last record of each run
+    rows = [r for r in latest.values() if r.get("seed") == args.seed and float(r.get("timeout", 0)) == args.timeout
+            and r.get("family") in families]
+    rows.sort(key=lambda r: (families.index(r["family"]), r["size"]))
+    print()
+    print(table(rows))
+    print()
+    print(exponents(rows))
+    if rows and args.chart:
+        chart(rows, Path(args.chart))
+        print(f"\nchart: {args.chart}")
+
+
+if __name__ == "__main__":
+    main()
