@@ -73,3 +73,30 @@ def test_crossing_bands_are_not_grouped():
     spans = [[(F(0), F(2), 1), (F(10), F(12), 1)], [(F(4), F(6), 1), (F(5), F(8), 1)],
              [(F(10), F(12), 1), (F(0), F(2), 1)]]
     assert ordered_groups(spans, [F(1, 2)]) is None
+
+
+def _no_misaligned_neuron(lines, lam):
+    groups = ordered_groups(lines, [lam])
+    if groups is not None:
+        assert _misaligned_assignment(lines, lam, groups) is None, groups
+
+
+def test_pairs_going_down_are_checked_too():
+    """(b) must hold for g > k as well as g < k (second reader's counterexample: checking
+    only g <= k returns three groups although (0,1,2), (1,0,0), (2,2,1) meet the counts)."""
+    s = lambda *xs: [(F(a), F(b), 1) for a, b in xs]
+    _no_misaligned_neuron([s((0, 9), (12, 14), (17, 26)), s((3, 11), (18, 19), (22, 25)),
+                           s((3, 19), (23, 26), (28, 29))], F(1, 2))
+
+
+def test_group_counts_must_match_on_every_line():
+    """(a): without it, one neuron 0 -> 1 -> 2 meets counts (2,1,1), (1,2,1), (1,1,2)."""
+    line = lambda c: [(F(0), F(2), c[0]), (F(20), F(22), c[1]), (F(40), F(42), c[2])]
+    _no_misaligned_neuron([line((2, 1, 1)), line((1, 2, 1)), line((1, 1, 2))], F(1, 2))
+
+
+def test_the_contract_is_checked():
+    """Two lines, or a "middle" line outside the outer ones, prove nothing."""
+    line = [(F(0), F(1), 1), (F(2), F(3), 1)]
+    assert ordered_groups([line, line], []) is None
+    assert ordered_groups([line, line, line], [F(3, 2)]) is None

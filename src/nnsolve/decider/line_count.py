@@ -307,9 +307,13 @@ def ordered_groups(spans: list[list[tuple[Fraction, Fraction, int]]],
     exactly its count of kinks, one per neuron, so group G of the first middle line holds
     c_G neurons, all aligned, which then also fill group G on the first and last line (a):
     no misaligned neuron touches G, a contradiction.  Returns the groups (block indices
-    per line), finest first found by merging where (b) fails, or None when only one group
-    would remain or the counts differ.
+    per line) found by greedy merging where (a) or (b) fails (not necessarily the finest),
+    or None when only one group would remain, the counts differ, or the lines do not
+    meet the contract (three or more, middle lines strictly between the outer ones).
     """
+    # the contract the proof needs: outer lines first and last, middle lines strictly between
+    if len(spans) < 3 or len(lambdas) != len(spans) - 2 or not all(0 < lam < 1 for lam in lambdas):
+        return None
     n = len(spans[0])
     if any(len(s) != n for s in spans) or n < 2:
         return None
