@@ -41,7 +41,7 @@ import threading
 from bisect import bisect_left
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Callable
 
@@ -49,8 +49,9 @@ from nnsolve import numbers
 from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
 from nnsolve.decider.result import TrainingResult
 from nnsolve.elimination import Inconsistent, LinearSystem
-from nnsolve.decider.residual_query import Bound, NonZero, PiecewiseEquation, disjunction_query, name, residual_query
-from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver
+from nnsolve.decider.residual_query import (Bound, NonZero, PiecewiseEquation, disjunction_query, name,
+                                           residual_components, residual_query)
+from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver, SolverResult
 from nnsolve.training import Network, Neuron, TrainingInstance, exact_fit
 from nnsolve.decider.lines import line_data, normalized
 from nnsolve.decider.windows import BlockWindows, block_system, hull, jump_coincidences, kink_windows
@@ -245,14 +246,14 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
         elif attempt == "oriented":
             system = relaxed
             extra = _orientation_equations(instance.outputs, found, family)
-        query = residual_query(system, bounds, list(equations) + extra, "nnsolve chain decomposition residual")
-        free = _free_variables(query)
+        parts = residual_components(system, bounds, list(equations) + extra, "nnsolve chain decomposition residual")
+        free = [v for q in parts for v in _free_variables(q)]
         left = deadline - time.monotonic()
         if left <= 0.5:
             return unknown(f"out of time before the residual query ({attempt})")
-        answer = solver.solve(Query(query, tuple(free)), Limits(left, limits.memory_mb))
-        log.info("chain residual (%s): %d free variables, %s in %.2f s", attempt, len(free), answer.status,
-                 answer.seconds)
+        answer = _solve_components(parts, solver, Limits(left, limits.memory_mb))
+        log.info("chain residual (%s): %d free variables in %d components, %s in %.2f s", attempt, len(free),
+                 len(parts), answer.status, answer.seconds)
         if answer.status == UNSAT:
             order_proven = order.result()
             if attempt == "relaxed" and order_proven:
@@ -290,6 +291,26 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
                                   reason=f"{len(flipped)} flipped neurons" if flipped else None)
         return unknown(f"the residual's model ({attempt}) failed the exact check")
     return unknown("the relaxation is satisfiable, but no orientation of the neurons makes it a network")
+
+
+def _solve_components(parts: list[str], solver: Solver, limits: Limits) -> SolverResult:
+    """Sat iff every component is sat (disjoint variables: the union of the models is a
+    model); unsat as soon as one component is.  Smallest first, so a small unsat component
+    is found before a large one uses the time."""
+    start = time.monotonic()
+    deadline = start + limits.timeout
+    model: dict = {}
+    inexact: list = []
+    for query in parts:
+        left = deadline - time.monotonic()
+        if left <= 0.5:
+            return SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason="timeout (components)")
+        answer = solver.solve(Query(query, tuple(_free_variables(query))), Limits(left, limits.memory_mb))
+        if answer.status != SAT:
+            return replace(answer, seconds=time.monotonic() - start)
+        model.update(answer.model or {})
+        inexact += answer.inexact
+    return SolverResult(SAT, solver.name, time.monotonic() - start, model, inexact=tuple(inexact))
 
 
 def _neuron_keys(found) -> list[tuple[int, int]]:

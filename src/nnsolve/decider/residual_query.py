@@ -105,6 +105,71 @@ def assertions(system: LinearSystem, bounds: Iterable[Bound] = (),
     return out, used
 
 
+def residual_components(system: LinearSystem, bounds: Sequence[Bound] = (),
+                        equations: Sequence[PiecewiseEquation] = (), source: str = "") -> list[str]:
+    """The residual as one QF_NRA script per connected component (assertions that share
+    a free variable, transitively, are in one component; assertions without variables
+    form their own).  The components have disjoint variables, so the residual is sat iff
+    every component is, and the union of their models is a model of it.
+
+    >>> from nnsolve.elimination import LinearSystem
+    >>> s = LinearSystem()
+    >>> s.define(("u",), ("x",), ("x",))
+    >>> s.define(("v",), ("y",), ("z",))
+    >>> [q.count("declare-fun") for q in residual_components(s, [Bound({("x",): 1}, Fraction(1), None)])]
+    [2, 3]
+    """
+    items = []
+    for system_part in _items(system, bounds, equations):
+        items.append(system_part)
+    parent: dict = {}
+
+    def find(v):
+        while parent.setdefault(v, v) != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for _, used in items:
+        vs = sorted(used, key=repr)
+        for v in vs[1:]:
+            parent[find(v)] = find(vs[0])
+    groups: dict = {}
+    for text, used in items:
+        root = find(min(used, key=repr)) if used else None
+        body, declared = groups.setdefault(root, ([], set()))
+        body.append(text)
+        declared |= used
+    head = ["(set-info :smt-lib-version 2.6)", "(set-logic QF_NRA)"]
+    if source:
+        head.append(f'(set-info :source "{source}")')
+    out = []
+    for body, declared in sorted(groups.values(), key=lambda g: len(g[1])):
+        decls = [f"(declare-fun {name(v)} () Real)" for v in sorted(declared, key=repr)]
+        out.append("\n".join(head + decls + body + ["(check-sat)", "(exit)"]) + "\n")
+    return out
+
+
+def _items(system: LinearSystem, bounds, equations) -> list[tuple[str, set]]:
+    """Each assertion of :func:`assertions` with the free variables it uses."""
+    out = []
+    for product, left, right in system.bilinear:
+        out.append(assertions(_Only(system, (product, left, right)), (), ()))
+    for b in bounds:
+        out.append(assertions(_Only(system, None), (b,), ()))
+    for eq in equations:
+        out.append(assertions(_Only(system, None), (), (eq,)))
+    return [(line, used) for lines, used in out for line in lines]
+
+
+class _Only:
+    """A view of a system with at most one of its bilinear definitions (for _items)."""
+
+    def __init__(self, system: LinearSystem, definition) -> None:
+        self.reduce = system.reduce
+        self.bilinear = [definition] if definition is not None else []
+
+
 def residual_query(system: LinearSystem, bounds: Sequence[Bound] = (),
                    equations: Sequence[PiecewiseEquation] = (), source: str = "",
                    nonzero: Sequence[NonZero] = ()) -> str:
