@@ -29,6 +29,7 @@ nnsolve.elimination.Inconsistent: -3 = 0
 
 from __future__ import annotations
 
+from collections import defaultdict
 from fractions import Fraction
 from typing import Callable, Hashable, Mapping
 
@@ -52,38 +53,59 @@ class LinearSystem:
     """Linear equations in reduced form plus pending bilinear definitions.
 
     ``priority(variable)`` orders pivot choices (lower is eliminated first), so a
-    caller can keep the variables it wants to see in the residual free.
+    caller can keep the variables it wants to see in the residual free.  An index
+    variable -> pivots whose expression uses it makes eliminating a variable touch only
+    those pivots, so n sparse equations cost about n times their fill-in, not n^2.
     """
 
     def __init__(self, priority: Callable[[Hashable], object] = lambda v: 0) -> None:
         self.pivots: dict[Hashable, Expr] = {}
         self.bilinear: list[tuple[Hashable, Hashable, Hashable]] = []
         self._priority = priority
+        self._uses: dict[Hashable, set] = defaultdict(set)
+        #: variables whose reduced form changed since the owner last cleared this set
+        self.changed: set = set()
 
     def copy(self) -> "LinearSystem":
-        other = LinearSystem(self._priority)
+        other = type(self)(self._priority)
         other.pivots = {k: dict(v) for k, v in self.pivots.items()}
         other.bilinear = list(self.bilinear)
+        other._uses = defaultdict(set, {k: set(v) for k, v in self._uses.items() if v})
+        other.changed = set(self.changed)
         return other
 
     def renamed(self, rename: Callable[[Hashable], Hashable]) -> "LinearSystem":
         """A copy with every variable v replaced by ``rename(v)`` (an injective map)."""
-        other = LinearSystem(lambda v: self._priority(v))
+        other = type(self)(lambda v: self._priority(v))
         other.pivots = {rename(k): {None if x is None else rename(x): c for x, c in e.items()}
                         for k, e in self.pivots.items()}
         other.bilinear = [tuple(rename(v) for v in triple) for triple in self.bilinear]
+        for k, e in other.pivots.items():
+            for x in e:
+                if x is not None:
+                    other._uses[x].add(k)
         return other
+
+    def absorb(self, other: "LinearSystem") -> None:
+        """Add ``other``'s equations and definitions (its variables must not occur here)."""
+        for k, e in other.pivots.items():
+            self.pivots[k] = dict(e)
+            for x in e:
+                if x is not None:
+                    self._uses[x].add(k)
+        self.bilinear += other.bilinear
 
     def reduce(self, expr: Mapping) -> Expr:
         """``expr`` rewritten in the free variables."""
         out: dict = {}
         for k, v in expr.items():
-            if v == 0:
+            if not v:
                 continue
-            if k is not None and k in self.pivots:
-                _acc(out, self.pivots[k], Fraction(v))
-            else:
+            sub = self.pivots.get(k) if k is not None else None
+            if sub is None:
                 _acc(out, {k: Fraction(v)}, Fraction(1))
+            else:
+                _acc(out, sub, Fraction(v))
         return out
 
     def equate(self, expr: Mapping) -> None:
@@ -97,11 +119,23 @@ class LinearSystem:
         pivot = min(free, key=lambda v: (self._priority(v), repr(v)))
         c = e[pivot]
         solved = {k: -v / c for k, v in e.items() if k != pivot}
-        for other, sub in self.pivots.items():
-            if pivot in sub:
-                factor = sub.pop(pivot)
-                _acc(sub, solved, factor)
+        self.changed.add(pivot)
+        self.changed.update(self._uses.get(pivot, ()))
+        for other in self._uses.pop(pivot, ()):
+            sub = self.pivots[other]
+            factor = sub.pop(pivot)
+            _acc(sub, solved, factor)
+            for k in solved:
+                if k is None:
+                    continue
+                if k in sub:
+                    self._uses[k].add(other)
+                else:
+                    self._uses[k].discard(other)
         self.pivots[pivot] = solved
+        for k in solved:
+            if k is not None:
+                self._uses[k].add(pivot)
 
     def define(self, product: Hashable, left: Hashable, right: Hashable) -> None:
         """Add ``product = left * right`` (decided later by :meth:`propagate`)."""

@@ -210,8 +210,7 @@ def jump_coincidences(first: tuple[Samples, BlockWindows], second: tuple[Samples
 
             joint = left.renamed(fresh)
             extra = right.renamed(fresh)
-            joint.pivots.update(extra.pivots)
-            joint.bilinear += extra.bilinear
+            joint.absorb(extra)
             try:
                 for o in range(outputs):
                     joint.equate({(px, "K", r, o): 1, (py, "K", s, o): -1})

@@ -73,62 +73,8 @@ class Contradiction(Exception):
 
 
 class IndexedLinearSystem(LinearSystem):
-    """:class:`LinearSystem` with an index variable -> pivots whose expression uses it,
-    so that eliminating a variable touches only those pivots (same semantics)."""
-
-    def __init__(self, priority=lambda v: 0) -> None:
-        super().__init__(priority)
-        self._uses: dict[Hashable, set] = defaultdict(set)
-        #: variables whose reduced form changed since the owner last cleared this set
-        self.changed: set = set()
-
-    def copy(self) -> "IndexedLinearSystem":
-        other = IndexedLinearSystem(self._priority)
-        other.pivots = {k: dict(v) for k, v in self.pivots.items()}
-        other.bilinear = list(self.bilinear)
-        other._uses = defaultdict(set, {k: set(v) for k, v in self._uses.items()})
-        other.changed = set(self.changed)
-        return other
-
-    def reduce(self, expr: Mapping) -> dict:
-        out: dict = {}
-        for k, v in expr.items():
-            if not v:
-                continue
-            sub = self.pivots.get(k) if k is not None else None
-            if sub is None:
-                _acc(out, {k: Fraction(v)}, Fraction(1))
-            else:
-                _acc(out, sub, Fraction(v))
-        return out
-
-    def equate(self, expr: Mapping) -> None:
-        e = self.reduce(expr)
-        free = [k for k in e if k is not None]
-        if not free:
-            if e.get(None, 0) != 0:
-                raise Inconsistent(f"{e[None]} = 0")
-            return
-        pivot = min(free, key=lambda v: (self._priority(v), repr(v)))
-        c = e[pivot]
-        solved = {k: -v / c for k, v in e.items() if k != pivot}
-        self.changed.add(pivot)
-        self.changed.update(self._uses.get(pivot, ()))
-        for other in self._uses.pop(pivot, ()):
-            sub = self.pivots[other]
-            factor = sub.pop(pivot)
-            _acc(sub, solved, factor)
-            for k in solved:
-                if k is None:
-                    continue
-                if k in sub:
-                    self._uses[k].add(other)
-                else:
-                    self._uses[k].discard(other)
-        self.pivots[pivot] = solved
-        for k in solved:
-            if k is not None:
-                self._uses[k].add(pivot)
+    """:class:`LinearSystem` (which keeps the occurrence index and the ``changed`` set
+    this module relies on); the name is kept for callers."""
 
 
 def _form(expr: Mapping) -> Form:
