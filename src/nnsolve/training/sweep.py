@@ -33,8 +33,11 @@ support contains its projection.  They are found:
 Every value is exact: rational arithmetic in FLINT's fmpq when python-flint is
 installed (about ten times faster than Fraction), else Fraction; floats only
 preselect candidates.
-Only networks with rational weights take this path (:func:`evaluate_points`
-returns None otherwise, and callers evaluate naively in their number field).
+Networks with irrational weights take the same path inside one number field
+holding every weight (:func:`decompose_field`, :func:`_field_rows`; the changes
+are listed at that section: exact grouping by canonical field elements, order
+by Arb enclosures with exact signs for overlaps, error-bounded doubles for the
+float filter).
 
 >>> from fractions import Fraction as F
 >>> from nnsolve.training.network import Network, Neuron, evaluate
