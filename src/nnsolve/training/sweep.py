@@ -189,12 +189,13 @@ def mismatches(network, xs: Sequence[Sequence[Fraction]], ys: Sequence[Sequence[
 def _field_mismatches(network, xs, ys, dense_line: int) -> list[tuple[int, tuple]]:
     field = common_field(_weights(network))
     const, rows = _field_rows(network, xs, dense_line, field)
-    plain = tuple(_rat(v) for v in const)  # None: irrational, unequal to every label
+    plain = tuple(None if v is None else (v.numerator, v.denominator)
+                  for v in map(_rat, const))  # None: irrational, unequal to every label
     bad = []
     for i, y in enumerate(ys):
         row = rows.get(i)
         if row is None:
-            if any(v is None or v != w for v, w in zip(plain, y)):
+            if any(v is None or v != (w.numerator, w.denominator) for v, w in zip(plain, y)):
                 bad.append((i, tuple(field.to_number(v) for v in const)))
         elif any(v != _q(w) for v, w in zip(row, y)):  # canonical elements: equal iff equal
             bad.append((i, tuple(field.to_number(v) for v in row)))
@@ -462,11 +463,18 @@ def decompose_field(network, field) -> tuple[list, list[list], list[FieldGroup]]
                 const = [field.add(c, field.mul(ao, b)) for c, ao in zip(const, a)]
             continue
         positive = field.sign(lead) > 0
-        inv = field.inv(lead)
-        n = tuple(field.mul(v, inv) for v in w)
-        k = field.neg(field.mul(b, inv))
         size = lead if positive else field.neg(lead)
-        c = [field.mul(ao, size) for ao in a]
+        lq = _rat(lead)
+        if lq is not None:  # a rational lead (the reduction's networks): scalings, no reduction mod m
+            inv_q, size_q = _q(1 / lq), _q(abs(lq))
+            n = tuple(field.scale(v, inv_q) for v in w)
+            k = field.neg(field.scale(b, inv_q))
+            c = [field.scale(ao, size_q) for ao in a]
+        else:
+            inv = field.inv(lead)
+            n = tuple(field.mul(v, inv) for v in w)
+            k = field.neg(field.mul(b, inv))
+            c = [field.mul(ao, size) for ao in a]
         if not positive:  # a lead (s - k) = a . (w x + b): the affine part
             for i, wi in enumerate(w):
                 for o in range(outputs):
