@@ -18,6 +18,10 @@ to the old or the new src, one at a time, in this one run.  Sections:
 * train:  the training side decided from the instance alone (``nnsolve train
   training.json``, structured method: decoding the residual models' algebraic values
   and exact_fit) for tier2/cubic and tier2/two_components_irrational;
+* breakdown: where the new code's time goes (CPU seconds per step, one child process) for
+  ``planted_irrational_formula(C, D, seed 1)``, C and D the largest --fit-sizes and the
+  first --fit-degrees: reduction, forward map, common_field, decompose_field, the rest of
+  the grouped evaluation, the label comparison;
 * corpus: ``nnsolve check --json`` of the corpus' irrational instances, old and new:
   verdicts and every printed number (the JSON without timings) must be identical.
 
@@ -183,6 +187,49 @@ def section_fit(old: Path, sizes: list[int], old_up_to: int, timeout: float, tmp
                   f"{' | '.join(cells(n))} | {speed} | {cpu} | {load} |", flush=True)
 
 
+def worker_breakdown(constraints: int, degree: int) -> None:
+    """Child process: CPU seconds of each step of forward map + grouped exact check."""
+    from nnsolve.fields import common_field
+    from nnsolve.formula.generate import planted_irrational_formula
+    from nnsolve.reduction import forward_map, reduce_formula
+    from nnsolve.training import sweep
+
+    f, sol = planted_irrational_formula(constraints, degree, 1)
+    steps = {}
+
+    def timed(name, fn):
+        t = time.process_time()
+        out = fn()
+        steps[name] = time.process_time() - t
+        return out
+
+    red = timed("reduce_formula", lambda: reduce_formula(f))
+    net = timed("forward_map", lambda: forward_map(red, sol))
+    xs, ys = [p.x for p in red.instance.points], [p.y for p in red.instance.points]
+    field = timed("common_field", lambda: common_field(sweep._weights(net)))
+    _, _, groups = timed("decompose_field", lambda: sweep.decompose_field(net, field))
+    _, rows = timed("decompose + grouped rows", lambda: sweep._field_rows(net, xs, sweep.DENSE_LINE, field))
+    bad = timed("mismatches (all of exact_fit's check)", lambda: sweep.mismatches(net, xs, ys))
+    print(json.dumps({"steps": steps, "groups": len(groups), "rows": len(rows), "bad": len(bad),
+                      "neurons": red.instance.hidden, "points": len(xs)}))
+
+
+def section_breakdown(constraints: int, degree: int, timeout: float) -> None:
+    print(f"\n### where the time goes: forward map + grouped exact check, {constraints} constraints, "
+          f"degree {degree} (CPU s, new code)\n")
+    wall, proc = run(NEW_SRC, [__file__, "--worker-breakdown", str(constraints), str(degree)], timeout)
+    if proc is None or proc.returncode != 0:
+        print(f"failed after {wall:.0f} s: {'timeout' if proc is None else proc.stderr[-300:]}")
+        return
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"{r['neurons']} neurons, {r['points']} points, {r['groups']} direction groups, {r['rows']} points "
+          f"reached by a group, {r['bad']} misfits; load average {os.getloadavg()[0]:.1f}\n")
+    print("| step | CPU s |")
+    print("|---|---|")
+    for name, secs in r["steps"].items():
+        print(f"| {name} | {secs:.2f} |")
+
+
 def section_train(old: Path, timeout: float, tmp: Path) -> None:
     print("\n### training sides decided from the instance alone (structured: residual models decoded, "
           "then exact_fit)\n")
@@ -230,9 +277,13 @@ def main(argv=None) -> int:
     ap.add_argument("--fit-degrees", default="2,3,6")
     ap.add_argument("--repo", default=str(ROOT), help="git repository holding --base (default: this checkout)")
     ap.add_argument("--worker-fit", nargs=2, metavar=("FORMULA", "SOLUTION"), help=argparse.SUPPRESS)
+    ap.add_argument("--worker-breakdown", nargs=2, type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker_fit:
         worker_fit(*args.worker_fit)
+        return 0
+    if args.worker_breakdown:
+        worker_breakdown(*args.worker_breakdown)
         return 0
     sections = args.sections.split(",")
     with tempfile.TemporaryDirectory() as d:
@@ -245,6 +296,9 @@ def main(argv=None) -> int:
         if "fit" in sections:
             section_fit(old, [int(s) for s in args.fit_sizes.split(",")], args.old_fit_up_to, args.old_timeout,
                         tmp, tuple(int(d) for d in args.fit_degrees.split(",")))
+        if "breakdown" in sections:
+            section_breakdown(max(int(c) for c in args.fit_sizes.split(",")), int(args.fit_degrees.split(",")[0]),
+                              args.old_timeout)
         if "train" in sections:
             section_train(old, args.old_timeout, tmp)
         if "corpus" in sections:
