@@ -126,7 +126,7 @@ def as_network(K, ws, bs, outs, bias) -> Network:
                          for w, b, a in zip(ws, bs, outs)), (num(bias[0]), num(bias[1])))
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(cases(), st.sampled_from([1, 32, 10 ** 9]))
 def test_field_grouped_equals_naive(case, dense):
     # dense 1: every point on the exact line path; 10**9: every point through the float filter
