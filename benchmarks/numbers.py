@@ -2,6 +2,7 @@
 
     python benchmarks/numbers.py [--base 5873184] [--sections check,fit,train,corpus]
                                  [--old-timeout 900] [--fit-sizes 10,100,1000] [--old-fit-up-to 10]
+                                 [--fit-degrees 2,3,6]
 
 The old code is the base commit's src/ (``git archive BASE src``, unpacked into a
 temporary directory); every measurement runs in a child process with PYTHONPATH set
@@ -10,11 +11,17 @@ to the old or the new src, one at a time, in this one run.  Sections:
 * check:  ``nnsolve check instances/tier3/degree6.smt2``: training-side seconds
   (certificate: forward map + exact_fit) and wall seconds, old and new;
 * fit:    forward map and exact_fit of the planted solution of
-  ``planted_irrational_formula(C, D, seed 1)`` for D in 2, 3, 6 and C in --fit-sizes
-  (the old code only up to --old-fit-up-to constraints: it is quadratic and slow);
+  ``planted_irrational_formula(C, D, seed 1)`` for D in --fit-degrees and C in --fit-sizes
+  (the old code only up to --old-fit-up-to constraints: it is quadratic and slow); wall
+  seconds of each step and the child's CPU seconds (forward + fit: the machine is shared,
+  CPU time is the steadier figure), and the load average when the row was measured;
 * train:  the training side decided from the instance alone (``nnsolve train
   training.json``, structured method: decoding the residual models' algebraic values
   and exact_fit) for tier2/cubic and tier2/two_components_irrational;
+* breakdown: where the new code's time goes (CPU seconds per step, one child process) for
+  ``planted_irrational_formula(C, D, seed 1)``, C and D the largest --fit-sizes and the
+  first --fit-degrees: reduction, forward map, common_field, decompose_field, the rest of
+  the grouped evaluation, the label comparison;
 * corpus: ``nnsolve check --json`` of the corpus' irrational instances, old and new:
   verdicts and every printed number (the JSON without timings) must be identical.
 
@@ -120,16 +127,17 @@ def worker_fit(formula: str, solution: str) -> None:
     f = read_smtlib(formula)
     sol = {k: from_json(v) for k, v in json.loads(Path(solution).read_text()).items()}
     red = reduce_formula(f)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     net = forward_map(red, sol)
     t1 = time.perf_counter()
     ok = exact_fit(red.instance, net).ok
-    t2 = time.perf_counter()
-    print(json.dumps({"forward": t1 - t0, "fit": t2 - t1, "ok": ok, "hidden": red.instance.hidden,
+    t2, c2 = time.perf_counter(), time.process_time()
+    print(json.dumps({"forward": t1 - t0, "fit": t2 - t1, "cpu": c2 - c0, "ok": ok, "hidden": red.instance.hidden,
                       "points": len(red.instance.points)}))
 
 
-def section_fit(old: Path, sizes: list[int], old_up_to: int, timeout: float, tmp: Path) -> None:
+def section_fit(old: Path, sizes: list[int], old_up_to: int, timeout: float, tmp: Path,
+                degrees: tuple[int, ...] = (2, 3, 6)) -> None:
     sys.path.insert(0, str(NEW_SRC))
     from nnsolve.formula.generate import planted_irrational_formula
     from nnsolve.formula.smtlib import to_smtlib
@@ -137,9 +145,9 @@ def section_fit(old: Path, sizes: list[int], old_up_to: int, timeout: float, tmp
 
     print("\n### exact_fit of forward witnesses, planted irrational formulas (seed 1)\n")
     print("| degree | constraints | neurons x points | old forward s | old exact_fit s | new forward s | "
-          "new exact_fit s | speed-up (forward + fit) |")
-    print("|---|---|---|---|---|---|---|---|")
-    for degree in (2, 3, 6):
+          "new exact_fit s | speed-up (forward + fit) | CPU s old / new (forward + fit) | load average |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for degree in degrees:
         for c in sizes:
             f, sol = planted_irrational_formula(c, degree, 1)
             fp, sp = tmp / f"f_{degree}_{c}.smt2", tmp / f"s_{degree}_{c}.json"
@@ -173,8 +181,53 @@ def section_fit(old: Path, sizes: list[int], old_up_to: int, timeout: float, tmp
                 speed = f"{(o['forward'] + o['fit']) / (n['forward'] + n['fit']):.1f}x"
             elif o and o.get("timeout") and n and "fit" in n:
                 speed = f"> {o['wall'] / (n['forward'] + n['fit']):.1f}x"
+            cpu = " / ".join(fmt(r.get("cpu")) if r else "-" for r in (o, n))
+            load = f"{os.getloadavg()[0]:.1f}"
             print(f"| {degree} | {len(f.constraints)} | {size} | {' | '.join(cells(o))} | "
-                  f"{' | '.join(cells(n))} | {speed} |", flush=True)
+                  f"{' | '.join(cells(n))} | {speed} | {cpu} | {load} |", flush=True)
+
+
+def worker_breakdown(constraints: int, degree: int) -> None:
+    """Child process: CPU seconds of each step of forward map + grouped exact check."""
+    from nnsolve.fields import common_field
+    from nnsolve.formula.generate import planted_irrational_formula
+    from nnsolve.reduction import forward_map, reduce_formula
+    from nnsolve.training import sweep
+
+    f, sol = planted_irrational_formula(constraints, degree, 1)
+    steps = {}
+
+    def timed(name, fn):
+        t = time.process_time()
+        out = fn()
+        steps[name] = time.process_time() - t
+        return out
+
+    red = timed("reduce_formula", lambda: reduce_formula(f))
+    net = timed("forward_map", lambda: forward_map(red, sol))
+    xs, ys = [p.x for p in red.instance.points], [p.y for p in red.instance.points]
+    field = timed("common_field", lambda: common_field(sweep._weights(net)))
+    _, _, groups = timed("decompose_field", lambda: sweep.decompose_field(net, field))
+    _, rows = timed("decompose + grouped rows", lambda: sweep._field_rows(net, xs, sweep.DENSE_LINE, field))
+    bad = timed("mismatches (all of exact_fit's check)", lambda: sweep.mismatches(net, xs, ys))
+    print(json.dumps({"steps": steps, "groups": len(groups), "rows": len(rows), "bad": len(bad),
+                      "neurons": red.instance.hidden, "points": len(xs)}))
+
+
+def section_breakdown(constraints: int, degree: int, timeout: float) -> None:
+    print(f"\n### where the time goes: forward map + grouped exact check, {constraints} constraints, "
+          f"degree {degree} (CPU s, new code)\n")
+    wall, proc = run(NEW_SRC, [__file__, "--worker-breakdown", str(constraints), str(degree)], timeout)
+    if proc is None or proc.returncode != 0:
+        print(f"failed after {wall:.0f} s: {'timeout' if proc is None else proc.stderr[-300:]}")
+        return
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"{r['neurons']} neurons, {r['points']} points, {r['groups']} direction groups, {r['rows']} points "
+          f"reached by a group, {r['bad']} misfits; load average {os.getloadavg()[0]:.1f}\n")
+    print("| step | CPU s |")
+    print("|---|---|")
+    for name, secs in r["steps"].items():
+        print(f"| {name} | {secs:.2f} |")
 
 
 def section_train(old: Path, timeout: float, tmp: Path) -> None:
@@ -221,11 +274,16 @@ def main(argv=None) -> int:
     ap.add_argument("--old-timeout", type=float, default=900)
     ap.add_argument("--fit-sizes", default="10,100,1000")
     ap.add_argument("--old-fit-up-to", type=int, default=10)
+    ap.add_argument("--fit-degrees", default="2,3,6")
     ap.add_argument("--repo", default=str(ROOT), help="git repository holding --base (default: this checkout)")
     ap.add_argument("--worker-fit", nargs=2, metavar=("FORMULA", "SOLUTION"), help=argparse.SUPPRESS)
+    ap.add_argument("--worker-breakdown", nargs=2, type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker_fit:
         worker_fit(*args.worker_fit)
+        return 0
+    if args.worker_breakdown:
+        worker_breakdown(*args.worker_breakdown)
         return 0
     sections = args.sections.split(",")
     with tempfile.TemporaryDirectory() as d:
@@ -237,7 +295,10 @@ def main(argv=None) -> int:
             section_check(old, args.old_timeout)
         if "fit" in sections:
             section_fit(old, [int(s) for s in args.fit_sizes.split(",")], args.old_fit_up_to, args.old_timeout,
-                        tmp)
+                        tmp, tuple(int(d) for d in args.fit_degrees.split(",")))
+        if "breakdown" in sections:
+            section_breakdown(max(int(c) for c in args.fit_sizes.split(",")), int(args.fit_degrees.split(",")[0]),
+                              args.old_timeout)
         if "train" in sections:
             section_train(old, args.old_timeout, tmp)
         if "corpus" in sections:

@@ -65,13 +65,18 @@ def test_huge_coordinates_take_the_exact_path():
     assert sweep.evaluate_points(net, pts) == [evaluate(net, x) for x in pts]
 
 
-def test_irrational_weights_fall_back():
+def test_irrational_weights_take_the_field_path():
+    # formerly: evaluate_points returned None for irrational weights (naive fallback);
+    # now they are evaluated in a number field (tests/test_sweep_fields.py in depth)
     from nnsolve.numbers import algebraic
     r2 = algebraic([1, 0, -2], 1, 2)
     net = Network((Neuron((r2, Fraction(1)), Fraction(0), (Fraction(1),)),), (Fraction(0),))
-    assert sweep.evaluate_points(net, [(Fraction(1), Fraction(1))]) is None
+    pts = [(Fraction(1), Fraction(1)), (Fraction(-1), Fraction(1)), (Fraction(-2), Fraction(2))]
+    assert sweep.evaluate_points(net, pts) == [evaluate(net, x) for x in pts]
     inst = TrainingInstance((DataPoint((Fraction(1), Fraction(1)), (Fraction(0),)),), hidden=1, outputs=1)
     assert not exact_fit(inst, net, grouped=True).ok
+    inst = TrainingInstance((DataPoint((Fraction(-2), Fraction(2)), (Fraction(0),)),), hidden=1, outputs=1)
+    assert exact_fit(inst, net, grouped=True).ok
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -32,8 +32,10 @@ from typing import Iterable
 import flint
 from flint import arb, arb_poly, fmpq, fmpq_mat, fmpq_poly, fmpz_poly
 
+from math import isqrt as _isqrt
+
 from nnsolve.numbers import (AlgebraicNumber, Number, _dyadic, _flint, _frac, _normalize, _q,
-                             _rational_root, _select_root, _tuple, add, mul, sum_resultant)
+                             _rational_root, _select_root, _tuple, add, mul, sign, sum_resultant)
 
 Element = fmpq_poly  # c_0 + c_1 theta + ... + c_{d-1} theta^{d-1}, reduced modulo the minimal polynomial
 
@@ -96,6 +98,8 @@ class NumberField:
             return None
         if a.poly == self.theta.poly and a == self.theta:
             return self._gen
+        if self.degree == 2 and e == 2:
+            return self._express_quadratic(a)
         s, norm = self._squarefree_norm(a)
         # R (the minimal polynomial of a + s theta) is a factor of the norm of degree d
         # when a is in K; the check picks the right one without isolating any root.
@@ -107,6 +111,31 @@ class NumberField:
             if u is not None and self._is_value_of(a, u):
                 return u
         return None
+
+    def _express_quadratic(self, a: AlgebraicNumber) -> Element | None:
+        """a in Q(theta), both of degree 2, in closed form (no resultant, no factoring).
+
+        With p = A x^2 + B x + C (a's minimal polynomial), m = M2 y^2 + M1 y + M0
+        (theta's) and discriminants Dp, Dm (positive non-squares: real irrational
+        roots): a = -B/(2A) + ea sqrt(Dp)/(2A), theta = -M1/(2 M2) + et sqrt(Dm)/(2 M2)
+        with signs ea, et = +-1 (which root).  a in Q(theta) iff Q(sqrt Dp) = Q(sqrt Dm)
+        iff Dp Dm is a square t^2 (then sqrt Dp = r sqrt Dm with r = t / Dm > 0), and
+        then a = c0 + c1 theta with c1 = ea et r M2 / A, c0 = -B/(2A) + c1 M1 / (2 M2).
+        The result is confirmed exactly as in :meth:`_express` (_is_value_of)."""
+        big_a, big_b, big_c = a.poly
+        m2, m1, m0 = self.theta.poly
+        dp, dm = big_b * big_b - 4 * big_a * big_c, m1 * m1 - 4 * m2 * m0
+        t = _isqrt(dp * dm)
+        if t * t != dp * dm:
+            return None
+        ea = sign(add(a, Fraction(big_b, 2 * big_a)))
+        et = sign(add(self.theta, Fraction(m1, 2 * m2)))
+        c1 = Fraction(ea * et * t * m2, dm * big_a)
+        c0 = Fraction(-big_b, 2 * big_a) + c1 * Fraction(m1, 2 * m2)
+        u = fmpq_poly([fmpq(c0.numerator, c0.denominator), fmpq(c1.numerator, c1.denominator)])
+        if not self._is_value_of(a, u):  # pragma: no cover - the argument above
+            raise AssertionError(f"quadratic embedding of {a} failed its check")
+        return u
 
     def _squarefree_norm(self, a: AlgebraicNumber) -> tuple[int, fmpz_poly]:
         """(s, N): the smallest s >= 1 making N = Res_y(m(y), p(x - s y)) squarefree."""
@@ -211,6 +240,12 @@ class NumberField:
 
     def mul(self, u: Element, v: Element) -> Element:
         return u * v % self.modulus
+
+    def inv(self, u: Element) -> Element:
+        """1 / u for a nonzero u (extended Euclid with the irreducible modulus)."""
+        if u.is_zero():
+            raise ZeroDivisionError("0 has no inverse")
+        return self._inverse(u)
 
     def scale(self, u: Element, q: Fraction | fmpq) -> Element:
         """u * q for a rational q (a Fraction, or an fmpq from :meth:`scalar`)."""
@@ -346,6 +381,10 @@ class RationalField:
         return u * v
 
     @staticmethod
+    def inv(u: fmpq) -> fmpq:
+        return 1 / u
+
+    @staticmethod
     def scale(u: fmpq, q: Fraction | fmpq) -> fmpq:
         return u * (q if isinstance(q, fmpq) else RationalField.embed(q))
 
@@ -370,8 +409,10 @@ class RationalField:
 def common_field(numbers: Iterable[Number]) -> NumberField | RationalField:
     """A field containing every number: Q when all are rational, else some Q(theta)."""
     irr: list[AlgebraicNumber] = []
+    seen: set[AlgebraicNumber] = set()  # hashed by polynomial, equal iff the same number
     for a in numbers:
-        if isinstance(a, AlgebraicNumber) and a not in irr:
+        if isinstance(a, AlgebraicNumber) and a not in seen:
+            seen.add(a)
             irr.append(a)
     if not irr:
         return RationalField()

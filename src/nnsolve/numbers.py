@@ -289,6 +289,31 @@ def algebraic(poly: Iterable[int], low: Fraction | int | str, high: Fraction | i
     return _normalize(factor, low, high)
 
 
+def real_roots(poly: Iterable[int]) -> list[Number]:
+    """Every distinct real root of a nonzero integer polynomial (highest degree first),
+    ascending, exactly: rational roots of its linear factors, the others isolated by
+    FLINT (:func:`_isolate`) and spelled canonically.
+
+    >>> real_roots([1, 0, -2])
+    [AlgebraicNumber(poly=[1, 0, -2], interval=[-2, -1]), AlgebraicNumber(poly=[1, 0, -2], interval=[1, 2])]
+    >>> real_roots([2, -1])
+    [Fraction(1, 2)]
+    """
+    coeffs = [int(c) for c in poly]
+    while coeffs and coeffs[0] == 0:
+        coeffs.pop(0)
+    if len(coeffs) < 2:
+        return []
+    out: list[Number] = []
+    for f in _irreducible_factors(tuple(coeffs)):
+        if len(f) == 2:
+            out.append(_rational_root(f))
+        else:
+            out.extend(_normalize(f, _frac(a), _frac(b)) for a, b in _isolate(f))
+    from functools import cmp_to_key
+    return sorted(out, key=cmp_to_key(compare))
+
+
 @lru_cache(maxsize=4096)
 def _canonical_intervals(irreducible: tuple[int, ...]) -> tuple[tuple[Fraction, Fraction], ...]:
     """sympy's exact isolating intervals of the real roots (the canonical spelling).

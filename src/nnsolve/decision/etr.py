@@ -34,6 +34,7 @@ from typing import Mapping
 
 from nnsolve.formula.model import BOX_HIGH, BOX_LOW, Formula, check_assignment, in_box
 from nnsolve.formula.simplify import Contradiction, Form, Propagation, ResidualPart
+from nnsolve.formula.substitute import solve_part
 from nnsolve.formula.smtlib import quote_symbol, to_smtlib
 from nnsolve.numbers import Number
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver, SolverResult
@@ -248,9 +249,19 @@ def _solve_parts(prop: Propagation, solver: Solver, limits: Limits) -> tuple[str
     values: dict = {}
     reasons = []
     for part in prop.residual():
+        # exact substitution first (formula/substitute.py): a unique solution of the part is
+        # the solver's model too, so nothing printed changes where the solver decides; its
+        # "no solution" is used only when the solver does not decide (same reasons printed)
+        exact = solve_part(part)
+        if exact.status == "sat":
+            values.update(exact.values)
+            continue
         r = solver.solve(part_query(part), limits)
         if r.status == UNSAT:
             return UNSAT, None, f"a part over {len(part.variables)} variables has no solution ({r.solver})"
+        if r.status != SAT and exact.status == "unsat":
+            return UNSAT, None, (f"a part over {len(part.variables)} variables has no solution "
+                                 f"(exact substitution: {exact.reason})")
         if r.status != SAT:
             reasons.append(r.reason or "no answer")
             continue

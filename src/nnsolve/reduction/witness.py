@@ -29,9 +29,13 @@ def forward_map(red: Reduction, solution: Mapping[str, Number]) -> Network:
     if not in_box({v: solution[v] for v in red.formula.variables}):
         raise ValueError("the solution must lie in the box [1/2, 2]^n")
     neurons = []
+    terms: dict = {}  # one canonical fit per (gadget kind, variable): gadgets of a variable share it
     for g in red.gadgets:
         w = (-g.stripe.slope, Fraction(1))
-        for k, a in canonical_terms(g.kind, solution[g.variable]):
+        key = (g.kind.name, g.variable)
+        if key not in terms:
+            terms[key] = canonical_terms(g.kind, solution[g.variable])
+        for k, a in terms[key]:
             # a * relu(t - k) with t = y - m x - c
             neurons.append(Neuron(w, add(-g.stripe.intercept, -k), a))
     return Network(tuple(neurons), (Fraction(0), Fraction(0)))

@@ -182,8 +182,9 @@ def _field_misfits(instance: TrainingInstance, network: Network, field) -> list[
     return misfits
 
 
-#: above this many point-neuron pairs, :func:`exact_fit` evaluates rational networks by
-#: direction groups (:mod:`nnsolve.training.sweep`) instead of point by point
+#: above this many point-neuron pairs, :func:`exact_fit` evaluates networks by direction
+#: groups (:mod:`nnsolve.training.sweep`, rational or number-field weights) instead of
+#: point by point
 GROUPED_WORK = 200_000
 
 
@@ -191,8 +192,8 @@ def exact_fit(instance: TrainingInstance, network: Network, grouped: bool | None
     """Check ``network`` against ``instance`` exactly.
 
     ``grouped`` forces (True) or forbids (False) the grouped evaluation of
-    :mod:`nnsolve.training.sweep`; by default it is used for rational networks
-    when points x neurons exceeds :data:`GROUPED_WORK`.
+    :mod:`nnsolve.training.sweep`; by default it is used when points x neurons
+    exceeds :data:`GROUPED_WORK` (irrational weights: in one number field).
 
     For target error 0 every point must be fitted exactly; each point that is
     not is listed.  For target error > 0 the summed squared error must be at
@@ -204,7 +205,7 @@ def exact_fit(instance: TrainingInstance, network: Network, grouped: bool | None
     if grouped or (grouped is None and len(instance.points) * network.hidden > GROUPED_WORK):
         from nnsolve.training.sweep import mismatches
         bad = mismatches(network, [p.x for p in instance.points], [p.y for p in instance.points])
-    if bad is not None:
+    if bad is not None:  # the grouped evaluation (always a list now)
         misfits = [Misfit(i, instance.points[i].x, instance.points[i].y, o) for i, o in bad]
     else:
         misfits = _field_misfits(instance, network, common_field(_weights(network)))
