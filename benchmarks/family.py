@@ -1,0 +1,319 @@
+"""The certified benchmark family (``nnsolve family``) through z3, cvc5 and yices.
+
+Every file x solver at a wall-clock limit (default 60 s) in a process pool; one JSON line
+per run in benchmarks/results/family.jsonl, so a rerun skips what is recorded (same file
+hash, solver, timeout) and resumes.  Files are taken round-robin over the subfamilies
+(each in a fixed shuffled order), all solvers on a file before the next, so a run cut
+short by --budget covers every subfamily.
+
+Wrong answers: sat on a certified unsat file whose model fails the exact check
+(exact_fit of the decoded network on the instance regenerated from the seed), unsat on a
+file with a checked witness.  Each is kept under benchmarks/solver-bugs/ with the
+solver's version and a reproducer minimized by delta debugging (ddmin over the
+assertions while the wrong answer persists).  A sat whose model passes the exact check on
+a certified unsat file would be a bug in the certificate: it is flagged "CERTIFICATE!".
+
+    python benchmarks/family.py run --jobs 2 --timeout 60 --budget 2400
+    python benchmarks/family.py report --doc docs/benchmarks.md --plot docs/figures/family_cactus.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from nnsolve.decision.family import DEFAULT_DATE, SUBFAMILIES, candidates, family_dir, manifest_path
+from nnsolve.encodings.relu import decode_network
+from nnsolve.files import write_atomic
+from nnsolve.solvers import SAT, UNSAT, Limits, Query, get_solver
+from nnsolve.training.network import exact_fit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "family.jsonl"
+BUGS = ROOT / "benchmarks" / "solver-bugs"
+SOLVERS = ("z3", "cvc5", "yices")
+WEIGHTS = re.compile(r"\(declare-fun ([wabc]_[0-9_]+) \(\) Real\)")
+
+
+def solver_version(name: str) -> str:
+    if name == "z3":
+        import z3
+        return f"z3 {z3.get_version_string()}"
+    if name == "cvc5":
+        import cvc5
+        return f"cvc5 {cvc5.Solver(cvc5.TermManager()).getVersion()}"
+    import subprocess
+    from nnsolve.solvers.yices_backend import yices_binary
+    return subprocess.run([yices_binary(), "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+
+
+def ordered_files(root: Path, manifest: dict) -> list[dict]:
+    """Round-robin over the subfamilies, each in a fixed shuffled order."""
+    by_sub = defaultdict(list)
+    subs = {i: v["subfamily"] for i, v in manifest["instances"].items()}
+    for f in manifest["files"]:
+        by_sub[subs[f["instance"]]].append(dict(f, subfamily=subs[f["instance"]]))
+    for k, rng in ((k, random.Random(f"family-order-{k}")) for k in by_sub):
+        by_sub[k].sort(key=lambda f: f["path"])
+        rng.shuffle(by_sub[k])
+    out, queues = [], [by_sub[s] for s in SUBFAMILIES if by_sub.get(s)]
+    while any(queues):
+        for q in queues:
+            if q:
+                out.append(q.pop(0))
+    return out
+
+
+def run_one(path: str, text: str, solver: str, timeout: float, memory: int) -> dict:
+    variables = tuple(WEIGHTS.findall(text))
+    res = get_solver(solver).solve(Query(text, variables), Limits(timeout, memory))
+    row = {"status": res.status, "seconds": round(res.seconds, 3), "reason": res.reason}
+    if res.status == SAT:
+        row["model"] = {k: str(v) if not hasattr(v, "poly") else repr(v) for k, v in (res.model or {}).items()}
+        row["inexact"] = bool(res.inexact)
+    return row
+
+
+def model_check(manifest: dict, f: dict, text: str, solver: str, timeout: float, memory: int) -> str:
+    """'passes' / 'fails' / 'unverifiable': the solver's model, decoded to a network, on the instance."""
+    variables = tuple(WEIGHTS.findall(text))
+    res = get_solver(solver).solve(Query(text, variables), Limits(timeout, memory))
+    if res.status != SAT or res.inexact or not res.model or len(res.model) < len(variables):
+        return "unverifiable"
+    sub = manifest["instances"][f["instance"]]["subfamily"]
+    inst = next(c.instance for c in candidates(manifest["seed"], [sub]) if c.name == f["instance"])
+    return "passes" if exact_fit(inst, decode_network(inst, res.model)).ok else "fails"
+
+
+def _asserts(text: str) -> tuple[list[str], list[str], list[str]]:
+    lines = text.splitlines()
+    head = [ln for ln in lines if not ln.startswith("(assert") and ln not in ("(check-sat)", "(exit)")]
+    asserts = [ln for ln in lines if ln.startswith("(assert")]
+    return head, asserts, ["(check-sat)", "(exit)"]
+
+
+def ddmin(text: str, still_wrong, budget: float = 600) -> str:
+    """Delta debugging (ddmin) over the assertions while ``still_wrong(text)`` holds."""
+    head, asserts, tail = _asserts(text)
+    build = lambda a: "\n".join(head + a + tail) + "\n"  # noqa: E731
+    n, end = 2, time.monotonic() + budget
+    while len(asserts) >= 2 and time.monotonic() < end:
+        chunk = max(1, len(asserts) // n)
+        parts = [asserts[i:i + chunk] for i in range(0, len(asserts), chunk)]
+        reduced = False
+        for i in range(len(parts)):
+            complement = [a for j, p in enumerate(parts) if j != i for a in p]
+            if complement and still_wrong(build(complement)):
+                asserts, n, reduced = complement, max(n - 1, 2), True
+                break
+        if not reduced:
+            if n >= len(asserts):
+                break
+            n = min(len(asserts), 2 * n)
+    return build(asserts)
+
+
+def keep_bug(f: dict, text: str, solver: str, row: dict, expected: str, detail: str, timeout: float,
+             memory: int) -> Path:
+    folder = BUGS / f"{solver}-{Path(f['path']).stem}"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / "original.smt2", text)
+    wrong = row["status"]
+
+    def still_wrong(t: str) -> bool:
+        return get_solver(solver).solve(Query(t), Limits(timeout, memory)).status == wrong
+
+    small = ddmin(text, still_wrong) if wrong == UNSAT else text  # a sat on a subset proves nothing new
+    write_atomic(folder / "reproducer.smt2", small)
+    write_atomic(folder / "info.json", json.dumps({
+        "file": f["path"], "sha256": f["sha256"], "solver": solver_version(solver), "answer": wrong,
+        "expected": expected, "certificate": f["certificate"], "detail": detail, "seconds": row["seconds"],
+        "reproducer_assertions": len(_asserts(small)[1])}, indent=1) + "\n")
+    return folder
+
+
+def cmd_run(args) -> int:
+    root = family_dir(args.root, args.date)
+    manifest = json.loads(manifest_path(args.root, args.date).read_text())
+    files = ordered_files(root, manifest)
+    solvers = tuple(args.solvers.split(","))
+    versions = {s: solver_version(s) for s in solvers}
+    results = Path(args.results)
+    done = set()
+    if results.exists():
+        for ln in results.read_text().splitlines():
+            r = json.loads(ln)
+            done.add((r["file"], r["sha256"], r["solver"], r["timeout"]))
+    todo = [(f, s) for f in files for s in solvers if (f["path"], f["sha256"], s, args.timeout) not in done]
+    if args.limit is not None:
+        todo = todo[:args.limit]
+    print(f"{len(files)} files x {len(solvers)} solvers; {len(done)} runs recorded, {len(todo)} to do", flush=True)
+    start = time.monotonic()
+    stopped = 0
+    with ProcessPoolExecutor(args.jobs) as pool, results.open("a") as out:
+        pending = {}
+        queue = list(todo)
+
+        def submit():
+            while queue and len(pending) < args.jobs:
+                if args.budget and time.monotonic() - start > args.budget:
+                    return False
+                f, s = queue.pop(0)
+                text = (root / f["path"]).read_text()
+                pending[pool.submit(run_one, f["path"], text, s, args.timeout, args.memory)] = (f, s, text)
+            return True
+
+        submit()
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                f, s, text = pending.pop(fut)
+                row = fut.result()
+                expected = f["status"]
+                verdict = "solved" if row["status"] == expected else (
+                    "unknown" if row["status"] not in (SAT, UNSAT) else "wrong")
+                detail = None
+                if verdict == "wrong" and row["status"] == SAT:
+                    check = model_check(manifest, f, text, s, args.timeout, args.memory)
+                    detail = f"model {check} exact_fit"
+                    if check == "passes":
+                        verdict = "CERTIFICATE!"
+                    elif check == "unverifiable":
+                        verdict = "wrong-unverified"
+                elif verdict == "wrong":
+                    detail = f"unsat on a file whose witness passes exact_fit ({f['certificate']})"
+                rec = {"file": f["path"], "sha256": f["sha256"], "subfamily": f["subfamily"], "solver": s,
+                       "version": versions[s], "timeout": args.timeout, "expected": expected,
+                       "answer": row["status"], "seconds": row["seconds"], "verdict": verdict,
+                       "reason": (row.get("reason") or "")[:200], "detail": detail, "bytes": f["bytes"]}
+                if verdict in ("wrong", "CERTIFICATE!"):
+                    rec["bug_folder"] = str(keep_bug(f, text, s, row, expected, detail, args.timeout,
+                                                     args.memory).relative_to(ROOT))
+                out.write(json.dumps(rec, sort_keys=True) + "\n")
+                out.flush()
+                print(f"{time.monotonic() - start:7.0f}s {s:5} {verdict:8} {row['seconds']:6.1f}s {f['path']}",
+                      flush=True)
+            if not submit():
+                stopped = len(queue)
+                queue.clear()
+    print(f"stopped by --budget with {stopped} runs left" if stopped else "all runs done")
+    return 0
+
+
+def load_rows(path: Path, timeout: float) -> list[dict]:
+    rows = {}
+    for ln in path.read_text().splitlines():
+        r = json.loads(ln)
+        if r["timeout"] == timeout:
+            rows[r["file"], r["solver"]] = r
+    return list(rows.values())
+
+
+def table(rows: list[dict], manifest: dict, timeout: float) -> str:
+    files = {f["path"]: f for f in manifest["files"]}
+    subs = {i: v["subfamily"] for i, v in manifest["instances"].items()}
+    n_sub = defaultdict(int)
+    for f in manifest["files"]:
+        n_sub[subs[f["instance"]]] += 1
+    cells = defaultdict(lambda: defaultdict(int))
+    ran = defaultdict(set)
+    for r in rows:
+        if r["file"] not in files:
+            continue
+        key = (r["subfamily"], r["solver"])
+        ran[r["subfamily"]].add(r["file"])
+        v = r["verdict"]
+        cells[key]["solved" if v == "solved" else "unknown" if v == "unknown" else "wrong"] += 1
+        if v == "solved" and r["seconds"] <= 1:
+            cells[key]["fast"] += 1
+    solvers = sorted({r["solver"] for r in rows})
+    out = [f"| subfamily | files (run / all) | " + " | ".join(f"{s}: solved (<= 1 s) / unknown / wrong"
+                                                          for s in solvers) + " |",
+           "|---|---|" + "---|" * len(solvers)]
+    for sub in SUBFAMILIES:
+        row = [sub, f"{len(ran[sub])} / {n_sub[sub]}"]
+        for s in solvers:
+            c = cells[sub, s]
+            row.append(f"{c['solved']} ({c['fast']}) / {c['unknown']} / {c['wrong']}")
+        out.append("| " + " | ".join(row) + " |")
+    by_file = defaultdict(dict)
+    for r in rows:
+        by_file[r["file"]][r["solver"]] = r
+    complete = [d for d in by_file.values() if len(d) == len(solvers)]
+    none = sum(1 for d in complete if all(r["verdict"] != "solved" for r in d.values()))
+    every_fast = sum(1 for d in complete if all(r["verdict"] == "solved" and r["seconds"] <= 1 for r in d.values()))
+    out.append("")
+    out.append(f"Of the {len(complete)} files run with every solver: {every_fast} decided by every solver within "
+               f"1 s, {none} decided by none within {timeout:g} s.")
+    return "\n".join(out)
+
+
+def cactus(rows: list[dict], path: Path, timeout: float) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.5, 4))
+    ax = fig.add_subplot()
+    for s in sorted({r["solver"] for r in rows}):
+        times = sorted(r["seconds"] for r in rows if r["solver"] == s and r["verdict"] == "solved")
+        ax.step(range(1, len(times) + 1), times, where="post", label=f"{s} ({len(times)} solved)")
+    ax.set_xlabel("files solved (certified status)")
+    ax.set_ylabel("seconds")
+    ax.set_yscale("log")
+    ax.axhline(timeout, color="grey", lw=0.5, ls="--")
+    ax.set_title(f"nnsolve-training family, {timeout:g} s limit")
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+
+
+def cmd_report(args) -> int:
+    manifest = json.loads(manifest_path(args.root, args.date).read_text())
+    rows = load_rows(Path(args.results), args.timeout)
+    text = table(rows, manifest, args.timeout)
+    print(text)
+    if args.plot:
+        cactus(rows, Path(args.plot), args.timeout)
+    if args.doc:
+        doc = Path(args.doc)
+        body = doc.read_text()
+        start, end = "<!-- family-table -->", "<!-- /family-table -->"
+        if start in body and end in body:
+            a, rest = body.split(start, 1)
+            _, b = rest.split(end, 1)
+            write_atomic(doc, a + start + "\n" + text + "\n" + end + b)
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("run", "report"):
+        p = sub.add_parser(name)
+        p.add_argument("--root", default=str(ROOT / "encodings"))
+        p.add_argument("--date", default=DEFAULT_DATE)
+        p.add_argument("--timeout", type=float, default=60.0)
+        p.add_argument("--results", default=str(RESULTS))
+    run = sub.choices["run"]
+    run.add_argument("--jobs", type=int, default=2)
+    run.add_argument("--memory", type=int, default=4096)
+    run.add_argument("--solvers", default=",".join(SOLVERS))
+    run.add_argument("--budget", type=float, default=None, help="stop submitting runs after this many seconds")
+    run.add_argument("--limit", type=int, default=None, help="at most this many runs")
+    rep = sub.choices["report"]
+    rep.add_argument("--doc", default=None)
+    rep.add_argument("--plot", default=None)
+    args = ap.parse_args(argv)
+    return cmd_run(args) if args.cmd == "run" else cmd_report(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
