@@ -3,8 +3,8 @@
 Every file x solver at a wall-clock limit (default 60 s) in a process pool; one JSON line
 per run in benchmarks/results/family.jsonl, so a rerun skips what is recorded (same file
 hash, solver, timeout) and resumes.  Files are taken round-robin over the subfamilies
-(each in a fixed shuffled order), all solvers on a file before the next, so a run cut
-short by --budget covers every subfamily.
+(each in a fixed shuffled order, taken in proportion to its size), all solvers on a file
+before the next, so a run cut short by --budget covers the same share of every subfamily.
 
 Wrong answers: sat on a certified unsat file whose model fails the exact check
 (exact_fit of the decoded network on the instance regenerated from the seed), unsat on a
@@ -19,12 +19,17 @@ a certified unsat file would be a bug in the certificate: it is flagged "CERTIFI
 
 from __future__ import annotations
 
-import argparse
+import sys
+
+# benchmarks/numbers.py would shadow the standard library's numbers module (the script's
+# folder comes first on sys.path)
+sys.path[:] = [p for p in sys.path if p not in ("", __file__.rsplit("/", 1)[0]) and not p.endswith("/benchmarks")]
+
+import argparse  # noqa: E402
 import hashlib
 import json
 import random
 import re
-import sys
 import time
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -64,11 +69,15 @@ def ordered_files(root: Path, manifest: dict) -> list[dict]:
     for k, rng in ((k, random.Random(f"family-order-{k}")) for k in by_sub):
         by_sub[k].sort(key=lambda f: f["path"])
         rng.shuffle(by_sub[k])
-    out, queues = [], [by_sub[s] for s in SUBFAMILIES if by_sub.get(s)]
-    while any(queues):
-        for q in queues:
-            if q:
-                out.append(q.pop(0))
+    # proportional interleaving: next from the subfamily with the smallest share taken so far
+    total = {k: len(v) for k, v in by_sub.items()}
+    taken = {k: 0 for k in by_sub}
+    out = []
+    while any(taken[k] < total[k] for k in by_sub):
+        k = min((k for k in SUBFAMILIES if k in by_sub and taken[k] < total[k]),
+                key=lambda k: (taken[k] / total[k], SUBFAMILIES.index(k)))
+        out.append(by_sub[k][taken[k]])
+        taken[k] += 1
     return out
 
 

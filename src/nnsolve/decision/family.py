@@ -49,7 +49,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from nnsolve.decider.structured import decide_with
 from nnsolve.decision.etr import PROMISE_VIOLATED, decide_etr
@@ -276,7 +276,7 @@ def perturbed_candidates(seed: int) -> list[Candidate]:
     return out
 
 
-PLANTED_SEEDS = 2
+PLANTED_SEEDS = 3
 PLANTED_ENCODINGS = ALL_ENCODINGS
 
 
@@ -292,14 +292,57 @@ def planted_candidates(seed: int) -> list[Candidate]:
                                  f"{points} random integer points in [-5, 5]^2 labelled by a random integer network "
                                  f"with {hidden} neurons (weights in [-3, 3]), hidden width {hidden}",
                                  net, "planted-network"))
-            pts = list(inst.points)
-            p = pts[0]
-            pts[0] = DataPoint(p.x, (p.y[0] + 1, p.y[1]))
-            out.append(Candidate("planted", name + "_changed", TrainingInstance(tuple(pts), hidden), "random",
-                                 PLANTED_ENCODINGS, f"{points} random integer points in [-5, 5]^2 labelled by a random "
-                                 f"integer network with {hidden} neurons, then the first label's first output "
-                                 f"raised by 1; hidden width {hidden}", unsat_route="cvc5-direct"))
+            changed = _changed_label(inst, name)
+            if changed is not None:
+                out.append(changed)
     return out
+
+
+def collinear_lines(points: Sequence[DataPoint]) -> list[tuple[int, ...]]:
+    """Maximal sets of at least three collinear inputs (indices sorted along the line), most
+    points first.  Plain and quadratic; independent of the decider's line code on purpose."""
+    groups: dict[tuple, set[int]] = {}
+    for i in range(len(points)):
+        for j in range(i + 1, len(points)):
+            (x1, y1), (x2, y2) = points[i].x, points[j].x
+            if x1 == x2:
+                key = ("v", x1)
+            else:
+                m = (y2 - y1) / (x2 - x1)
+                key = (m, y1 - m * x1)
+            groups.setdefault(key, set()).update((i, j))
+    lines = [tuple(sorted(g, key=lambda k: points[k].x)) for g in groups.values() if len(g) >= 3]
+    return sorted(lines, key=lambda g: (-len(g), g))
+
+
+def _line_samples(points: Sequence[DataPoint], line: tuple[int, ...]) -> tuple:
+    """(t, label) along the line, t = x (or y on a vertical line): affine in the arc length."""
+    vertical = points[line[0]].x[0] == points[line[1]].x[0]
+    return tuple((points[i].x[1] if vertical else points[i].x[0], points[i].y) for i in line)
+
+
+def _changed_label(inst: TrainingInstance, name: str) -> Candidate | None:
+    """The planted instance with one label's first output raised by 1: the middle point of its
+    longest data line when that line has at least hidden + 3 points (second route: the line's
+    1D query), else the first point when hidden = 1 (second route: cvc5); else no candidate."""
+    hidden = inst.hidden
+    lines = collinear_lines(inst.points)
+    pts = list(inst.points)
+    if lines and len(lines[0]) >= hidden + 3:
+        line = lines[0]
+        k = line[len(line) // 2]
+        route, where = "pl-line", f"the middle point of its longest data line ({len(line)} points)"
+    elif hidden == 1:
+        k, line, route, where = 0, None, "cvc5-direct", "the first point"
+    else:
+        return None
+    pts[k] = DataPoint(pts[k].x, (pts[k].y[0] + 1, pts[k].y[1]))
+    changed = TrainingInstance(tuple(pts), hidden)
+    moved = None if line is None else (None, _line_samples(changed.points, line))
+    return Candidate("planted", name + "_changed", changed, "random", PLANTED_ENCODINGS,
+                     f"{len(pts)} random integer points in [-5, 5]^2 labelled by a random integer network with "
+                     f"{hidden} neurons, then the first output of {where} raised by 1; hidden width {hidden}",
+                     unsat_route=route, moved=moved)
 
 
 def candidates(seed: int = DEFAULT_SEED, subfamilies: Sequence[str] = SUBFAMILIES) -> list[Candidate]:
@@ -343,15 +386,15 @@ def certify(c: Candidate, lemmas: dict[str, str], timeout: float = 60) -> Certif
         return _witness_route(c, c.witness, c.witness_kind)
     z3 = get_solver("z3")
     first = None
-    if c.unsat_route == "cvc5-direct":  # the cheap route first: most large candidates stop here
+    if c.unsat_route in ("cvc5-direct", "pl-line"):  # the cheap route first: most failures stop here
         first = _second_route(c, lemmas, timeout)
         if first["status"] not in (SAT, UNSAT):
-            log.info("%s: cvc5 %s; left out", c.name, first["status"])
+            log.info("%s: %s: %s; left out", c.name, first["route"], first["status"])
             return None
     decided = decide_with("structured", c.instance, z3, Limits(timeout))
     route_a = {"route": "structured decider", "solver": "z3", "status": decided.status, "method": decided.method,
                "seconds": round(decided.seconds, 2)}
-    if decided.status == SAT and decided.network is not None and c.unsat_route in ("pl-lemma", "cvc5-direct", "decider-sat-only"):
+    if decided.status == SAT and decided.network is not None and c.unsat_route != "minimality":
         return _witness_route(c, decided.network, "decider")
     if decided.status != UNSAT:
         log.info("%s: structured decider %s; left out", c.name, decided.status)
@@ -392,6 +435,16 @@ def _second_route(c: Candidate, lemmas: dict[str, str], timeout: float) -> dict 
                 f"with {kind.budget} kinks, the other gadgets need their budgets (minimality lemmas) and the bands "
                 "are disjoint (docs/reduction.md, step A)", "status": UNSAT if ok else "unknown",
                 "pl_query": res.status}
+    if c.unsat_route == "pl-line":
+        _, samples = c.moved
+        res = None
+        for shared in (False, True):
+            res = z3.solve(Query(pl_lemma_query(samples, c.instance.hidden, shared_kinks=shared)), Limits(timeout))
+            if res.status == UNSAT:
+                break
+        return {"route": f"a 1D piecewise-linear query (z3): the {len(samples)} points of one data line cannot be "
+                f"fitted with {c.instance.hidden} kinks, and a network has at most one kink per neuron on a line",
+                "solver": "z3", "status": UNSAT if res.status == UNSAT else "unknown", "pl_query": res.status}
     if c.unsat_route == "cvc5-direct":
         res = get_solver("cvc5").solve(Query(to_smtlib(c.instance, "direct")), Limits(timeout))
         return {"route": "cvc5 on the direct encoding", "solver": "cvc5", "status": res.status,
@@ -611,19 +664,26 @@ def parse_problems_yices(paths: Sequence[Path]) -> dict[str, str]:
     return bad
 
 
-def parse_problems(root: Path, texts: dict[str, str], parsers: Sequence[str]) -> list[str]:
-    """Every file through each parser; the three run side by side (yices in its own process,
-    z3 through ctypes, which releases the GIL, cvc5 in this thread)."""
+def parse_problems(root: Path, texts: dict[str, str], parsers: Sequence[str],
+                   max_bytes: Mapping[str, int] | None = None) -> list[str]:
+    """Every file through each parser (for a parser named in ``max_bytes``, only the files up
+    to that size); the three run side by side (yices in its own process, z3 through ctypes,
+    cvc5 in this thread)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def in_process(check) -> list[str]:
-        return [f"{rel}: {err}" for rel, text in texts.items() if (err := check(text))]
+    limit = dict(max_bytes or {})
+
+    def chosen(name: str) -> dict[str, str]:
+        return {r: t for r, t in texts.items() if name not in limit or len(t.encode()) <= limit[name]}
+
+    def in_process(name, check) -> list[str]:
+        return [f"{rel}: {err}" for rel, text in chosen(name).items() if (err := check(text))]
 
     def yices() -> list[str]:
-        bad = parse_problems_yices([root / rel for rel in texts])
+        bad = parse_problems_yices([root / rel for rel in chosen("yices")])
         return [f"{Path(k).relative_to(root) if k.startswith(str(root)) else k}: {v}" for k, v in bad.items()]
 
-    jobs = {"z3": lambda: in_process(parse_problems_z3), "cvc5": lambda: in_process(parse_problems_cvc5),
+    jobs = {"z3": lambda: in_process("z3", parse_problems_z3), "cvc5": lambda: in_process("cvc5", parse_problems_cvc5),
             "yices": yices}
     with ThreadPoolExecutor(3) as pool:
         futures = [pool.submit(jobs[name]) for name in parsers]
@@ -631,13 +691,15 @@ def parse_problems(root: Path, texts: dict[str, str], parsers: Sequence[str]) ->
 
 
 def validate_family(out: str | Path, date: str = DEFAULT_DATE, parsers: Sequence[str] = ("z3", "cvc5", "yices"),
-                    witnesses: int | None = None, regenerate: bool = True) -> list[str]:
+                    witnesses: int | None = None, regenerate: bool = True,
+                    parse_max_bytes: Mapping[str, int] | None = None) -> list[str]:
     """Problems with the family in ``out`` (empty: valid).
 
     Checks: the manifest lists exactly the files present with their sha256 and size;
     every header is well-formed and its status is the manifest's; every certificate has
     the right shape (sat: a witness; unsat: two recorded unsat routes); no file is over
-    5 MB; every file parses in the named ``parsers``; and for ``witnesses`` sat instances
+    5 MB; every file parses in the named ``parsers`` (``parse_max_bytes``: a size cap per
+    parser, for a quicker check); and for ``witnesses`` sat instances
     (all if None) the recorded witness passes ``exact_fit`` on the instance regenerated
     from the seed, whose encoding must be exactly the file's body."""
     problems: list[str] = []
@@ -670,7 +732,7 @@ def validate_family(out: str | Path, date: str = DEFAULT_DATE, parsers: Sequence
         elif f["status"] == UNSAT and (len(inst["routes"]) != 2 or any(r["status"] != UNSAT for r in inst["routes"])
                                        or len({r["route"] for r in inst["routes"]}) != 2):
             problems.append(f"{rel}: unsat without two recorded unsat routes")
-    problems += parse_problems(root, texts, parsers)
+    problems += parse_problems(root, texts, parsers, parse_max_bytes)
     if regenerate:
         problems += _witness_problems(manifest, texts, witnesses)
     return problems
