@@ -265,6 +265,40 @@ def table(rows: list[dict], manifest: dict, timeout: float) -> str:
     return "\n".join(out)
 
 
+def counts(manifest: dict) -> str:
+    """Instances and files per subfamily and status, certificate kinds, sizes."""
+    inst = manifest["instances"]
+    out = ["| subfamily | instances sat / unsat | files sat / unsat | certificates (instances) | "
+           "sizes: median / max | MB |", "|---|---|---|---|---|---|"]
+    for sub in SUBFAMILIES:
+        mine = {n: i for n, i in inst.items() if i["subfamily"] == sub}
+        files = [f for f in manifest["files"] if f["instance"] in mine]
+        kinds = defaultdict(int)
+        for i in mine.values():
+            kinds[i["certificate"]] += 1
+        sizes = sorted(f["bytes"] for f in files)
+        out.append(f"| {sub} | {sum(i['status'] == 'sat' for i in mine.values())} / "
+                   f"{sum(i['status'] == 'unsat' for i in mine.values())} | "
+                   f"{sum(f['status'] == 'sat' for f in files)} / {sum(f['status'] == 'unsat' for f in files)} | "
+                   + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+                   + f" | {sizes[len(sizes) // 2] / 1e3:.0f} KB / {sizes[-1] / 1e3:.0f} KB | {sum(sizes) / 1e6:.1f} |")
+    sizes = [f["bytes"] for f in manifest["files"]]
+    out.append("")
+    out.append(f"{len(sizes)} files ({len(inst)} certified instances of {manifest['candidates']} candidates; the "
+               f"others were left out), {sum(sizes) / 1e6:.1f} MB, {sum(b < 500_000 for b in sizes)} under 500 KB, "
+               f"largest {max(sizes) / 1e6:.2f} MB.")
+    return "\n".join(out)
+
+
+def _splice(body: str, tag: str, text: str) -> str:
+    start, end = f"<!-- {tag} -->", f"<!-- /{tag} -->"
+    if start not in body or end not in body:
+        return body
+    a, rest = body.split(start, 1)
+    _, b = rest.split(end, 1)
+    return a + start + "\n" + text + "\n" + end + b
+
+
 def cactus(rows: list[dict], path: Path, timeout: float) -> None:
     from matplotlib.figure import Figure
 
@@ -291,14 +325,11 @@ def cmd_report(args) -> int:
     print(text)
     if args.plot:
         cactus(rows, Path(args.plot), args.timeout)
+    print(counts(manifest))
     if args.doc:
         doc = Path(args.doc)
-        body = doc.read_text()
-        start, end = "<!-- family-table -->", "<!-- /family-table -->"
-        if start in body and end in body:
-            a, rest = body.split(start, 1)
-            _, b = rest.split(end, 1)
-            write_atomic(doc, a + start + "\n" + text + "\n" + end + b)
+        body = _splice(doc.read_text(), "family-table", text)
+        write_atomic(doc, _splice(body, "family-counts", counts(manifest)))
     return 0
 
 
