@@ -290,6 +290,22 @@ def counts(manifest: dict) -> str:
     return "\n".join(out)
 
 
+def coverage(rows: list[dict], manifest: dict, timeout: float, solvers: int = len(SOLVERS)) -> str:
+    files = {f["path"] for f in manifest["files"]}
+    mine = [r for r in rows if r["file"] in files]
+    runs, total = len(mine), len(files) * solvers
+    mean = sum(r["seconds"] for r in mine) / runs if runs else timeout
+    left = (total - runs) * mean / 2 / 3600
+    return (f"Coverage: {runs} of the {total} runs (file x solver) at {timeout:g} s, on "
+            f"{len({r['file'] for r in mine})} of the {len(files)} files, taken in proportion from every "
+            f"subfamily (2 workers on a 2-core machine shared with other jobs, load average about 7, so "
+            f"times are pessimistic). At the {mean:.0f} s mean per run seen so far, the rest needs about "
+            f"{left:.0f} hours with 2 workers. To finish (resumes, skips what is recorded), then redraw:\n\n"
+            f"```sh\nPYTHONPATH=src python benchmarks/family.py run --jobs 2 --timeout {timeout:g}\n"
+            f"PYTHONPATH=src python benchmarks/family.py report --doc docs/benchmarks.md "
+            f"--plot docs/figures/family_cactus.png\n```")
+
+
 def _splice(body: str, tag: str, text: str) -> str:
     start, end = f"<!-- {tag} -->", f"<!-- /{tag} -->"
     if start not in body or end not in body:
@@ -329,6 +345,7 @@ def cmd_report(args) -> int:
     if args.doc:
         doc = Path(args.doc)
         body = _splice(doc.read_text(), "family-table", text)
+        body = _splice(body, "family-coverage", coverage(rows, manifest, args.timeout))
         write_atomic(doc, _splice(body, "family-counts", counts(manifest)))
     return 0
 
