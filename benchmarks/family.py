@@ -256,6 +256,15 @@ def table(rows: list[dict], manifest: dict, timeout: float) -> str:
             c = cells[sub, s]
             row.append(f"{c['solved']} ({c['fast']}) / {c['unknown']} / {c['wrong']}")
         out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    out.append("| status | " + " | ".join(f"{s}: solved / run" for s in solvers) + " |")
+    out.append("|---|" + "---|" * len(solvers))
+    for status in ("sat", "unsat"):
+        cols = []
+        for s in solvers:
+            mine = [r for r in rows if r["file"] in files and r["solver"] == s and r["expected"] == status]
+            cols.append(f"{sum(r['verdict'] == 'solved' for r in mine)} / {len(mine)}")
+        out.append(f"| {status} | " + " | ".join(cols) + " |")
     by_file = defaultdict(dict)
     for r in rows:
         by_file[r["file"]][r["solver"]] = r
