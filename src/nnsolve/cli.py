@@ -183,6 +183,19 @@ def build_parser() -> argparse.ArgumentParser:
     encodings.add_argument("--check", action="store_true", help="only report stale files (exit 1 if any)")
     encodings.set_defaults(run=cmd_encodings)
 
+    family = sub.add_parser("family", help="generate (or --check) the certified SMT-LIB benchmark family",
+                            description=FAMILY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    family.add_argument("-o", "--output", default="encodings", help="root of the layout (default: encodings)")
+    family.add_argument("--seed", type=int, default=1, help="seed (default: 1)")
+    family.add_argument("--date", default="20261128", help="the family's date stamp YYYYMMDD (default: 20261128)")
+    family.add_argument("--jobs", type=int, default=2, help="certification processes (default: 2)")
+    family.add_argument("--timeout", type=float, default=60.0, help="seconds per certification route (default: 60)")
+    family.add_argument("--check", action="store_true", help="only validate the family in OUTPUT (exit 1 if invalid)")
+    family.add_argument("--witnesses", type=int, default=None,
+                        help="with --check: re-check this many recorded sat witnesses (default: all)")
+    family.add_argument("--parsers", default="z3,cvc5,yices", help="with --check: parsers to run (default: all three)")
+    family.set_defaults(run=cmd_family)
+
     gen = sub.add_parser("gen", help="generate a seeded ETR-INV formula with known status",
                          description=GEN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     gen.add_argument("--constraints", type=int, help="number of constraints (>= 1), for one formula")
@@ -636,6 +649,36 @@ def cmd_encodings(args: argparse.Namespace) -> int:
         return 1 if problems else EXIT_OK
     n = write_encodings(args.folder, args.output)
     print(f"wrote {n} files to {args.output}")
+    return EXIT_OK
+
+
+FAMILY_HELP = """\
+The certified QF_NRA benchmark family (docs/benchmarks.md): exact-training queries
+whose status is known, in the SMT-LIB submission layout
+OUTPUT/non-incremental/QF_NRA/DATE-nnsolve-training/SUBFAMILY/*.smt2 with a manifest
+(sha256, status, certificate) beside the folder.  A file is written only when its
+status is certified: a witness network checked by exact_fit, or two independent unsat
+routes.  --check validates headers, manifest, parsing (z3, cvc5, yices) and witnesses.
+
+examples:
+  nnsolve family -o encodings --seed 1
+  nnsolve family -o encodings --check
+"""
+
+
+def cmd_family(args: argparse.Namespace) -> int:
+    from nnsolve.decision.family import generate_family, validate_family
+
+    if args.check:
+        parsers = tuple(p for p in args.parsers.split(",") if p)
+        problems = validate_family(args.output, args.date, parsers, witnesses=args.witnesses)
+        for p in problems:
+            print(p)
+        print("family is valid" if not problems else f"{len(problems)} problems")
+        return 1 if problems else EXIT_OK
+    manifest = generate_family(args.output, args.seed, args.date, args.jobs, args.timeout)
+    print(f"wrote {len(manifest['files'])} files ({len(manifest['instances'])} certified instances of "
+          f"{manifest['candidates']} candidates)")
     return EXIT_OK
 
 

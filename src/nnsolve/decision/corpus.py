@@ -152,6 +152,8 @@ def run_corpus(files: list[Path], solver: str = "z3", timeout: float = 60.0, mem
 # -- certified SMT-LIB files (encodings/) ------------------------------------------------
 
 LICENSE = "MIT (nnsolve)"
+#: the benchmark family (``nnsolve family``) shares encodings/; these commands leave it alone
+FAMILY_ROOT = "non-incremental"
 TRAINING_TIERS = (1,)  # larger tiers' training queries are tens of MB and more
 
 
@@ -197,12 +199,16 @@ def encoding_files(corpus: str | Path) -> dict[Path, str]:
     return out
 
 
+def _corpus_encodings(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*.smt2") if p.relative_to(folder).parts[0] != FAMILY_ROOT]
+
+
 def stale_encodings(corpus: str | Path, folder: str | Path, want: dict[Path, str] | None = None) -> list[str]:
     """Files in ``folder`` that differ from what ``encoding_files`` makes (or are missing/extra).
     ``want``: ``encoding_files(corpus)`` when the caller has it already."""
     want = encoding_files(corpus) if want is None else want
     folder = Path(folder)
-    have = {p.relative_to(folder) for p in folder.rglob("*.smt2")}
+    have = {p.relative_to(folder) for p in _corpus_encodings(folder)}
     problems = [f"missing {p}" for p in sorted(set(want) - have)]
     problems += [f"extra {p}" for p in sorted(have - set(want))]
     problems += [f"stale {p}" for p in sorted(set(want) & have) if (folder / p).read_text() != want[p]]
@@ -212,7 +218,7 @@ def stale_encodings(corpus: str | Path, folder: str | Path, want: dict[Path, str
 def write_encodings(corpus: str | Path, folder: str | Path) -> int:
     folder = Path(folder)
     want = encoding_files(corpus)
-    for p in folder.rglob("*.smt2"):
+    for p in _corpus_encodings(folder):
         if p.relative_to(folder) not in want:
             p.unlink()
     for rel, text in want.items():
