@@ -220,7 +220,7 @@ def table(rows: list[dict]) -> str:
             training = "**unknown**"
         out.append(f"| {r['family']} | {r['constraints']} | {r['neurons'] or '-'} | {r['points'] or '-'} "
                    f"| {r['etr']} | {r['etr_s']:.1f} | {r['reduce_s']:.1f} | {training} "
-                   f"| {r['training_s'] if r['training_s'] is None else format(r['training_s'], '.1f')} "
+                   f"| {'-' if r['training_s'] is None else format(r['training_s'], '.1f')} "
                    f"| {_stages(r)} | {r['verdict']} | {r['peak_rss_mib']} / {r['peak_rss_children_mib']} |")
     return "\n".join(out)
 
