@@ -18,7 +18,9 @@ side gave up, the larger sizes of that family run the ETR side and the reduction
 (verdict ``etr-only``), so that the ETR side's growth is measured on every size.
 
 Results are appended to a JSON-lines file as they come; a rerun skips the
-(family, size, seed, timeout) combinations already recorded (resumable).  Within a
+(family, size, seed, timeout, code version) combinations already recorded (resumable;
+the code version is the last commit that changed src/, so rows of older code stay in
+the file and are shown with ``--code COMMIT``).  Within a
 family sizes run in increasing order and, unless --keep-going, the training side runs
 up to the first size at which it does not decide (the larger ones would not either,
 within the same limit); the record says in which stage it gave up.
@@ -151,7 +153,17 @@ def _load(path: Path) -> list[dict]:
 
 
 def _key(row: dict) -> tuple:
-    return row["family"], row["size"], row["seed"], float(row["timeout"])
+    return row["family"], row["size"], row["seed"], float(row["timeout"]), row.get("code")
+
+
+def code_version() -> str:
+    """The last commit that changed src/ (``+dirty`` with uncommitted changes there): rows
+    are kept per code version, so a rerun after a change measures again."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True).stdout.strip()
+
+    commit = git("log", "-1", "--format=%h", "--", "src") or "unknown"
+    return commit + ("+dirty" if git("status", "--porcelain", "--", "src") else "")
 
 
 def _gave_up(row: dict) -> bool:
@@ -208,7 +220,7 @@ def table(rows: list[dict]) -> str:
             training = "**unknown**"
         out.append(f"| {r['family']} | {r['constraints']} | {r['neurons'] or '-'} | {r['points'] or '-'} "
                    f"| {r['etr']} | {r['etr_s']:.1f} | {r['reduce_s']:.1f} | {training} "
-                   f"| {r['training_s'] if r['training_s'] is None else format(r['training_s'], '.1f')} "
+                   f"| {'-' if r['training_s'] is None else format(r['training_s'], '.1f')} "
                    f"| {_stages(r)} | {r['verdict']} | {r['peak_rss_mib']} / {r['peak_rss_children_mib']} |")
     return "\n".join(out)
 
@@ -275,6 +287,7 @@ def main() -> None:
     ap.add_argument("--no-etr-after", action="store_true",
                     help="after the training side gave up, stop the family (default: the larger sizes run "
                          "the ETR side and the reduction only, for the ETR side's growth)")
+    ap.add_argument("--code", help="the code version whose rows to use (default: the last commit changing src/)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--etr-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--family", help=argparse.SUPPRESS)
@@ -287,19 +300,21 @@ def main() -> None:
     results.parent.mkdir(parents=True, exist_ok=True)
     sizes = sorted(int(s) for s in args.sizes.split(",") if s)
     families = [f for f in args.families.split(",") if f]
+    code = args.code or code_version()
     if not args.table_only:
-        print(f"load average at start: {os.getloadavg()}", flush=True)
+        print(f"load average at start: {os.getloadavg()}; code {code}", flush=True)
         for family in families:
             etr_only = False
             for size in sizes:
                 done = {_key(r): r for r in _load(results) if r.get("verdict") != "error"}  # errors: retried
-                key = (family, size, args.seed, float(args.timeout))
+                key = (family, size, args.seed, float(args.timeout), code)
                 if key in done:
                     row = done[key]
                     print(f"{family} {size}: recorded ({row.get('verdict')})", flush=True)
                 else:
                     row = measure(family, size, args, etr_only)
                     row["load"] = [round(v, 2) for v in os.getloadavg()]
+                    row["code"] = code
                     with open(results, "a", encoding="utf-8") as fh:
                         fh.write(json.dumps(row) + "\n")
                     print(f"{family} {size}: {row.get('verdict')} (ETR {row.get('etr')} {row.get('etr_s')} s, "
@@ -313,7 +328,8 @@ def main() -> None:
         print(f"load average at end: {os.getloadavg()}", flush=True)
     latest = {_key(r): r for r in _load(results)}  # the last record of each run
     rows = [r for r in latest.values() if r.get("seed") == args.seed and float(r.get("timeout", 0)) == args.timeout
-            and r.get("family") in families]
+            and r.get("family") in families and r.get("code") == code and r.get("size") in sizes]
+    print(f"\nrecorded rows of code {code}, --timeout {args.timeout:g}, seed {args.seed}:")
     rows.sort(key=lambda r: (families.index(r["family"]), r["size"]))
     print()
     print(table(rows))

@@ -82,3 +82,19 @@ def test_line_counting_sees_the_same_lines_as_with_every_line(monkeypatch):
     every = analyse_lines(inst, z3, Limits(30))
     assert fast.counts == every.counts and fast.violated is not None
     assert every.lines > fast.lines
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=12), st.integers(-2, 40), st.integers(0, 10))
+def test_overlapping_blocks_by_bisection_equal_the_scan(gaps, lo, width):
+    # a line's block spans: in order, open spans disjoint (consecutive blocks may share an end)
+    from nnsolve.decider.line_count import overlapping
+
+    spans, t = [], 0
+    for g in gaps:
+        start = t + (g % 2)            # sometimes a gap between blocks, sometimes a shared end
+        t = start + 1 + g
+        spans.append((F(start, 2), F(t, 2)))
+    lo, hi = F(lo, 2), F(lo + width, 2)
+    los, his = [a for a, _ in spans], [b for _, b in spans]
+    assert list(overlapping(los, his, lo, hi)) == [k for k, (a, b) in enumerate(spans) if a < hi and lo < b]

@@ -53,7 +53,7 @@ from nnsolve.decider.residual_query import (Bound, NonZero, PiecewiseEquation, d
                                            residual_components, residual_query)
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver, SolverResult
 from nnsolve.training import Network, Neuron, TrainingInstance, exact_fit
-from nnsolve.decider.lines import line_data, normalized
+from nnsolve.decider.lines import normalized
 from nnsolve.decider.windows import BlockWindows, block_system, hull, jump_coincidences, kink_windows
 
 log = logging.getLogger(__name__)
@@ -71,15 +71,16 @@ class BlockData:
 
 def _block_data(count: LineCount, index: int, instance: TrainingInstance, cache: dict,
                 solver: Solver | None = None, limits: Limits = Limits(5)) -> BlockData:
-    samples = line_data(instance, count.line)
+    line = count.line
     block = count.blocks[index]
     lo, hi = block.first, block.last
     # a neighbour gap outside every block's open span holds no kink (the line is tight)
     if lo > 0 and (index == 0 or count.blocks[index - 1].last < lo):
         lo -= 1
-    if hi < len(samples) - 1 and (index == len(count.blocks) - 1 or count.blocks[index + 1].first > hi):
+    if hi < len(line.points) - 1 and (index == len(count.blocks) - 1 or count.blocks[index + 1].first > hi):
         hi += 1
-    part = tuple(samples[lo:hi + 1])
+    # line_data(instance, line)[lo:hi + 1], without building the whole line for each block
+    part = tuple((line.t[i], instance.points[line.points[i]].y) for i in range(lo, hi + 1))
     span = (block.first - lo, block.last - lo)
     key = (normalized(part), span, block.kinks)
     if key not in cache:

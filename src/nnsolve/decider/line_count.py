@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -187,6 +187,20 @@ def _spans(count: LineCount) -> list[tuple[Fraction, Fraction, int]]:
     return [(count.line.t[b.first], count.line.t[b.last], b.kinks) for b in count.blocks]
 
 
+def overlapping(los: list, his: list, lo, hi) -> range:
+    """The blocks k whose open span (los[k], his[k]) meets (lo, hi), i.e. los[k] < hi and
+    lo < his[k], for the spans of one line's blocks: in line order, with disjoint open
+    spans, so los and his are nondecreasing and the blocks that meet form one range
+    (two bisections instead of a scan).
+
+    >>> list(overlapping([0, 4, 8], [4, 8, 9], 3, 5)), list(overlapping([0, 4, 8], [4, 8, 9], 4, 4))
+    ([0, 1], [])
+    """
+    first = bisect_right(his, lo)   # the first block with his[k] > lo
+    end = bisect_left(los, hi)      # blocks from here on have los[k] >= hi
+    return range(first, max(first, end))
+
+
 def chains(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, ...]] | None:
     """Split the neurons into chains along the largest family (>= 3) of parallel tight lines.
 
@@ -215,12 +229,13 @@ def chains(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, 
     first, last = _spans(lines[0]), _spans(lines[-1])
     u1, ur = lines[0].line.c, lines[-1].line.c
     middles = [((c.line.c - u1) / (ur - u1), _spans(c)) for c in lines[1:-1]]
+    ends = [([slo for slo, _, _ in spans], [shi for _, shi, _ in spans]) for _, spans in middles]
 
     def middle_blocks(b: tuple, p: tuple) -> list[list[int]]:
         out = []
-        for lam, spans in middles:
+        for (lam, spans), (los, his) in zip(middles, ends):
             lo, hi = (1 - lam) * b[0] + lam * p[0], (1 - lam) * b[1] + lam * p[1]
-            out.append([k for k, (slo, shi, _) in enumerate(spans) if slo < hi and lo < shi])
+            out.append(list(overlapping(los, his, lo, hi)))
         return out
 
     def pair(first_ids, last_ids, middle_ids) -> list[Chain] | None:
