@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnsolve.fields import NumberField
-from nnsolve.numbers import algebraic
+from nnsolve.numbers import add, algebraic, mul
 from nnsolve.training import sweep
 from nnsolve.training.instance import DataPoint, TrainingInstance
 from nnsolve.training.network import Network, Neuron, evaluate, exact_fit
@@ -179,3 +179,30 @@ def test_kinks_closer_than_doubles_are_ordered_exactly():
         const, rows = sweep._field_rows(net, pts, dense, K)
         got = [rows.get(i, const) for i in range(len(pts))]
         assert [[K.key(v) for v in r] for r in got] == [[K.key(v) for v in r] for r in want]
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.sampled_from(["cbrt2", "plastic", "sqrt2"]), st.data())
+def test_membership_through_shapes_is_exact(name, data):
+    # NumberField.embed proposes eps * b - shift from numbers of the same shape (rational
+    # shift, sign) embedded before; every proposal is confirmed exactly, so the results
+    # equal the elements the numbers came from
+    K = field(name)
+    u = data.draw(element(K, rational_ok=False))
+    fresh = NumberField(K.theta)
+    a = K.to_number(u)
+    assert K.key(fresh.embed(a)) == K.key(u)
+    for _ in range(3):
+        q = data.draw(small)
+        eps = data.draw(st.sampled_from([1, -1]))
+        b = add(mul(Fraction(eps), a), q)
+        assert K.key(fresh.embed(b)) == K.key(K.add(K.scale(u, Fraction(eps)), K.constant(q)))
+
+
+def test_same_shape_outside_the_field_is_rejected():
+    # x^3 - 4x + 1 has three real roots and a non-square discriminant (229): Q(r1) holds
+    # neither r2 nor r3, which have r1's shape (same polynomial)
+    roots = [algebraic([1, 0, -4, 1], lo, hi) for lo, hi in ((-3, -2), (0, 1), (1, 3))]
+    K = NumberField(roots[0])
+    assert K.contains(roots[0]) and K.contains(add(roots[0], Fraction(1, 3)))
+    assert not K.contains(roots[1]) and not K.contains(add(mul(Fraction(-1), roots[2]), Fraction(5)))

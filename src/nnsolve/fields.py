@@ -51,6 +51,8 @@ class NumberField:
         self._intervals: dict[int, tuple[fmpq, fmpq]] = {}
         self._balls: dict[int, arb] = {}
         self._embedded: dict[AlgebraicNumber, Element] = {}
+        #: shape (see _shape) -> elements b, each the normalized eps * (a + shift) of an embedded a
+        self._by_shape: dict[tuple, list[Element]] = {}
         self._sign_level = 64
 
     # -- elements --------------------------------------------------------------
@@ -100,6 +102,18 @@ class NumberField:
             return self._gen
         if self.degree == 2 and e == 2:
             return self._express_quadratic(a)
+        # a = eps * b - shift for a b already embedded with the same shape (below): no Trager
+        key, shift, eps = _shape(a.poly)
+        for b in self._by_shape.get(key, ()):
+            u = self.scale(b, Fraction(eps)) - self.constant(shift)
+            if self._is_value_of(a, u):
+                return u
+        u = self._express_trager(a)
+        if u is not None:
+            self._by_shape.setdefault(key, []).append(self.scale(u + self.constant(shift), Fraction(eps)))
+        return u
+
+    def _express_trager(self, a: AlgebraicNumber) -> Element | None:
         s, norm = self._squarefree_norm(a)
         # R (the minimal polynomial of a + s theta) is a factor of the norm of degree d
         # when a is in K; the check picks the right one without isolating any root.
@@ -347,6 +361,25 @@ class NumberField:
         if len(p) == 2:
             return _rational_root(p)
         return _normalize(p, _frac(lo), _frac(hi))
+
+
+def _shape(poly: tuple[int, ...]) -> tuple[tuple, Fraction, int]:
+    """(key, shift, eps) with b = eps * (a + shift) for a root a of ``poly`` (degree e):
+    shift = c_{e-1} / (e c_e) removes b's x^{e-1} term, eps = +-1 picks the smaller of
+    P(x), (-1)^e P(-x) (P: the monic polynomial of a + shift).  Numbers differing by a
+    rational shift or a sign have the same key; the key only proposes candidates,
+    which _express confirms exactly (_is_value_of), so a collision costs a check, never
+    a wrong answer."""
+    e = len(poly) - 1
+    lead = Fraction(poly[0])
+    shift = Fraction(poly[1]) / (e * lead)
+    p = fmpq_poly([fmpq(c) for c in reversed(poly)]) / fmpq(lead.numerator, lead.denominator)
+    depressed = p(fmpq_poly([-_q(shift), 1]))     # P(x) = p(x - shift) / lead
+    cs = tuple(depressed.coeffs())
+    flipped = tuple(c if i % 2 == e % 2 else -c for i, c in enumerate(cs))   # (-1)^e P(-x)
+    if flipped < cs:
+        return flipped, shift, -1
+    return cs, shift, 1
 
 
 class RationalField:
