@@ -181,8 +181,10 @@ def _witness_values(instance, analysis, network):
     return values
 
 
-@pytest.mark.parametrize("path", ["instances/tier1/self_inverse.smt2", "instances/tier1/golden_ratio.smt2"])
-def test_the_forward_witness_satisfies_everything_elimination_derived(path):
+@pytest.mark.parametrize("path,prefix_min", [("instances/tier1/self_inverse.smt2", 256),
+                                             ("instances/tier1/golden_ratio.smt2", 256),
+                                             ("instances/tier1/golden_ratio.smt2", 2)])
+def test_the_forward_witness_satisfies_everything_elimination_derived(path, prefix_min, monkeypatch):
     """A known solution (the forward witness, built by other code) must satisfy every
     pivot equation, remaining definition, window bound and ite equation of the stage:
     this catches a wrong window, a wrong relu decision, a wrong shift or a wrong
@@ -200,12 +202,20 @@ def test_the_forward_witness_satisfies_everything_elimination_derived(path):
     analysis = analyse_lines(red.instance, solver)
     values = _witness_values(red.instance, analysis, network)
     family, found = chains(analysis)
+    monkeypatch.setattr(decompose, "PREFIX_MIN", prefix_min)  # 2: the off-line points' prefix sums
     cache, blocks = {}, {}
     for chain in found:
         for li, bi in chain.blocks:
             blocks[li, bi] = decompose._block_data(family[li], bi, red.instance, cache)
     system, bounds, equations, _ = decompose._global_system(red.instance, family, found, blocks)
     assert system is not None
+    prefixes = sorted({v for e in system.pivots.values() for v in e if v is not None and v[0] == "P"}
+                      | {v for v in system.pivots if v[0] == "P"}, key=lambda v: (v[1], v[3], v[2]))
+    assert bool(prefixes) == (prefix_min == 2)
+    for v in prefixes:  # ("P", X, n, o, key): X summed over the first n neurons (by hmax)
+        _, X, n, o, key = v
+        before = [w for w in prefixes if w[1] == X and w[3] == o and w[2] == n - 1]
+        values[v] = nb.add(values[before[0]] if before else F(0), values[(X,) + key + (o,)])
 
     def ev(expr):
         total = F(0)

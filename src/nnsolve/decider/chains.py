@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -392,7 +392,7 @@ def _global_system(instance, family, found, blocks):
     for g, chain in enumerate(found):
         for r in range(chain.kinks):
             neurons.append(((g, r), [blocks[li, bi].windows.windows[r] for li, bi in chain.blocks]))
-    system = LinearSystem(lambda v: {"U": 0, "V": 0, "A": 1, "K": 2, "p": 3, "q": 3, "s": 4}[v[0]])
+    system = LinearSystem(lambda v: {"U": 0, "V": 0, "A": 1, "K": 2, "p": 3, "q": 3, "s": 4, "P": 5}[v[0]])
     bounds, equations = [], []
     outputs = instance.outputs
     try:
@@ -410,8 +410,7 @@ def _global_system(instance, family, found, blocks):
             _line_equations(instance, li, count.line, neurons, a, b, u1, uL, system, equations)
         system.propagate()
         shifts = _parallel_shifts(system, neurons, outputs)
-        for idx in pending:
-            _point_equations(instance, idx, neurons, a, b, u1, uL, on_line, system, equations, shifts)
+        prefixes = _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equations, shifts)
         system.propagate()
         equations = _resolve_pieces(system, equations)
     except Inconsistent:
@@ -422,7 +421,7 @@ def _global_system(instance, family, found, blocks):
             v = e.get(None, Fraction(0))
             if (bound.lo is not None and v < bound.lo) or (bound.hi is not None and v > bound.hi):
                 return None, None, None, None
-    keys = [("A", o, k) for o in range(outputs) for k in "ctu"]
+    keys = [("A", o, k) for o in range(outputs) for k in "ctu"] + prefixes
     for key, _ in neurons:
         keys += [("p",) + key, ("q",) + key, ("s",) + key]
         keys += [(v,) + key + (o,) for v in "KUV" for o in range(outputs)]
@@ -484,34 +483,104 @@ def _line_equations(instance, li, line, neurons, a, b, u1, uL, system, equations
         emit([(left, t0, i0), (-(left + right), t1, i1), (right, t2, i2)], near(t0, t2), False)
 
 
-def _point_equations(instance, idx, neurons, a, b, u1, uL, on_line, system, equations, shifts) -> None:
-    """The label equations of point ``idx``: linear ones go into ``system``, the others
-    (some relu not decided by the windows) into ``equations``."""
-    x, y = instance.points[idx].x
-    t, u = -b * x + a * y, a * x + b * y
-    lam = (u - u1) / (uL - u1)
-    for o in range(instance.outputs):
-        base = {("A", o, "c"): 1, ("A", o, "t"): t, ("A", o, "u"): u, None: -instance.points[idx].y[o]}
-        pieces = []
-        for key, wins in neurons:
-            if idx in on_line:
-                lo, hi = wins[on_line[idx]]
-            elif key in shifts:  # k(u) = p + lam c = q - (1 - lam) c: both windows bound it
-                c = shifts[key]
-                (lo1, hi1), (loL, hiL) = wins[0], wins[-1]
-                lo, hi = max(lo1 + lam * c, loL - (1 - lam) * c), min(hi1 + lam * c, hiL - (1 - lam) * c)
-            else:
-                lo, hi = _interval([(1 - lam, wins[0]), (lam, wins[-1])])
-            linear = {("K",) + key + (o,): t, ("U",) + key + (o,): -(1 - lam), ("V",) + key + (o,): -lam}
-            if t >= hi:
-                for k, v in linear.items():
-                    base[k] = base.get(k, 0) + v
-            elif t > lo:
-                pieces.append(({("p",) + key: 1 - lam, ("q",) + key: lam}, t, linear))
-        if pieces:
-            equations.append(PiecewiseEquation(base, tuple(pieces)))
+PREFIX_MIN = 256  # prefix sums pay when this many neurons are linear at a point
+
+
+def _window_at(key, wins, lam, shifts) -> tuple[Fraction, Fraction]:
+    """Bounds on neuron ``key``'s breakline crossing at the family parameter ``lam``."""
+    if key in shifts:  # k(u) = p + lam c = q - (1 - lam) c: both windows bound it
+        c = shifts[key]
+        (lo1, hi1), (loL, hiL) = wins[0], wins[-1]
+        return max(lo1 + lam * c, loL - (1 - lam) * c), min(hi1 + lam * c, hiL - (1 - lam) * c)
+    return _interval([(1 - lam, wins[0]), (lam, wins[-1])])
+
+
+def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equations, shifts) -> list:
+    """The label equations of the points off the family lines, without points x neurons.
+
+    Each relu is decided by the neuron's window at the point (``_window_at``): linear
+    when t is at or above it, 0 at or below it, an ite inside.  Over the points' range of lam the window's upper end is convex
+    and its lower end concave in lam (sums of max / min of linear functions, or a min /
+    max of two linear ones bounded by either), so their extremes at the range's ends,
+    hmax_j and lmin_j, bound them everywhere: a neuron with hmax_j <= t is linear at the
+    point, one with lmin_j >= t is 0, and only the others are looked at one by one.  The
+    linear ones are a prefix of the neurons sorted by hmax; when that prefix is long
+    (``PREFIX_MIN``) its sum enters through prefix variables P_r = P_{r-1} + X_{pi_r}
+    (X in K, U, V; linear definitions, so the solutions do not change), and each
+    equation has O(1) terms for it.  Returns the prefix variables defined."""
+    if not pending:
+        return []
+    D = uL - u1
+    places = {}
+    for idx in pending:
+        x, y = instance.points[idx].x
+        t, u = -b * x + a * y, a * x + b * y
+        places[idx] = (t, u, (u - u1) / D)
+    lam_lo = min([Fraction(0)] + [lam for _, _, lam in places.values()])
+    lam_hi = max([Fraction(1)] + [lam for _, _, lam in places.values()])
+    hmax, lmin = [], []
+    for key, wins in neurons:
+        (l0, h0), (l1, h1) = _window_at(key, wins, lam_lo, shifts), _window_at(key, wins, lam_hi, shifts)
+        hmax.append(max(h0, h1))
+        lmin.append(min(l0, l1))
+    by_hmax = sorted(range(len(neurons)), key=hmax.__getitem__)
+    hmaxs = [hmax[j] for j in by_hmax]
+    by_lmin = sorted(range(len(neurons)), key=lmin.__getitem__)
+    lmins = [lmin[j] for j in by_lmin]
+    widest = max((h - l for h, l in zip(hmax, lmin)), default=Fraction(0))
+    outputs = instance.outputs
+    defined = [0]
+    prefixes: list = []
+
+    def P(X: str, n: int, o: int) -> tuple:  # the sum of X over the first n neurons by hmax
+        return ("P", X, n, o, neurons[by_hmax[n - 1]][0])
+
+    def define_prefix(r: int) -> None:
+        while defined[0] < r:
+            n = defined[0] + 1
+            key = neurons[by_hmax[n - 1]][0]
+            for X in "KUV":
+                for o in range(outputs):
+                    expr = {P(X, n, o): 1, (X,) + key + (o,): -1}
+                    if n > 1:
+                        expr[P(X, n - 1, o)] = -1
+                    system.equate(expr)
+                    prefixes.append(P(X, n, o))
+            defined[0] = n
+
+    for idx in pending:
+        t, u, lam = places[idx]
+        r = bisect_right(hmaxs, t)
+        near = [j for j in by_lmin[bisect_left(lmins, t - widest):bisect_left(lmins, t)] if hmax[j] > t]
+        decided = []
+        for j in near:
+            key, wins = neurons[j]
+            lo, hi = _window_at(key, wins, lam, shifts)
+            decided.append((key, "linear" if t >= hi else "piece" if t > lo else None))
+        prefix = r >= PREFIX_MIN
+        if prefix:
+            define_prefix(r)
         else:
-            system.equate(base)
+            decided += [(neurons[j][0], "linear") for j in by_hmax[:r]]
+        for o in range(outputs):
+            base = {("A", o, "c"): 1, ("A", o, "t"): t, ("A", o, "u"): u, None: -instance.points[idx].y[o]}
+            if prefix:
+                base.update({P("K", r, o): t, P("U", r, o): -(1 - lam), P("V", r, o): -lam})
+            pieces = []
+            for key, kind in decided:
+                if kind is None:
+                    continue
+                linear = {("K",) + key + (o,): t, ("U",) + key + (o,): -(1 - lam), ("V",) + key + (o,): -lam}
+                if kind == "linear":
+                    for k, v in linear.items():
+                        base[k] = base.get(k, 0) + v
+                else:
+                    pieces.append(({("p",) + key: 1 - lam, ("q",) + key: lam}, t, linear))
+            if pieces:
+                equations.append(PiecewiseEquation(base, tuple(pieces)))
+            else:
+                system.equate(base)
+    return prefixes
 
 
 def _parallel_shifts(system: LinearSystem, neurons, outputs: int) -> dict:
