@@ -57,7 +57,8 @@ def solver_version(name: str) -> str:
         return f"z3 {z3.get_version_string()}"
     if name == "cvc5":
         import cvc5
-        return f"cvc5 {cvc5.Solver(cvc5.TermManager()).getVersion()}"
+        version = cvc5.Solver(cvc5.TermManager()).getVersion()
+        return f"cvc5 {version.decode() if isinstance(version, bytes) else version}"
     import subprocess
     from nnsolve.solvers.yices_backend import yices_binary
     return subprocess.run([yices_binary(), "--version"], capture_output=True, text=True).stdout.split("\n")[0]
