@@ -246,19 +246,8 @@ def _outputs(network, xs, dense_line: int):
             row[o] += v[o]
 
     # dense lines: exact bisection per (line, group); keys as integer pairs (fast hashing)
-    lines: dict[tuple, list[int]] = defaultdict(list)
-    for i, x in enumerate(xs):
-        lines[tuple((v.numerator, v.denominator) for v in x[:-1])].append(i)
-    sparse: list[int] = []
-    for members in lines.values():
-        if len(members) < dense_line:
-            sparse.extend(members)
-            continue
-        # (float, exact) keys: float() is monotone, so the order is exact and mostly
-        # decided by a float comparison; no point is converted unless a group reaches it
-        keyed = sorted((_float(xs[i][-1]), xs[i][-1], i) for i in members)
-        members = [k[2] for k in keyed]
-        ys = [k[:2] for k in keyed]
+    dense, sparse = _split_lines(xs, dense_line)
+    for members, ys in dense:
         prefix = qx(members[0])[:-1]
         for g in groups:
             base = _q(0)
@@ -284,6 +273,25 @@ def _outputs(network, xs, dense_line: int):
     if sparse and groups:
         _sparse(xs, qx, sparse, groups, add_group)
     return default, rows
+
+
+def _split_lines(xs, dense_line: int) -> tuple[list[tuple[list[int], list[tuple]]], list[int]]:
+    """Points grouped by all coordinates but the last (keys as integer pairs: fast
+    hashing): the dense lines (at least ``dense_line`` points) as (members, keys) sorted
+    along the line, and the remaining (sparse) point indices.  Keys are (float, exact):
+    float() is monotone, so the order is exact and mostly decided by a float comparison;
+    no point is converted unless a group reaches it."""
+    lines: dict[tuple, list[int]] = defaultdict(list)
+    for i, x in enumerate(xs):
+        lines[tuple((v.numerator, v.denominator) for v in x[:-1])].append(i)
+    dense, sparse = [], []
+    for members in lines.values():
+        if len(members) < dense_line:
+            sparse.extend(members)
+            continue
+        keyed = sorted((_float(xs[i][-1]), xs[i][-1], i) for i in members)
+        dense.append(([k[2] for k in keyed], [k[:2] for k in keyed]))
+    return dense, sparse
 
 
 def _sparse(xs, qx, indices: list[int], groups: list[Group], add_group) -> None:
@@ -578,17 +586,8 @@ def _field_rows(network, xs, dense_line: int, field) -> tuple[list, dict[int, li
             s = field.add(s, field.scale(nk, xk))
         return s, None, field.ball(s)
 
-    lines: dict[tuple, list[int]] = defaultdict(list)
-    for i, x in enumerate(xs):
-        lines[tuple((v.numerator, v.denominator) for v in x[:-1])].append(i)
-    sparse: list[int] = []
-    for members in lines.values():
-        if len(members) < dense_line:
-            sparse.extend(members)
-            continue
-        keyed = sorted((_float(xs[i][-1]), xs[i][-1], i) for i in members)
-        members = [k[2] for k in keyed]
-        ys = [k[:2] for k in keyed]
+    dense, sparse = _split_lines(xs, dense_line)
+    for members, ys in dense:
         prefix = qx(members[0])[:-1]
         for g in groups:
             # s = base + nd y on this line, in [low, high]
