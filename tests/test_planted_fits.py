@@ -60,6 +60,22 @@ def _perturbed(network: Network, zero=(), flip=(), move=(), scale=()) -> Network
     return Network(tuple(neurons), network.bias)
 
 
+def _draw_perturbed(data, witness: Network, unused: int, flipped: int, moved: int, shift: int, factors,
+                    parts: bool = False):
+    """The witness with up to ``unused`` neurons unused, ``flipped`` flipped, ``moved``
+    breaklines shifted by k/4 (0 < |k| <= ``shift``) and as many outputs scaled by one of
+    ``factors``, drawn by hypothesis; with ``parts``, also (zero, flip, move, scale)."""
+    idx = st.integers(0, witness.hidden - 1)
+    zero = data.draw(st.sets(idx, max_size=unused), label="unused")
+    flip = data.draw(st.sets(idx, max_size=flipped), label="flipped")
+    move = data.draw(st.lists(st.tuples(idx, st.integers(-shift, shift).filter(bool).map(lambda k: F(k, 4))),
+                              max_size=moved, unique_by=lambda t: t[0]), label="moved")
+    scale = data.draw(st.lists(st.tuples(idx, st.sampled_from(factors)), max_size=moved,
+                               unique_by=lambda t: t[0]), label="scaled")
+    network = _perturbed(witness, zero, flip, move, scale)
+    return (network, (zero, flip, move, scale)) if parts else network
+
+
 def _relabelled(instance, network: Network):
     points = tuple(DataPoint(p.x, tuple(evaluate(network, p.x))) for p in instance.points)
     relabelled = replace(instance, points=points)
@@ -83,15 +99,7 @@ def _chain_stages(instance, timeout: float = 60):
 @given(st.data())
 def test_no_unsat_with_a_planted_fit(data):
     instance, witness = _witnessed("instances/tier1/self_inverse.smt2")
-    m = witness.hidden
-    idx = st.integers(0, m - 1)
-    zero = data.draw(st.sets(idx, max_size=2), label="unused")
-    flip = data.draw(st.sets(idx, max_size=3), label="flipped")
-    move = data.draw(st.lists(st.tuples(idx, st.integers(-8, 8).filter(bool).map(lambda k: F(k, 4))),
-                              max_size=2, unique_by=lambda t: t[0]), label="moved")
-    scale = data.draw(st.lists(st.tuples(idx, st.sampled_from([F(-1), F(1, 2), F(3)])), max_size=2,
-                               unique_by=lambda t: t[0]), label="scaled")
-    network = _perturbed(witness, zero, flip, move, scale)
+    network = _draw_perturbed(data, witness, unused=2, flipped=3, moved=2, shift=8, factors=[F(-1), F(1, 2), F(3)])
     relabelled = _relabelled(instance, network)
     status, stage = _chain_stages(relabelled)
     event(f"{stage}: {status}")
@@ -116,15 +124,9 @@ def test_no_unsat_with_a_planted_fit_on_larger_outputs(data):
     path = data.draw(st.sampled_from(["instances/tier1/half.smt2", "instances/tier1/golden_ratio.smt2",
                                       "instances/tier2/planted_4_s1.smt2"]), label="formula")
     instance, witness = _witnessed(path)
-    m = witness.hidden
-    idx = st.integers(0, m - 1)
-    zero = data.draw(st.sets(idx, max_size=3), label="unused")
-    flip = data.draw(st.sets(idx, max_size=m // 2), label="flipped")
-    move = data.draw(st.lists(st.tuples(idx, st.integers(-16, 16).filter(bool).map(lambda k: F(k, 4))),
-                              max_size=4, unique_by=lambda t: t[0]), label="moved")
-    scale = data.draw(st.lists(st.tuples(idx, st.sampled_from([F(-1), F(1, 3), F(2)])), max_size=4,
-                               unique_by=lambda t: t[0]), label="scaled")
-    network = _perturbed(witness, zero, flip, move, scale)
+    network, (zero, flip, move, scale) = _draw_perturbed(data, witness, unused=3, flipped=witness.hidden // 2,
+                                                         moved=4, shift=16, factors=[F(-1), F(1, 3), F(2)],
+                                                         parts=True)
     relabelled = _relabelled(instance, network)
     result = decide_structured(relabelled, Z3, Limits(120))
     assert result.status != UNSAT, f"{result.method} says unsat, but {network} fits"
