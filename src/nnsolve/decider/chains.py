@@ -500,8 +500,9 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
 
     Each relu is decided by the neuron's window at the point (``_window_at``): linear
     when t is at or above it, 0 at or below it, an ite inside.  Over the points' range of lam the window's upper end is convex
-    and its lower end concave in lam (sums of max / min of linear functions, or a min /
-    max of two linear ones bounded by either), so their extremes at the range's ends,
+    and its lower end concave in lam (without a fixed shift: sums of max / min of two
+    linear functions; with a fixed shift c: the min / max of two linear functions of the
+    same slope c, itself linear), so their extremes at the range's ends,
     hmax_j and lmin_j, bound them everywhere: a neuron with hmax_j <= t is linear at the
     point, one with lmin_j >= t is 0, and only the others are looked at one by one.  The
     linear ones are a prefix of the neurons sorted by hmax; when that prefix is long
