@@ -297,7 +297,9 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
 def _solve_components(parts: list[str], solver: Solver, limits: Limits) -> SolverResult:
     """Sat iff every component is sat (disjoint variables: the union of the models is a
     model); unsat as soon as one component is.  Smallest first, so a small unsat component
-    is found before a large one uses the time."""
+    is found before a large one uses the time.  The first answer other than sat ends the
+    search: an unknown component gives unknown even when a later one would be unsat (sound,
+    not complete; tests/test_residual_components.py)."""
     start = time.monotonic()
     deadline = start + limits.timeout
     model: dict = {}
