@@ -147,19 +147,114 @@ class LinearSystem:
         return Fraction(e.get(None, 0)) if all(k is None for k in e) else None
 
     def propagate(self) -> None:
-        """Turn definitions with a constant factor into linear equations, to a fixpoint."""
-        changed = True
-        while changed:
-            changed = False
-            pending = []
-            for product, left, right in self.bilinear:
-                cl, cr = self.value(left), self.value(right)
-                if cl is not None:
-                    self.equate({product: 1, right: -cl})
-                    changed = True
-                elif cr is not None:
-                    self.equate({product: 1, left: -cr})
-                    changed = True
-                else:
-                    pending.append((product, left, right))
-            self.bilinear = pending
+        """Turn definitions into linear equations where they are linear, to a fixpoint:
+        a constant factor (``U = c k``), then common factors (:meth:`common_factors`)."""
+        while True:
+            changed = True
+            while changed:
+                changed = False
+                pending = []
+                for product, left, right in self.bilinear:
+                    cl, cr = self.value(left), self.value(right)
+                    if cl is not None:
+                        self.equate({product: 1, right: -cl})
+                        changed = True
+                    elif cr is not None:
+                        self.equate({product: 1, left: -cr})
+                        changed = True
+                    else:
+                        pending.append((product, left, right))
+                self.bilinear = pending
+            if not self.common_factors():
+                return
+
+    def common_factors(self) -> bool:
+        """Replace definitions that share a factor with a nonzero one by linear equations.
+
+        With p, l, r the reduced forms of ``U = K * k``: when p = c + a l + b r for
+        constants a, b, c (exact linear algebra), the definition reads
+        (l - b)(r - a) = c + a b, a product of two linear forms equal to a constant.
+        Write each such definition as F G = gamma for both choices of the factor F,
+        with F scaled to a canonical form.  Two definitions with the same F,
+        F G1 = gamma1 with gamma1 != 0 and F G2 = gamma2, are equivalent to
+        F G1 = gamma1 and G2 = (gamma2 / gamma1) G1: the first makes F != 0, so
+        G2 = gamma2 / F = (gamma2 / gamma1) G1, and back, F G2 = (gamma2 / gamma1) F G1
+        = gamma2.  So the second definition is dropped and the linear equation joins
+        the system.  A definition that anchors (the first) is never dropped in the
+        same pass, and a dropped one never anchors, so every dropped definition
+        follows from what is kept.  Returns whether anything changed.
+
+        >>> s = LinearSystem()
+        >>> s.define("u0", "k0", "q"); s.define("u1", "k1", "q")
+        >>> s.equate({"u0": 1, "k0": -4, None: 3})    # k0 q = 4 k0 - 3, i.e. k0 (q - 4) = -3
+        >>> s.equate({"u1": 1, "k1": -4})             # k1 q = 4 k1,     i.e. k1 (q - 4) = 0
+        >>> s.propagate()
+        >>> s.value("k1"), len(s.bilinear)
+        (Fraction(0, 1), 1)
+        """
+        if len(self.bilinear) < 2:
+            return False
+        groups: dict = defaultdict(list)
+        for index, (product, left, right) in enumerate(self.bilinear):
+            l, r = self.reduce({left: 1}), self.reduce({right: 1})
+            span = _span(self.reduce({product: 1}), l, r)
+            if span is None:
+                continue
+            a, b, c = span
+            gamma = c + a * b
+            f1, f2 = dict(l), dict(r)
+            _acc(f1, {None: -b}, Fraction(1))
+            _acc(f2, {None: -a}, Fraction(1))
+            for f, g in ((f2, f1), (f1, f2)):
+                key, scale = _canonical(f)
+                groups[key].append((index, {k: v * scale for k, v in g.items()}, gamma))
+        anchors: set = set()
+        dropped: set = set()
+        for entries in groups.values():
+            if len(entries) < 2:
+                continue
+            live = [e for e in entries if e[0] not in dropped and e[2] != 0]
+            if not live:
+                continue
+            anchor = next((e for e in live if e[0] in anchors), live[0])
+            index1, g1, gamma1 = anchor
+            for index, g, gamma in entries:
+                if index == index1 or index in dropped or index in anchors:
+                    continue
+                anchors.add(index1)
+                dropped.add(index)
+                expr = dict(g)
+                _acc(expr, g1, -gamma / gamma1)
+                self.equate(expr)
+        if not dropped:
+            return False
+        self.bilinear = [d for i, d in enumerate(self.bilinear) if i not in dropped]
+        return True
+
+
+def _span(p: Mapping, l: Mapping, r: Mapping) -> tuple[Fraction, Fraction, Fraction] | None:
+    """(a, b, c) with p = c + a l + b r as linear forms, when l and r are not proportional
+    (apart from constants) and such a, b exist; else None."""
+    rows = [(Fraction(l.get(v, 0)), Fraction(r.get(v, 0)), Fraction(p.get(v, 0)))
+            for v in set(p) | set(l) | set(r) if v is not None]
+    first = next((row for row in rows if row[0] or row[1]), None)
+    if first is None:
+        return None
+    second = next((row for row in rows if first[0] * row[1] - first[1] * row[0]), None)
+    if second is None:
+        return None  # l and r proportional (or one constant): not this rule's case
+    det = first[0] * second[1] - first[1] * second[0]
+    a = (first[2] * second[1] - first[1] * second[2]) / det
+    b = (first[0] * second[2] - first[2] * second[0]) / det
+    if any(row[2] != a * row[0] + b * row[1] for row in rows):
+        return None
+    c = Fraction(p.get(None, 0)) - a * Fraction(l.get(None, 0)) - b * Fraction(r.get(None, 0))
+    return a, b, c
+
+
+def _canonical(f: Mapping) -> tuple[tuple, Fraction]:
+    """(key, s) with f = s * form(key) and the first variable's coefficient 1 in key."""
+    items = sorted(((k, Fraction(v)) for k, v in f.items() if k is not None), key=lambda kv: repr(kv[0]))
+    lead = items[0][1]
+    const = Fraction(f.get(None, 0)) / lead
+    return (const, tuple((k, v / lead) for k, v in items)), lead

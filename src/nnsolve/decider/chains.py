@@ -49,6 +49,7 @@ from nnsolve import numbers
 from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
 from nnsolve.decider.result import TrainingResult
 from nnsolve.elimination import Inconsistent, LinearSystem
+from nnsolve.decider.branching import branch_and_eliminate
 from nnsolve.decider.residual_query import (Bound, NonZero, PiecewiseEquation, disjunction_query, name,
                                            residual_components, residual_query)
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver, SolverResult
@@ -252,7 +253,8 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
         left = deadline - time.monotonic()
         if left <= 0.5:
             return unknown(f"out of time before the residual query ({attempt})")
-        answer = _solve_components(parts, solver, Limits(left, limits.memory_mb))
+        answer = _solve_residual(system, bounds, list(equations) + extra, parts, free, keys, solver,
+                                 Limits(left, limits.memory_mb))
         log.info("chain residual (%s): %d free variables in %d components, %s in %.2f s", attempt, len(free),
                  len(parts), answer.status, answer.seconds)
         if answer.status == UNSAT:
@@ -292,6 +294,40 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
                                   reason=f"{len(flipped)} flipped neurons" if flipped else None)
         return unknown(f"the residual's model ({attempt}) failed the exact check")
     return unknown("the relaxation is satisfiable, but no orientation of the neurons makes it a network")
+
+
+SLACK = Fraction(1, 10**6)  # the relaxation that guides branching: |U - K k| <= SLACK
+
+
+def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver, limits: Limits) -> SolverResult:
+    """The residual decided (model by name): with ites, first by branch and eliminate
+    (``nnsolve.decider.branching``), its cases ordered by a model of the relaxation
+    |U - K k| <= SLACK of every bilinear definition (a relaxation has every solution,
+    so its unsat is the residual's), then, if that gives up, by the solver on the
+    components as they are; without ites, by the solver directly."""
+    if not any(eq.pieces for eq in equations):
+        return _solve_components(parts, solver, limits)
+    start = time.monotonic()
+    deadline = start + limits.timeout
+    relaxed = residual_components(system, bounds, equations, "nnsolve: relaxed residual (guide)", slack=SLACK)
+    guide = _solve_components(relaxed, solver, Limits(limits.timeout / 4, limits.memory_mb))
+    log.info("relaxed residual (slack %s): %s in %.2f s", SLACK, guide.status, guide.seconds)
+    if guide.status == UNSAT:
+        return replace(guide, seconds=time.monotonic() - start,
+                       reason=f"the relaxation |U - K k| <= {SLACK} is unsat")
+    wanted = [keys[n] for n in free if n in keys]
+
+    def leaf(case):
+        return _solve_components(residual_components(case.system, case.bounds, list(case.equations), "nnsolve: branch leaf"),
+                                 solver, Limits(max(0.5, min(30.0, deadline - time.monotonic())), limits.memory_mb))
+
+    model = {keys[n]: v for n, v in (guide.model or {}).items() if n in keys} if guide.status == SAT else None
+    answer = branch_and_eliminate(system, bounds, equations, leaf, wanted,
+                                  deadline=start + (deadline - start) * 3 / 4, guide=model)
+    log.info("branch and eliminate: %s in %.2f s %s", answer.status, answer.seconds, answer.reason or "")
+    if answer.status in (SAT, UNSAT):
+        return replace(answer, solver=solver.name, seconds=time.monotonic() - start)
+    return _solve_components(parts, solver, Limits(max(0.5, deadline - time.monotonic()), limits.memory_mb))
 
 
 def _solve_components(parts: list[str], solver: Solver, limits: Limits) -> SolverResult:

@@ -78,8 +78,11 @@ def term(expr: Mapping) -> str:
 
 
 def assertions(system: LinearSystem, bounds: Iterable[Bound] = (),
-               equations: Iterable[PiecewiseEquation] = (), nonzero: Iterable[NonZero] = ()) -> tuple[list[str], set]:
-    """The residual's assertions (without declarations) and the free variables they use."""
+               equations: Iterable[PiecewiseEquation] = (), nonzero: Iterable[NonZero] = (),
+               slack: Fraction | None = None) -> tuple[list[str], set]:
+    """The residual's assertions (without declarations) and the free variables they use.
+    With ``slack`` each bilinear definition U = K k is relaxed to |U - K k| <= slack (a
+    relaxation: every solution stays one)."""
     used: set = set()
     out = []
 
@@ -89,7 +92,11 @@ def assertions(system: LinearSystem, bounds: Iterable[Bound] = (),
         return term(e)
 
     for product, left, right in system.bilinear:
-        out.append(f"(assert (= {t({product: 1})} (* {t({left: 1})} {t({right: 1})})))")
+        if slack is None:
+            out.append(f"(assert (= {t({product: 1})} (* {t({left: 1})} {t({right: 1})})))")
+        else:
+            gap = f"(- {t({product: 1})} (* {t({left: 1})} {t({right: 1})}))"
+            out.append(f"(assert (and (<= {gap} {num(slack)}) (<= {num(-slack)} {gap})))")
     for b in bounds:
         e = t(b.expr)
         op = "<" if b.strict else "<="
@@ -106,11 +113,13 @@ def assertions(system: LinearSystem, bounds: Iterable[Bound] = (),
 
 
 def residual_components(system: LinearSystem, bounds: Sequence[Bound] = (),
-                        equations: Sequence[PiecewiseEquation] = (), source: str = "") -> list[str]:
+                        equations: Sequence[PiecewiseEquation] = (), source: str = "",
+                        slack: Fraction | None = None) -> list[str]:
     """The residual as one QF_NRA script per connected component (assertions that share
     a free variable, transitively, are in one component; assertions without variables
     form their own).  The components have disjoint variables, so the residual is sat iff
-    every component is, and the union of their models is a model of it.
+    every component is, and the union of their models is a model of it.  ``slack``: the
+    bilinear definitions relaxed as in :func:`assertions`.
 
     >>> from nnsolve.elimination import LinearSystem
     >>> s = LinearSystem()
@@ -120,7 +129,7 @@ def residual_components(system: LinearSystem, bounds: Sequence[Bound] = (),
     [2, 3]
     """
     items = []
-    for system_part in _items(system, bounds, equations):
+    for system_part in _items(system, bounds, equations, slack):
         items.append(system_part)
     parent: dict = {}
 
@@ -150,11 +159,11 @@ def residual_components(system: LinearSystem, bounds: Sequence[Bound] = (),
     return out
 
 
-def _items(system: LinearSystem, bounds, equations) -> list[tuple[str, set]]:
+def _items(system: LinearSystem, bounds, equations, slack=None) -> list[tuple[str, set]]:
     """Each assertion of :func:`assertions` with the free variables it uses."""
     out = []
     for product, left, right in system.bilinear:
-        out.append(assertions(_Only(system, (product, left, right)), (), ()))
+        out.append(assertions(_Only(system, (product, left, right)), (), (), slack=slack))
     for b in bounds:
         out.append(assertions(_Only(system, None), (b,), ()))
     for eq in equations:
@@ -172,10 +181,10 @@ class _Only:
 
 def residual_query(system: LinearSystem, bounds: Sequence[Bound] = (),
                    equations: Sequence[PiecewiseEquation] = (), source: str = "",
-                   nonzero: Sequence[NonZero] = ()) -> str:
+                   nonzero: Sequence[NonZero] = (), slack: Fraction | None = None) -> str:
     """A QF_NRA script: sat iff the system with these bounds, equations and nonzero
-    conditions has a real solution."""
-    body, used = assertions(system, bounds, equations, nonzero)
+    conditions has a real solution (with ``slack``: the relaxation of :func:`assertions`)."""
+    body, used = assertions(system, bounds, equations, nonzero, slack)
     head = ["(set-info :smt-lib-version 2.6)", "(set-logic QF_NRA)"]
     if source:
         head.append(f'(set-info :source "{source}")')

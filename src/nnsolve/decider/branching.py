@@ -1,0 +1,484 @@
+"""Branch and eliminate: decide a residual's ites by exact case splits.
+
+The chain stage leaves a conjunction of a :class:`~nnsolve.elimination.LinearSystem`
+(linear equations in reduced form and bilinear definitions), bounds
+``lo <= e <= hi`` and piecewise equations ``base + sum ite(c <= t, T, 0) = 0``
+(:mod:`nnsolve.decider.residual_query`).  A solver sees the ites as Boolean
+structure over nonlinear arithmetic, which is where it gives up on reduction
+outputs whose solution is irrational: each ite asks on which side of a data
+point a kink lies, and the answer rests on algebraic numbers of high degree.
+
+This module splits on the conditions instead.  For a condition form f and a
+threshold t, every real point has f < t, f = t or f > t, so the conjunction is
+satisfiable iff one of the three cases is.  In each case:
+
+1. the case joins as a bound (``f < t``, ``f > t``) or as a linear equation
+   (``f = t``);
+2. every ite whose condition the case decides is replaced by its branch (the
+   term, or 0); a piece whose term is 0 is dropped (ite(c, 0, 0) = 0); an
+   equation left without ites is linear and joins the system;
+3. intervals: every bound whose reduced form has one variable bounds that
+   variable (open or closed ends kept exactly); a condition whose interval
+   lies on one side of its threshold is decided by it, and a bound that no
+   point of the intervals meets, or an empty interval, closes the case;
+4. exact elimination with bilinear propagation (``LinearSystem.propagate``)
+   runs to a fixpoint; an inconsistency closes the case.
+
+Steps 1, 2 and 4 replace the case's conjunction by an equivalent one, and
+step 3 only decides what the bounds already imply, so a case closed by them
+has no solution.  When no ite is left, the case is a conjunction of linear
+equations, bilinear definitions and bounds, handed to ``solve_leaf`` (a
+solver in a child process).  Hence ``unsat`` iff every case is closed or its
+leaf is unsat; ``sat`` with the leaf's model, extended through the case's
+linear system to every variable the caller asks for (the caller checks the
+network it decodes exactly, as for any residual model).  Floats never decide
+anything here.
+
+>>> from fractions import Fraction
+>>> from nnsolve.decider.residual_query import Bound, PiecewiseEquation
+>>> s = LinearSystem()
+>>> s.define("u", "k", "k")                       # u = k^2
+>>> eq = PiecewiseEquation({"u": 1, None: -2}, (({"k": 1}, Fraction(0), {"u": -1, None: 1}),))
+>>> # u - 2 + ite(k <= 0, 1 - u, 0) = 0:  k <= 0 gives -1 = 0, so k > 0 and k^2 = 2
+>>> leaves = []
+>>> def leaf(case):           # a stand-in for the solver: k = 3/2 (not a model; only the shape)
+...     leaves.append(case)
+...     return SolverResult(SAT, "test", 0.0, {"k": Fraction(3, 2)})
+>>> result = branch_and_eliminate(s, [Bound({"k": 1}, Fraction(-5), Fraction(5))], [eq], leaf, ["k", "u"])
+>>> result.status, len(leaves), leaves[0].bounds[-1], result.model["u"]
+('sat', 1, Bound(expr={'k': Fraction(1, 1)}, lo=Fraction(0, 1), hi=None, strict=True), Fraction(2, 1))
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable, Hashable, Mapping, Sequence
+
+from nnsolve import numbers
+from nnsolve.decider.residual_query import Bound, PiecewiseEquation, name
+from nnsolve.elimination import Inconsistent, LinearSystem
+from nnsolve.solvers import SAT, UNKNOWN, UNSAT, SolverResult
+
+log = logging.getLogger(__name__)
+
+Interval = tuple  # (lo, lo_open, hi, hi_open); lo/hi None when unbounded
+
+
+@dataclass(frozen=True)
+class Case:
+    """One case of the split: a system, its bounds and its undecided equations."""
+
+    system: LinearSystem
+    bounds: tuple[Bound, ...]
+    equations: tuple[PiecewiseEquation, ...]
+
+
+def branch_and_eliminate(system: LinearSystem, bounds: Sequence[Bound], equations: Sequence[PiecewiseEquation],
+                         solve_leaf: Callable[[Case], SolverResult], wanted: Sequence[Hashable],
+                         deadline: float | None = None, max_cases: int = 10_000,
+                         guide: Mapping | None = None) -> SolverResult:
+    """Decide ``system`` with ``bounds`` and ``equations`` by case splits on the ite
+    conditions (module docstring).  ``solve_leaf(case)`` decides a case without ites
+    (its model by :func:`~nnsolve.decider.residual_query.name`); a sat result's model
+    is given for every variable in ``wanted`` (by name), extended through the linear
+    systems.  ``unknown`` when the deadline passes, more than ``max_cases`` cases are
+    opened, or a leaf is unknown where no case is sat.  ``guide`` (values by key, for
+    instance a model of a relaxation) orders the three cases of each split: the side the
+    guide lies on first.  It changes only the order, never a verdict."""
+    start = time.monotonic()
+    # the guide only orders cases: rational approximations of its values are enough
+    search = _Search(solve_leaf, deadline, max_cases,
+                     {k: numbers.approximate(v, 64) for k, v in (guide or {}).items()})
+    try:
+        case = search.settle(Case(system.copy(), tuple(bounds), tuple(equations)))
+        status, model = search.solve(case) if case is not None else (UNSAT, {})
+    except _OutOfBudget as e:
+        log.info("branching: %s (%s)", e, dict(search.stats))
+        return SolverResult(UNKNOWN, "branching", time.monotonic() - start, reason=str(e))
+    log.info("branching: %s (%s)", status, dict(search.stats))
+    seconds = time.monotonic() - start
+    if status == SAT:
+        values = {}
+        for v in wanted:
+            total = Fraction(0)
+            for k, c in system.reduce({v: 1}).items():
+                total = numbers.add(total, numbers.mul(Fraction(c), Fraction(1) if k is None else model.get(k, Fraction(0))))
+            values[name(v)] = total
+        return SolverResult(SAT, "branching", seconds, values)
+    if status == UNSAT:
+        return SolverResult(UNSAT, "branching", seconds)
+    return SolverResult(UNKNOWN, "branching", seconds, reason=search.unknown or "a leaf was unknown")
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
+class _Search:
+    """The depth-first search; its only state is the budget and the counters."""
+
+    def __init__(self, solve_leaf, deadline, max_cases, guide) -> None:
+        self.solve_leaf, self.deadline, self.max_cases, self.guide = solve_leaf, deadline, max_cases, guide
+        self.stats: Counter = Counter()
+        self.unknown: str | None = None
+
+    def settle(self, case: Case | None) -> Case | None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise _OutOfBudget(f"timeout after {self.stats['cases']} cases")
+        if self.stats["cases"] >= self.max_cases:
+            raise _OutOfBudget(f"more than {self.max_cases} cases")
+        return _settle(case, self.stats)
+
+    def order(self, form: Mapping, t: Fraction) -> tuple[str, ...]:
+        return _order(form, t, self.guide)
+
+    def solve(self, case: Case) -> tuple[str, dict]:
+        """(status, model): the model gives every free variable of ``case.system`` that the
+        case's assertions use (by key)."""
+        parts = _components(case)
+        if len(parts) > 1:
+            self.stats["splits into components"] += 1
+            model: dict = {}
+            status = SAT
+            for part in parts:
+                s, m = self.solve(part)
+                if s == UNSAT:
+                    return UNSAT, {}
+                if s != SAT:
+                    status = UNKNOWN  # go on: a later component may be unsat
+                model.update(m)
+            return status, model
+        split = _split_on(case)
+        if split is None:
+            self.stats["leaves"] += 1
+            probe = probe_model(case)
+            if probe is not None:
+                self.stats["leaves by probe"] += 1
+                return SAT, probe
+            answer = self.solve_leaf(case)
+            if answer.status == SAT and not answer.inexact:
+                keys = {name(k): k for k in _used(case)}
+                return SAT, {keys[n]: v for n, v in (answer.model or {}).items() if n in keys}
+            if answer.status == UNSAT:
+                return UNSAT, {}
+            self.unknown = f"a leaf was {answer.status} {answer.reason or ''}".strip()
+            return UNKNOWN, {}
+        form, t = split
+        status = UNSAT
+        for kind in self.order(form, t):
+            child = self.settle(_with_case(case, form, t, kind))
+            if child is None:
+                continue
+            s, m = self.solve(child)
+            if s == SAT:
+                return SAT, _extend(child.system, m, _used(case))
+            if s != UNSAT:
+                status = UNKNOWN
+        return status, {}
+
+
+def probe_model(case: Case, tries: int = 3) -> dict | None:
+    """An exact model of a case without ites, found without a solver, or None.
+
+    Fix one variable of a bilinear definition to a rational point of its interval,
+    let elimination turn the definitions linear, give every variable still free a
+    rational point of its interval, and keep the point only if it satisfies every
+    definition and bound of the case exactly (:func:`satisfies`).  Only a check
+    decides; the choices are guesses.
+
+    >>> from nnsolve.decider.residual_query import Bound
+    >>> s = LinearSystem()
+    >>> s.define("u", "k", "q"); s.equate({"u": 1, None: -3})          # k q = 3
+    >>> case = Case(s, (Bound({"q": 1}, Fraction(1), Fraction(2)),), ())
+    >>> m = probe_model(case); sorted(m.items()), satisfies(case, m)
+    ([('k', Fraction(2, 1)), ('q', Fraction(3, 2))], True)
+    """
+    used = _used(case)
+    intervals = _intervals(case.system, case.bounds) or {}
+    candidates = []
+    for p, a, b in case.system.bilinear:
+        for v in (a, b):
+            for k in case.system.reduce({v: 1}):
+                if k is not None and k not in candidates:
+                    candidates.append(k)
+    for v in (candidates or [None])[:tries]:
+        system = case.system.copy()
+        try:
+            if v is not None:
+                system.equate({v: 1, None: -_inside(intervals.get(v))})
+            system.propagate()
+            if system.bilinear:
+                continue
+            free = sorted({k for u in used for k in system.reduce({u: 1}) if k is not None}, key=repr)
+            inner = _intervals(system, case.bounds) or {}
+            for k in free:
+                system.equate({k: 1, None: -_inside(inner.get(k))})
+        except Inconsistent:
+            continue
+        model = {u: system.value(u) for u in used}
+        if all(x is not None for x in model.values()) and satisfies(case, model):
+            return model
+    return None
+
+
+def _inside(interval) -> Fraction:
+    """A rational point of an interval (its midpoint, or near a finite end)."""
+    lo, _, hi, _ = interval or (None, False, None, False)
+    if lo is not None and hi is not None:
+        return (lo + hi) / 2
+    if lo is not None:
+        return lo + 1
+    if hi is not None:
+        return hi - 1
+    return Fraction(1)
+
+
+def satisfies(case: Case, model: Mapping) -> bool:
+    """Whether ``model`` (values of the case's free variables, by key; rationals) satisfies
+    every bilinear definition, bound and equation of the case exactly."""
+    def value(expr: Mapping) -> Fraction:
+        return sum((Fraction(c) * (1 if k is None else model.get(k, Fraction(0)))
+                    for k, c in case.system.reduce(expr).items()), Fraction(0))
+
+    for p, a, b in case.system.bilinear:
+        if value({p: 1}) != value({a: 1}) * value({b: 1}):
+            return False
+    for bound in case.bounds:
+        x = value(bound.expr)
+        if bound.lo is not None and (x < bound.lo or (bound.strict and x == bound.lo)):
+            return False
+        if bound.hi is not None and (x > bound.hi or (bound.strict and x == bound.hi)):
+            return False
+    for eq in case.equations:
+        total = value(eq.base)
+        for cond, at, term in eq.pieces:
+            if value(cond) <= at:
+                total += value(term)
+        if total != 0:
+            return False
+    return True
+
+
+def _order(form: Mapping, t: Fraction, guide: Mapping) -> tuple[str, ...]:
+    """The three cases of a split, the guide's side first (lt, gt, eq without a guide)."""
+    if not guide or any(k not in guide for k in form):
+        return ("lt", "gt", "eq")
+    total = sum((Fraction(c) * guide[k] for k, c in form.items()), Fraction(0))
+    side = (total > t) - (total < t)
+    return {-1: ("lt", "gt", "eq"), 1: ("gt", "lt", "eq"), 0: ("eq", "lt", "gt")}[side]
+
+
+def _used(case: Case) -> set:
+    """The free variables that the case's assertions use."""
+    out: set = set()
+    for item in _items(case):
+        out |= item[1]
+    return out
+
+
+def _items(case: Case) -> list[tuple[tuple, set]]:
+    """Each assertion of the case as (kind, index) with its free variables."""
+    system = case.system
+
+    def free(*exprs) -> set:
+        return {k for e in exprs for k in system.reduce(e) if k is not None}
+
+    out = [(("d", i), free({p: 1}, {a: 1}, {b: 1})) for i, (p, a, b) in enumerate(system.bilinear)]
+    out += [(("b", i), free(b.expr)) for i, b in enumerate(case.bounds)]
+    out += [(("e", i), free(eq.base, *[x for piece in eq.pieces for x in (piece[0], piece[2])]))
+            for i, eq in enumerate(case.equations)]
+    return out
+
+
+def _components(case: Case) -> list[Case]:
+    """The case split into parts with disjoint free variables (assertions without
+    variables were checked by _settle and are left out); one part if it does not split."""
+    items = [item for item in _items(case) if item[1]]
+    parent: dict = {}
+
+    def find(v):
+        while parent.setdefault(v, v) != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for _, used in items:
+        vs = list(used)
+        for v in vs[1:]:
+            parent[find(v)] = find(vs[0])
+    groups: dict = {}
+    for (kind, i), used in items:
+        groups.setdefault(find(next(iter(used))), []).append((kind, i))
+    if len(groups) <= 1:
+        return [case]
+    parts = []
+    for members in sorted(groups.values(), key=len):
+        system = case.system.copy()
+        system.bilinear = [case.system.bilinear[i] for kind, i in members if kind == "d"]
+        parts.append(Case(system, tuple(case.bounds[i] for kind, i in members if kind == "b"),
+                          tuple(case.equations[i] for kind, i in members if kind == "e")))
+    return parts
+
+
+def _with_case(case: Case, form: dict, t: Fraction, kind: str) -> Case | None:
+    system = case.system.copy()
+    bounds = case.bounds
+    try:
+        if kind == "eq":
+            expr = dict(form)
+            expr[None] = expr.get(None, 0) - t
+            system.equate(expr)
+        elif kind == "lt":
+            bounds = bounds + (Bound(form, None, t, strict=True),)
+        else:
+            bounds = bounds + (Bound(form, t, None, strict=True),)
+    except Inconsistent:
+        return None
+    return Case(system, bounds, case.equations)
+
+
+def _settle(case: Case | None, stats: Counter) -> Case | None:
+    """Steps 2-4 of the module docstring to a fixpoint; None when the case is closed."""
+    if case is None:
+        return None
+    stats["cases"] += 1
+    system, equations = case.system, list(case.equations)
+    try:
+        system.propagate()
+        while True:
+            intervals = _intervals(system, case.bounds)
+            if intervals is None:
+                stats["closed:bounds"] += 1
+                return None
+            changed = False
+            left = []
+            for eq in equations:
+                base = dict(eq.base)
+                pieces = []
+                for cond, at, term in eq.pieces:
+                    if not system.reduce(term):
+                        changed = True
+                        continue
+                    decided = _decide(system.reduce(cond), at, intervals)
+                    if decided is None:
+                        pieces.append((cond, at, term))
+                        continue
+                    changed = True
+                    if decided:
+                        for k, v in term.items():
+                            base[k] = base.get(k, 0) + v
+                if pieces:
+                    left.append(PiecewiseEquation(base, tuple(pieces)))
+                else:
+                    system.equate(base)
+            equations = left
+            if not changed:
+                break
+            system.propagate()
+    except Inconsistent:
+        stats["closed:elimination"] += 1
+        return None
+    return Case(system, case.bounds, tuple(equations))
+
+
+def _intervals(system: LinearSystem, bounds: Sequence[Bound]) -> dict | None:
+    """Each variable's interval from the one-variable bounds; None when a bound is empty
+    or a constant bound fails."""
+    out: dict = {}
+    for b in bounds:
+        e = system.reduce(b.expr)
+        variables = [k for k in e if k is not None]
+        c0 = Fraction(e.get(None, 0))
+        if not variables:
+            if b.lo is not None and (c0 < b.lo or (b.strict and c0 == b.lo)):
+                return None
+            if b.hi is not None and (c0 > b.hi or (b.strict and c0 == b.hi)):
+                return None
+            continue
+        if len(variables) != 1:
+            continue
+        v = variables[0]
+        c = Fraction(e[v])
+        lo, lo_open, hi, hi_open = out.get(v, (None, False, None, False))
+        for end, is_lo in ((b.lo, True), (b.hi, False)):
+            if end is None:
+                continue
+            value = (end - c0) / c
+            if is_lo == (c > 0):  # a lower bound on v
+                if lo is None or value > lo or (value == lo and b.strict):
+                    lo, lo_open = value, b.strict
+            else:
+                if hi is None or value < hi or (value == hi and b.strict):
+                    hi, hi_open = value, b.strict
+        if lo is not None and hi is not None and (lo > hi or (lo == hi and (lo_open or hi_open))):
+            return None
+        out[v] = (lo, lo_open, hi, hi_open)
+    return out
+
+
+def _range(e: Mapping, intervals: dict) -> Interval:
+    """Interval arithmetic for a linear form over the variables' intervals."""
+    lo = hi = Fraction(e.get(None, 0))
+    lo_open = hi_open = False
+    for v, c in e.items():
+        if v is None:
+            continue
+        vlo, vlo_open, vhi, vhi_open = intervals.get(v, (None, False, None, False))
+        if c < 0:
+            vlo, vlo_open, vhi, vhi_open = vhi, vhi_open, vlo, vlo_open
+        if vlo is None or lo is None:
+            lo = None
+        else:
+            lo, lo_open = lo + c * vlo, lo_open or vlo_open
+        if vhi is None or hi is None:
+            hi = None
+        else:
+            hi, hi_open = hi + c * vhi, hi_open or vhi_open
+    return lo, lo_open, hi, hi_open
+
+
+def _decide(cond: Mapping, at: Fraction, intervals: dict) -> bool | None:
+    """Whether cond <= at holds on the intervals (True/False), or None if both can."""
+    lo, lo_open, hi, hi_open = _range(cond, intervals)
+    if hi is not None and hi <= at:
+        return True
+    if lo is not None and (lo > at or (lo == at and lo_open)):
+        return False
+    return None
+
+
+def _split_on(case: Case) -> tuple[dict, Fraction] | None:
+    """The undecided condition that occurs most often, as (form, t) with the form's
+    first coefficient 1 (so c <= t and -c <= -t are one split); None when no ite is left."""
+    counts: Counter = Counter()
+    forms = {}
+    for eq in case.equations:
+        for cond, at, _ in eq.pieces:
+            e = case.system.reduce(cond)
+            items = sorted(((k, Fraction(v)) for k, v in e.items() if k is not None), key=lambda kv: repr(kv[0]))
+            lead = items[0][1]
+            t = (Fraction(at) - Fraction(e.get(None, 0))) / lead
+            key = (tuple((k, v / lead) for k, v in items), t)
+            counts[key] += 1
+            forms[key] = dict((k, v / lead) for k, v in items)
+    if not counts:
+        return None
+    key, _ = counts.most_common(1)[0]
+    return forms[key], key[1]
+
+
+def _extend(system: LinearSystem, model: Mapping, variables) -> dict:
+    """Values (by key) of ``variables``: their reduced forms in ``system`` evaluated at
+    ``model`` (free variables that no assertion uses are 0)."""
+    out = {}
+    for v in variables:
+        total = Fraction(0)
+        for k, c in system.reduce({v: 1}).items():
+            value = Fraction(1) if k is None else model.get(k, Fraction(0))
+            total = numbers.add(total, numbers.mul(Fraction(c), value))
+        out[v] = total
+    return out
