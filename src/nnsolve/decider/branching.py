@@ -95,20 +95,15 @@ def branch_and_eliminate(system: LinearSystem, bounds: Sequence[Bound], equation
                      {k: numbers.approximate(v, 64) for k, v in (guide or {}).items()})
     try:
         case = search.settle(Case(system.copy(), tuple(bounds), tuple(equations)))
-        status, model = search.solve(case) if case is not None else (UNSAT, {})
+        status, model, final = (UNSAT, {}, system) if case is None else search.dive(case) or search.solve(case)
     except _OutOfBudget as e:
         log.info("branching: %s (%s)", e, dict(search.stats))
         return SolverResult(UNKNOWN, "branching", time.monotonic() - start, reason=str(e))
     log.info("branching: %s (%s)", status, dict(search.stats))
     seconds = time.monotonic() - start
     if status == SAT:
-        values = {}
-        for v in wanted:
-            total = Fraction(0)
-            for k, c in system.reduce({v: 1}).items():
-                total = numbers.add(total, numbers.mul(Fraction(c), Fraction(1) if k is None else model.get(k, Fraction(0))))
-            values[name(v)] = total
-        return SolverResult(SAT, "branching", seconds, values)
+        values = _extend(final, model, wanted)
+        return SolverResult(SAT, "branching", seconds, {name(v): x for v, x in values.items()})
     if status == UNSAT:
         return SolverResult(UNSAT, "branching", seconds)
     return SolverResult(UNKNOWN, "branching", seconds, reason=search.unknown or "a leaf was unknown")
@@ -136,52 +131,82 @@ class _Search:
     def order(self, form: Mapping, t: Fraction) -> tuple[str, ...]:
         return _order(form, t, self.guide)
 
-    def solve(self, case: Case) -> tuple[str, dict]:
-        """(status, model): the model gives every free variable of ``case.system`` that the
-        case's assertions use (by key)."""
-        parts = _components(case)
+    def dive(self, case: Case) -> tuple[str, dict, LinearSystem] | None:
+        """Every condition on the guide's side at once: one case of the search tree (the
+        conjunction of the cases on one path), so its sat is the residual's; None when
+        there is no guide or the dive ends without sat (the search then starts over)."""
+        if not self.guide:
+            return None
+        seen = set()
+        for eq in case.equations:
+            for cond, at, _ in eq.pieces:
+                form, t = _normal_split(case.system.reduce(cond), at)
+                key = (tuple(sorted(form.items(), key=lambda kv: repr(kv[0]))), t)
+                if key in seen:
+                    continue
+                seen.add(key)
+                case = _with_case(case, form, t, self.order(form, t)[0])
+                if case is None:
+                    return None
+        case = self.settle(case)
+        if case is None or _split_on(case) is not None:
+            self.stats["dive failed"] += 1
+            return None
+        self.stats["dive"] += 1
+        status, model, final = self.solve(case)
+        return (status, model, final) if status == SAT else None
+
+    def solve(self, case: Case) -> tuple[str, dict, LinearSystem]:
+        """(status, model, system): on sat, ``system`` is the case's system with the
+        equations of the cases taken below (so it implies ``case.system``) and ``model``
+        gives its free variables that the assertions use (by key; others are 0)."""
+        items = _items(case)
+        parts = _components(case, items)
         if len(parts) > 1:
             self.stats["splits into components"] += 1
             model: dict = {}
             status = SAT
-            for part in parts:
-                s, m = self.solve(part)
+            for part, variables in parts:
+                s, m, final = self.solve(part)
                 if s == UNSAT:
-                    return UNSAT, {}
+                    return UNSAT, {}, case.system
                 if s != SAT:
                     status = UNKNOWN  # go on: a later component may be unsat
-                model.update(m)
-            return status, model
+                    continue
+                # the part's variables (free in case.system) through the part's own cases
+                model.update(_extend(final, m, variables))
+            return status, model, case.system
         split = _split_on(case)
         if split is None:
             self.stats["leaves"] += 1
-            probe = probe_model(case)
+            used = set().union(*(u for _, u in items)) if items else set()
+            probe = probe_model(case, used=used)
             if probe is not None:
                 self.stats["leaves by probe"] += 1
-                return SAT, probe
+                return SAT, probe, case.system
             answer = self.solve_leaf(case)
             if answer.status == SAT and not answer.inexact:
-                keys = {name(k): k for k in _used(case)}
-                return SAT, {keys[n]: v for n, v in (answer.model or {}).items() if n in keys}
+                keys = {name(k): k for k in used}
+                return SAT, {keys[n]: v for n, v in (answer.model or {}).items() if n in keys}, case.system
             if answer.status == UNSAT:
-                return UNSAT, {}
+                return UNSAT, {}, case.system
             self.unknown = f"a leaf was {answer.status} {answer.reason or ''}".strip()
-            return UNKNOWN, {}
+            return UNKNOWN, {}, case.system
         form, t = split
         status = UNSAT
         for kind in self.order(form, t):
             child = self.settle(_with_case(case, form, t, kind))
             if child is None:
                 continue
-            s, m = self.solve(child)
+            s, m, final = self.solve(child)
             if s == SAT:
-                return SAT, _extend(child.system, m, _used(case))
+                return SAT, m, final  # final implies child.system, which implies case.system
             if s != UNSAT:
                 status = UNKNOWN
-        return status, {}
+        return status, {}, case.system
 
 
-def probe_model(case: Case, tries: int = 3) -> dict | None:
+def probe_model(case: Case, tries: int = 3, used: set | None = None) -> dict | None:
     """An exact model of a case without ites, found without a solver, or None.
 
     Fix one variable of a bilinear definition to a rational point of its interval,
@@ -197,7 +222,7 @@ def probe_model(case: Case, tries: int = 3) -> dict | None:
     >>> m = probe_model(case); sorted(m.items()), satisfies(case, m)
     ([('k', Fraction(2, 1)), ('q', Fraction(3, 2))], True)
     """
-    used = _used(case)
+    used = _used(case) if used is None else used
     intervals = _intervals(case.system, case.bounds) or {}
     candidates = []
     for p, a, b in case.system.bilinear:
@@ -294,10 +319,11 @@ def _items(case: Case) -> list[tuple[tuple, set]]:
     return out
 
 
-def _components(case: Case) -> list[Case]:
-    """The case split into parts with disjoint free variables (assertions without
-    variables were checked by _settle and are left out); one part if it does not split."""
-    items = [item for item in _items(case) if item[1]]
+def _components(case: Case, items) -> list[tuple[Case, set]]:
+    """The case split into parts with disjoint free variables, each with its variables
+    (assertions without variables were checked by _settle and are left out); one part
+    if it does not split."""
+    items = [item for item in items if item[1]]
     parent: dict = {}
 
     def find(v):
@@ -312,15 +338,17 @@ def _components(case: Case) -> list[Case]:
             parent[find(v)] = find(vs[0])
     groups: dict = {}
     for (kind, i), used in items:
-        groups.setdefault(find(next(iter(used))), []).append((kind, i))
+        members, variables = groups.setdefault(find(next(iter(used))), ([], set()))
+        members.append((kind, i))
+        variables |= used
     if len(groups) <= 1:
-        return [case]
+        return [(case, set().union(*(u for _, u in items)) if items else set())]
     parts = []
-    for members in sorted(groups.values(), key=len):
+    for members, variables in sorted(groups.values(), key=lambda g: len(g[0])):
         system = case.system.copy()
         system.bilinear = [case.system.bilinear[i] for kind, i in members if kind == "d"]
-        parts.append(Case(system, tuple(case.bounds[i] for kind, i in members if kind == "b"),
-                          tuple(case.equations[i] for kind, i in members if kind == "e")))
+        parts.append((Case(system, tuple(case.bounds[i] for kind, i in members if kind == "b"),
+                           tuple(case.equations[i] for kind, i in members if kind == "e")), variables))
     return parts
 
 
@@ -342,7 +370,9 @@ def _with_case(case: Case, form: dict, t: Fraction, kind: str) -> Case | None:
 
 
 def _settle(case: Case | None, stats: Counter) -> Case | None:
-    """Steps 2-4 of the module docstring to a fixpoint; None when the case is closed."""
+    """Steps 2-4 of the module docstring to a fixpoint; None when the case is closed.
+    What is kept is kept in reduced form (equal to the original under the system's
+    equations, which every later case keeps), so later cases reduce short forms."""
     if case is None:
         return None
     stats["cases"] += 1
@@ -357,13 +387,15 @@ def _settle(case: Case | None, stats: Counter) -> Case | None:
             changed = False
             left = []
             for eq in equations:
-                base = dict(eq.base)
+                base = system.reduce(eq.base)
                 pieces = []
                 for cond, at, term in eq.pieces:
-                    if not system.reduce(term):
+                    term = system.reduce(term)
+                    if not term:
                         changed = True
                         continue
-                    decided = _decide(system.reduce(cond), at, intervals)
+                    cond = system.reduce(cond)
+                    decided = _decide(cond, at, intervals)
                     if decided is None:
                         pieces.append((cond, at, term))
                         continue
@@ -382,7 +414,13 @@ def _settle(case: Case | None, stats: Counter) -> Case | None:
     except Inconsistent:
         stats["closed:elimination"] += 1
         return None
-    return Case(system, case.bounds, tuple(equations))
+    # a bound on a constant was checked by _intervals and stays constant under more equations
+    bounds = []
+    for b in case.bounds:
+        e = system.reduce(b.expr)
+        if any(k is not None for k in e):
+            bounds.append(Bound(e, b.lo, b.hi, b.strict))
+    return Case(system, tuple(bounds), tuple(equations))
 
 
 def _intervals(system: LinearSystem, bounds: Sequence[Bound]) -> dict | None:
@@ -451,20 +489,25 @@ def _decide(cond: Mapping, at: Fraction, intervals: dict) -> bool | None:
     return None
 
 
+def _normal_split(e: Mapping, at: Fraction) -> tuple[dict, Fraction]:
+    """cond <= at as (form, t): the form's first coefficient 1 and no constant, so that
+    c <= t and -c <= -t are one split."""
+    items = sorted(((k, Fraction(v)) for k, v in e.items() if k is not None), key=lambda kv: repr(kv[0]))
+    lead = items[0][1]
+    return {k: v / lead for k, v in items}, (Fraction(at) - Fraction(e.get(None, 0))) / lead
+
+
 def _split_on(case: Case) -> tuple[dict, Fraction] | None:
-    """The undecided condition that occurs most often, as (form, t) with the form's
-    first coefficient 1 (so c <= t and -c <= -t are one split); None when no ite is left."""
+    """The undecided condition that occurs most often, as :func:`_normal_split`; None
+    when no ite is left."""
     counts: Counter = Counter()
     forms = {}
     for eq in case.equations:
         for cond, at, _ in eq.pieces:
-            e = case.system.reduce(cond)
-            items = sorted(((k, Fraction(v)) for k, v in e.items() if k is not None), key=lambda kv: repr(kv[0]))
-            lead = items[0][1]
-            t = (Fraction(at) - Fraction(e.get(None, 0))) / lead
-            key = (tuple((k, v / lead) for k, v in items), t)
+            form, t = _normal_split(case.system.reduce(cond), at)
+            key = (tuple(sorted(form.items(), key=lambda kv: repr(kv[0]))), t)
             counts[key] += 1
-            forms[key] = dict((k, v / lead) for k, v in items)
+            forms[key] = form
     if not counts:
         return None
     key, _ = counts.most_common(1)[0]
