@@ -140,7 +140,10 @@ class _Search:
         seen = set()
         for eq in case.equations:
             for cond, at, _ in eq.pieces:
-                form, t = _normal_split(case.system.reduce(cond), at)
+                e = case.system.reduce(cond)
+                if all(k is None for k in e):
+                    continue  # made constant by an earlier "=": settle decides it
+                form, t = _normal_split(e, at)
                 key = (tuple(sorted(form.items(), key=lambda kv: repr(kv[0]))), t)
                 if key in seen:
                     continue
