@@ -65,6 +65,11 @@ class LinearSystem:
         self._uses: dict[Hashable, set] = defaultdict(set)
         #: variables whose reduced form changed since the owner last cleared this set
         self.changed: set = set()
+        # the same since propagate last looked (None: look at every definition), and the
+        # number of equations and definitions added, so propagate skips what cannot change
+        self._dirty: set | None = None
+        self._version = 0
+        self._factored_at = -1
 
     def copy(self) -> "LinearSystem":
         other = type(self)(self._priority)
@@ -72,6 +77,8 @@ class LinearSystem:
         other.bilinear = list(self.bilinear)
         other._uses = defaultdict(set, {k: set(v) for k, v in self._uses.items() if v})
         other.changed = set(self.changed)
+        other._dirty = None if self._dirty is None else set(self._dirty)
+        other._version, other._factored_at = self._version, self._factored_at
         return other
 
     def renamed(self, rename: Callable[[Hashable], Hashable]) -> "LinearSystem":
@@ -80,6 +87,7 @@ class LinearSystem:
         other.pivots = {rename(k): {None if x is None else rename(x): c for x, c in e.items()}
                         for k, e in self.pivots.items()}
         other.bilinear = [tuple(rename(v) for v in triple) for triple in self.bilinear]
+        other._dirty = None
         for k, e in other.pivots.items():
             for x in e:
                 if x is not None:
@@ -94,6 +102,8 @@ class LinearSystem:
                 if x is not None:
                     self._uses[x].add(k)
         self.bilinear += other.bilinear
+        self._dirty = None
+        self._version += 1
 
     def reduce(self, expr: Mapping) -> Expr:
         """``expr`` rewritten in the free variables."""
@@ -121,6 +131,10 @@ class LinearSystem:
         solved = {k: -v / c for k, v in e.items() if k != pivot}
         self.changed.add(pivot)
         self.changed.update(self._uses.get(pivot, ()))
+        self._version += 1
+        if self._dirty is not None:
+            self._dirty.add(pivot)
+            self._dirty.update(self._uses.get(pivot, ()))
         for other in self._uses.pop(pivot, ()):
             sub = self.pivots[other]
             factor = sub.pop(pivot)
@@ -140,6 +154,9 @@ class LinearSystem:
     def define(self, product: Hashable, left: Hashable, right: Hashable) -> None:
         """Add ``product = left * right`` (decided later by :meth:`propagate`)."""
         self.bilinear.append((product, left, right))
+        self._version += 1
+        if self._dirty is not None:
+            self._dirty.update((left, right))
 
     def value(self, variable: Hashable) -> Fraction | None:
         """The variable's value if the system fixes it, else None."""
@@ -150,21 +167,25 @@ class LinearSystem:
         """Turn definitions into linear equations where they are linear, to a fixpoint:
         a constant factor (``U = c k``), then common factors (:meth:`common_factors`)."""
         while True:
-            changed = True
-            while changed:
-                changed = False
+            # a factor becomes constant only if its reduced form changed: look only there
+            while self._dirty is None or self._dirty:
+                dirty, self._dirty = self._dirty, set()
                 pending = []
                 for product, left, right in self.bilinear:
+                    if dirty is not None and left not in dirty and right not in dirty:
+                        pending.append((product, left, right))
+                        continue
                     cl, cr = self.value(left), self.value(right)
                     if cl is not None:
                         self.equate({product: 1, right: -cl})
-                        changed = True
                     elif cr is not None:
                         self.equate({product: 1, left: -cr})
-                        changed = True
                     else:
                         pending.append((product, left, right))
                 self.bilinear = pending
+            if self._factored_at == self._version:
+                return
+            self._factored_at = self._version
             if not self.common_factors():
                 return
 
