@@ -66,6 +66,7 @@ from nnsolve.solvers import SAT, UNKNOWN, UNSAT, SolverResult
 log = logging.getLogger(__name__)
 
 Interval = tuple  # (lo, lo_open, hi, hi_open); lo/hi None when unbounded
+TIE = Fraction(1, 10**4)  # a guide this close to a threshold tries f = t first
 
 
 @dataclass(frozen=True)
@@ -296,7 +297,8 @@ def _order(form: Mapping, t: Fraction, guide: Mapping) -> tuple[str, ...]:
     if not guide or any(k not in guide for k in form):
         return ("lt", "gt", "eq")
     total = sum((Fraction(c) * guide[k] for k, c in form.items()), Fraction(0))
-    side = (total > t) - (total < t)
+    # a guide from a relaxation lands near, not on, a solution's f = t: near counts as on
+    side = 0 if abs(total - t) <= TIE else (total > t) - (total < t)
     return {-1: ("lt", "gt", "eq"), 1: ("gt", "lt", "eq"), 0: ("eq", "lt", "gt")}[side]
 
 

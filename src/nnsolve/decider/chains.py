@@ -26,11 +26,16 @@ Then, with t the coordinate along the lines and u across them:
 3. at every data point each relu is decided by the windows (interval
    arithmetic) or kept as an ite; with U_j = K_j p_j, V_j = K_j q_j every
    equation is linear apart from those ites, and exact elimination with
-   bilinear propagation (``nnsolve.elimination``) leaves a small QF_NRA
-   residual for the solver.
+   bilinear propagation (``nnsolve.elimination``, with its common-factor rule)
+   leaves a small QF_NRA residual;
+4. the residual's ites are decided by exact case splits
+   (``nnsolve.decider.branching``), ordered by a model of the relaxation
+   |U - K k| <= SLACK (whose unsat is the residual's), with a solver only on
+   the ite-free leaves; the solver on the whole residual is the fallback.
 
-``unsat`` needs premises 1-3 and the solver's unsat on the residual (or an
-inconsistency found by elimination); ``sat`` needs only the decoded network to
+``unsat`` needs premises 1-3 and the solver's unsat on the residual (or on its
+relaxation, or on every leaf of the case split, or an inconsistency found by
+elimination); ``sat`` needs only the decoded network to
 pass ``exact_fit``.
 """
 
