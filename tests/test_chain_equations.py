@@ -147,3 +147,29 @@ def test_off_line_equations_are_the_label_equations(setup, prefix_min):
     assert len(labels) == len(pending) * instance.outputs
     expected = [_residual(instance, values, neurons, i, o) for i in pending for o in range(instance.outputs)]
     assert [_value(values, eq) for eq in labels] == expected
+
+
+tiny = st.integers(8, 40).map(lambda k: F(1, 10 ** k))
+big = st.integers(-10 ** 9, 10 ** 9).map(lambda k: F(k, 7))
+
+
+@settings(max_examples=300, deadline=None)
+@given(lo1=big, w1=st.integers(0, 4).map(F), loL=big, wL=st.integers(0, 4).map(F),
+       lam=st.integers(-20, 40).map(lambda k: F(k, 13)), shift=st.one_of(st.none(), big),
+       end=st.sampled_from(["lo", "hi"]), sign=st.sampled_from([-1, 0, 1]), delta=tiny)
+def test_the_float_filter_never_changes_a_status(lo1, w1, loL, wL, lam, shift, end, sign, delta):
+    """_status_at (doubles with a margin, exact inside it) equals the exact classification
+    by _window_at, for points within 1e-8 .. 1e-40 of a window's end, where a filter
+    without a correct margin would misclassify."""
+    key = ("n",)
+    if shift is not None:
+        loL = lo1 + shift  # the windows of a neuron with a fixed shift agree with it
+    wins = [(lo1, lo1 + w1), (loL, loL + wL)]
+    shifts = {} if shift is None else {key: shift}
+    lo, hi = chains._window_at(key, wins, lam, shifts)
+    if lo > hi:
+        return
+    t = (lo if end == "lo" else hi) + sign * delta
+    expected = "linear" if t >= hi else "piece" if t > lo else None
+    fwin = chains._float_windows(key, wins, shifts)
+    assert chains._status_at(key, wins, lam, shifts, t, fwin, float(lam), float(t)) == expected

@@ -538,6 +538,51 @@ def _window_at(key, wins, lam, shifts) -> tuple[Fraction, Fraction]:
     return _interval([(1 - lam, wins[0]), (lam, wins[-1])])
 
 
+_FILTER = 1e-12  # relative margin of the float filter in _status_at (doubles err by ~1e-15)
+
+
+def _float_windows(key, wins, shifts):
+    """Doubles for ``_status_at``'s filter (None when a value does not fit a double)."""
+    try:
+        (lo1, hi1), (loL, hiL) = wins[0], wins[-1]
+        c = shifts.get(key)
+        return (float(lo1), float(hi1), float(loL), float(hiL), None if c is None else float(c))
+    except OverflowError:
+        return None
+
+
+def _status_at(key, wins, lam, shifts, t, fwin, lam_f, t_f) -> str | None:
+    """How neuron ``key`` enters the equation of a point at (t, lam): "linear" (t at or
+    above its window there), "piece" (inside) or None (at or below: 0).
+
+    Floats only filter: the window's ends computed in doubles from correctly rounded
+    inputs are within a few units in the last place (about 1e-15 relative) of the exact
+    ones, so a margin of ``_FILTER`` times the magnitudes involved, 1000 times larger,
+    leaves the answer unchanged; anything within the margin is computed exactly
+    (``_window_at``)."""
+    if fwin is not None:
+        lo1, hi1, loL, hiL, c = fwin
+        m = 1.0 - lam_f
+        if c is not None:
+            lo = max(lo1 + lam_f * c, loL - m * c)
+            hi = min(hi1 + lam_f * c, hiL - m * c)
+            size = abs(lo1) + abs(hi1) + abs(loL) + abs(hiL) + 2 * abs(c) * (abs(lam_f) + abs(m))
+        else:
+            a0, a1 = (m * lo1, m * hi1) if m >= 0 else (m * hi1, m * lo1)
+            b0, b1 = (lam_f * loL, lam_f * hiL) if lam_f >= 0 else (lam_f * hiL, lam_f * loL)
+            lo, hi = a0 + b0, a1 + b1
+            size = abs(m) * (abs(lo1) + abs(hi1)) + abs(lam_f) * (abs(loL) + abs(hiL))
+        err = _FILTER * (size + abs(t_f) + 1.0)
+        if t_f >= hi + err:
+            return "linear"
+        if t_f <= lo - err:
+            return None
+        if lo + err < t_f < hi - err:
+            return "piece"
+    lo, hi = _window_at(key, wins, lam, shifts)
+    return "linear" if t >= hi else "piece" if t > lo else None
+
+
 def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equations, shifts) -> list:
     """The label equations of the points off the family lines, without points x neurons.
 
@@ -572,6 +617,7 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
     by_lmin = sorted(range(len(neurons)), key=lmin.__getitem__)
     lmins = [lmin[j] for j in by_lmin]
     widest = max((h - l for h, l in zip(hmax, lmin)), default=Fraction(0))
+    fwins = [_float_windows(key, wins, shifts) for key, wins in neurons]
     outputs = instance.outputs
     defined = [0]
     prefixes: list = []
@@ -597,10 +643,10 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
         r = bisect_right(hmaxs, t)
         near = [j for j in by_lmin[bisect_left(lmins, t - widest):bisect_left(lmins, t)] if hmax[j] > t]
         decided = []
+        lam_f, t_f = float(lam), float(t)
         for j in near:
             key, wins = neurons[j]
-            lo, hi = _window_at(key, wins, lam, shifts)
-            decided.append((key, "linear" if t >= hi else "piece" if t > lo else None))
+            decided.append((key, _status_at(key, wins, lam, shifts, t, fwins[j], lam_f, t_f)))
         prefix = r >= PREFIX_MIN
         if prefix:
             define_prefix(r)
