@@ -100,3 +100,17 @@ def test_a_request_larger_than_the_pipe_buffer_arrives_when_cancellable():
     assert len(query.smtlib) > 100_000
     result = get_solver("z3").solve(query, Limits(timeout=30), threading.Event())
     assert result.status == "sat"
+
+
+def test_a_child_ends_on_its_cpu_backstop_without_its_parent():
+    """The CPU-time limit set in every solver child ends a busy child by itself (what
+    remains when the parent that would kill it at the wall-clock limit is gone)."""
+    import signal
+    import subprocess
+    import sys
+
+    from nnsolve.solvers.runner import _limit_memory
+
+    proc = subprocess.run([sys.executable, "-c", "while True: pass"], preexec_fn=_limit_memory(4096, 1),
+                          timeout=60)
+    assert proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL)

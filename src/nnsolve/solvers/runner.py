@@ -25,10 +25,16 @@ from nnsolve.solvers.base import SAT, UNKNOWN, UNSAT, Limits, Query, SolverResul
 log = logging.getLogger(__name__)
 
 
-def _limit_memory(memory_mb: int):
+def _limit_memory(memory_mb: int, cpu_seconds: float | None = None):
+    """The child's limits: its address space, and a CPU-time backstop (the parent kills
+    it at the wall-clock limit; if the parent itself is killed first, the child still
+    ends once it has used that much CPU)."""
     def apply() -> None:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        if cpu_seconds is not None:
+            cpu = int(cpu_seconds) + 1
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     return apply
 
 
@@ -52,7 +58,7 @@ def run_backend(backend_spec: str, name: str, query: Query, limits: Limits,
         proc = subprocess.Popen([sys.executable, "-m", "nnsolve.solvers.worker"],
                                 stdin=fh, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True, env=env,
-                                preexec_fn=_limit_memory(limits.memory_mb))
+                                preexec_fn=_limit_memory(limits.memory_mb, 2 * (limits.timeout + limits.grace) + 5))
     deadline = start + limits.timeout + limits.grace
     while True:
         # short waits so that a cancel request is seen; retrying loses no output
