@@ -145,3 +145,19 @@ def test_the_cli_check_reports_a_valid_family(capsys):
 
     assert main(["family", "--check", "-o", str(ENC), "--parsers", "", "--witnesses", "2"]) == 0
     assert "family is valid" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, wanted", [
+    (["--date", "2026"], "--date"), (["--date", "20261340"], "--date"), (["--jobs", "0"], "--jobs"),
+    (["--timeout", "-5"], "--timeout"), (["--check", "--witnesses", "-1"], "--witnesses"),
+    (["--check", "--parsers", "foo"], "allowed: z3, cvc5, yices"), (["--seed", "abc"], "--seed"),
+])
+def test_bad_family_options_are_one_line_and_exit_2(args, wanted, capsys, tmp_path):
+    from nnsolve.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["family", "-o", str(tmp_path)] + args)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert wanted in err[-1] and err[-1].startswith("nnsolve family: error:")
+    assert not any(tmp_path.iterdir())  # nothing written

@@ -67,6 +67,36 @@ def _positive(kind):
     return parse
 
 
+def _date_stamp(text: str) -> str:
+    import datetime
+    try:
+        datetime.datetime.strptime(text, "%Y%m%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYYMMDD (for example 20261128)") from None
+    if len(text) != 8:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYYMMDD (for example 20261128)")
+    return text
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _parsers(text: str) -> str:
+    names = [p for p in text.split(",") if p]
+    unknown = sorted(set(names) - {"z3", "cvc5", "yices"})
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"unknown parser {', '.join(unknown) or '(none given)'}; "
+                                         "allowed: z3, cvc5, yices (comma-separated)")
+    return text
+
+
 def _add_solver_options(p: argparse.ArgumentParser, portfolio: bool = False, timeout: float = 60.0,
                         solver_help: str = "SMT solver (default: z3)") -> None:
     p.add_argument("--solver", default="z3", choices=SOLVER_NAMES if portfolio else sorted(SOLVERS),
@@ -187,13 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
                             description=FAMILY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     family.add_argument("-o", "--output", default="encodings", help="root of the layout (default: encodings)")
     family.add_argument("--seed", type=int, default=1, help="seed (default: 1)")
-    family.add_argument("--date", default="20261128", help="the family's date stamp YYYYMMDD (default: 20261128)")
-    family.add_argument("--jobs", type=int, default=2, help="certification processes (default: 2)")
-    family.add_argument("--timeout", type=float, default=60.0, help="seconds per certification route (default: 60)")
+    family.add_argument("--date", type=_date_stamp, default="20261128",
+                        help="the family's date stamp YYYYMMDD (default: 20261128)")
+    family.add_argument("--jobs", type=_positive(int), default=2, help="certification processes (default: 2)")
+    family.add_argument("--timeout", type=_positive(float), default=60.0,
+                        help="seconds per certification route (default: 60)")
     family.add_argument("--check", action="store_true", help="only validate the family in OUTPUT (exit 1 if invalid)")
-    family.add_argument("--witnesses", type=int, default=None,
+    family.add_argument("--witnesses", type=_non_negative_int, default=None,
                         help="with --check: re-check this many recorded sat witnesses (default: all)")
-    family.add_argument("--parsers", default="z3,cvc5,yices", help="with --check: parsers to run (default: all three)")
+    family.add_argument("--parsers", type=_parsers, default="z3,cvc5,yices",
+                        help="with --check: parsers to run, comma-separated from z3, cvc5, yices (default: all three)")
     family.set_defaults(run=cmd_family)
 
     gen = sub.add_parser("gen", help="generate a seeded ETR-INV formula with known status",
