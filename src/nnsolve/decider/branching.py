@@ -81,7 +81,7 @@ class Case:
 def branch_and_eliminate(system: LinearSystem, bounds: Sequence[Bound], equations: Sequence[PiecewiseEquation],
                          solve_leaf: Callable[[Case], SolverResult], wanted: Sequence[Hashable],
                          deadline: float | None = None, max_cases: int = 10_000,
-                         guide: Mapping | None = None) -> SolverResult:
+                         guide: Mapping | None = None, cancel=None) -> SolverResult:
     """Decide ``system`` with ``bounds`` and ``equations`` by case splits on the ite
     conditions (module docstring).  ``solve_leaf(case)`` decides a case without ites
     (its model by :func:`~nnsolve.decider.residual_query.name`); a sat result's model
@@ -89,11 +89,13 @@ def branch_and_eliminate(system: LinearSystem, bounds: Sequence[Bound], equation
     systems.  ``unknown`` when the deadline passes, more than ``max_cases`` cases are
     opened, or a leaf is unknown where no case is sat.  ``guide`` (values by key, for
     instance a model of a relaxation) orders the three cases of each split: the side the
-    guide lies on first.  It changes only the order, never a verdict."""
+    guide lies on first.  It changes only the order, never a verdict.  Setting the event
+    ``cancel`` ends the search with ``unknown``."""
     start = time.monotonic()
     # the guide only orders cases: rational approximations of its values are enough
     search = _Search(solve_leaf, deadline, max_cases,
                      {k: numbers.approximate(v, 64) for k, v in (guide or {}).items()})
+    search.cancel = cancel
     try:
         case = search.settle(Case(system.copy(), tuple(bounds), tuple(equations)))
         status, model, final = (UNSAT, {}, system) if case is None else search.dive(case) or search.solve(case)
@@ -121,12 +123,15 @@ class _Search:
         self.solve_leaf, self.deadline, self.max_cases, self.guide = solve_leaf, deadline, max_cases, guide
         self.stats: Counter = Counter()
         self.unknown: str | None = None
+        self.cancel = None
 
     def settle(self, case: Case | None) -> Case | None:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise _OutOfBudget(f"timeout after {self.stats['cases']} cases")
         if self.stats["cases"] >= self.max_cases:
             raise _OutOfBudget(f"more than {self.max_cases} cases")
+        if self.cancel is not None and self.cancel.is_set():
+            raise _OutOfBudget("cancelled")
         return _settle(case, self.stats)
 
     def order(self, form: Mapping, t: Fraction) -> tuple[str, ...]:

@@ -305,37 +305,71 @@ SLACK = Fraction(1, 10**6)  # the relaxation that guides branching: |U - K k| <=
 
 
 def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver, limits: Limits) -> SolverResult:
-    """The residual decided (model by name): with ites, first by branch and eliminate
-    (``nnsolve.decider.branching``), its cases ordered by a model of the relaxation
-    |U - K k| <= SLACK of every bilinear definition (a relaxation has every solution,
-    so its unsat is the residual's), then, if that gives up, by the solver on the
-    components as they are; without ites, by the solver directly."""
+    """The residual decided (model by name).  Without ites: the solver on the components.
+    With ites, two routes side by side (threads, each waiting on its solver children), the
+    first decisive answer wins and cancels the other:
+
+    * the solver on the components as they are (rational solutions: often fast);
+    * branch and eliminate (``nnsolve.decider.branching``), its cases ordered by a model
+      of the relaxation |U - K k| <= SLACK of every bilinear definition (a relaxation
+      has every solution, so its unsat is the residual's).  Irrational solutions of high
+      degree: the exact query stalls, the relaxation has rational models."""
     if not any(eq.pieces for eq in equations):
         return _solve_components(parts, solver, limits)
     start = time.monotonic()
+    decided = threading.Event()  # the exact route has a decisive answer
+    stop = threading.Event()     # the guided route has one: cancel the exact route
+
+    def exact() -> SolverResult:
+        answer = _solve_components(parts, solver, limits, stop)
+        if answer.status in (SAT, UNSAT):
+            decided.set()
+        return answer
+
+    pool = ThreadPoolExecutor(1)
+    try:
+        future = pool.submit(exact)
+        guided = _guided(system, bounds, equations, free, keys, solver, limits, decided)
+        if guided.status in (SAT, UNSAT) and not decided.is_set():
+            stop.set()
+            return replace(guided, solver=solver.name, seconds=time.monotonic() - start)
+        answer = future.result()
+        log.info("exact residual: %s in %.2f s", answer.status, answer.seconds)
+        return replace(answer, seconds=time.monotonic() - start)
+    finally:
+        stop.set()
+        pool.shutdown(wait=True)
+
+
+def _guided(system, bounds, equations, free, keys, solver: Solver, limits: Limits,
+            cancel: threading.Event) -> SolverResult:
+    """The guided route of :func:`_solve_residual` (unknown as soon as ``cancel`` is set)."""
+    start = time.monotonic()
     deadline = start + limits.timeout
     relaxed = residual_components(system, bounds, equations, "nnsolve: relaxed residual (guide)", slack=SLACK)
-    guide = _solve_components(relaxed, solver, Limits(limits.timeout / 4, limits.memory_mb))
+    guide = _solve_components(relaxed, solver, Limits(limits.timeout / 3, limits.memory_mb), cancel)
     log.info("relaxed residual (slack %s): %s in %.2f s", SLACK, guide.status, guide.seconds)
     if guide.status == UNSAT:
         return replace(guide, seconds=time.monotonic() - start,
                        reason=f"the relaxation |U - K k| <= {SLACK} is unsat")
+    if cancel.is_set():
+        return SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason="cancelled")
     wanted = [keys[n] for n in free if n in keys]
 
     def leaf(case):
         return _solve_components(residual_components(case.system, case.bounds, list(case.equations), "nnsolve: branch leaf"),
-                                 solver, Limits(max(0.5, min(30.0, deadline - time.monotonic())), limits.memory_mb))
+                                 solver, Limits(max(0.5, min(30.0, deadline - time.monotonic())), limits.memory_mb),
+                                 cancel)
 
     model = {keys[n]: v for n, v in (guide.model or {}).items() if n in keys} if guide.status == SAT else None
-    answer = branch_and_eliminate(system, bounds, equations, leaf, wanted,
-                                  deadline=start + (deadline - start) * 3 / 4, guide=model)
+    answer = branch_and_eliminate(system, bounds, equations, leaf, wanted, deadline=deadline, guide=model,
+                                  cancel=cancel)
     log.info("branch and eliminate: %s in %.2f s %s", answer.status, answer.seconds, answer.reason or "")
-    if answer.status in (SAT, UNSAT):
-        return replace(answer, solver=solver.name, seconds=time.monotonic() - start)
-    return _solve_components(parts, solver, Limits(max(0.5, deadline - time.monotonic()), limits.memory_mb))
+    return answer
 
 
-def _solve_components(parts: list[str], solver: Solver, limits: Limits) -> SolverResult:
+def _solve_components(parts: list[str], solver: Solver, limits: Limits,
+                      cancel: threading.Event | None = None) -> SolverResult:
     """Sat iff every component is sat (disjoint variables: the union of the models is a
     model); unsat as soon as one component is.  Smallest first, so a small unsat component
     is found before a large one uses the time.  The first answer other than sat ends the
@@ -349,7 +383,9 @@ def _solve_components(parts: list[str], solver: Solver, limits: Limits) -> Solve
         left = deadline - time.monotonic()
         if left <= 0.5:
             return SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason="timeout (components)")
-        answer = solver.solve(Query(query, tuple(_free_variables(query))), Limits(left, limits.memory_mb))
+        if cancel is not None and cancel.is_set():
+            return SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason="cancelled")
+        answer = solver.solve(Query(query, tuple(_free_variables(query))), Limits(left, limits.memory_mb), cancel)
         if answer.status != SAT:
             return replace(answer, seconds=time.monotonic() - start)
         model.update(answer.model or {})
