@@ -348,7 +348,7 @@ def _guided(system, bounds, equations, free, keys, solver: Solver, limits: Limit
     deadline = start + limits.timeout
     relaxed = residual_components(system, bounds, equations, "nnsolve: relaxed residual (guide)", slack=SLACK)
     guide = _solve_components(relaxed, solver, Limits(limits.timeout / 3, limits.memory_mb), cancel)
-    log.info("relaxed residual (slack %s): %s in %.2f s", SLACK, guide.status, guide.seconds)
+    log.info("relaxed residual (slack %s): %s in %.2f s %s", SLACK, guide.status, guide.seconds, guide.reason or "")
     if guide.status == UNSAT:
         return replace(guide, seconds=time.monotonic() - start,
                        reason=f"the relaxation |U - K k| <= {SLACK} is unsat")
