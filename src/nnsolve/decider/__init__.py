@@ -11,6 +11,8 @@ One package, one module per stage, in the order they run (docs/solving.md):
 ``windows``        exact kink windows of tight blocks (cell assignments + elimination)
 ``chains``         stage 1b: the chain decomposition and its QF_NRA residual
 ``residual_query`` SMT-LIB text of what elimination leaves
+``branching``      the residual's ites decided by exact case splits (branch and
+                   eliminate), guided by a model of a relaxation
 ``pattern``        stage 2: float-guided activation patterns, decided exactly
 ``pattern_query``  SMT-LIB text of a pattern-fixed query
 ``baseline``       stage 3 / ``--method ENCODING``: a baseline encoding to the solver
