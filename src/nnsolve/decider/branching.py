@@ -18,7 +18,9 @@ satisfiable iff one of the three cases is.  In each case:
    term, or 0); a piece whose term is 0 is dropped (ite(c, 0, 0) = 0); an
    equation left without ites is linear and joins the system;
 3. intervals: every bound whose reduced form has one variable bounds that
-   variable (open or closed ends kept exactly); a condition whose interval
+   variable, and a bound of several variables bounds its form (normalized:
+   first coefficient 1), open or closed ends kept exactly; a condition whose
+   interval (interval arithmetic over the variables, or its form's interval)
    lies on one side of its threshold is decided by it, and a bound that no
    point of the intervals meets, or an empty interval, closes the case;
 4. exact elimination with bilinear propagation (``LinearSystem.propagate``)
@@ -26,7 +28,10 @@ satisfiable iff one of the three cases is.  In each case:
 
 Steps 1, 2 and 4 replace the case's conjunction by an equivalent one, and
 step 3 only decides what the bounds already imply, so a case closed by them
-has no solution.  When no ite is left, the case is a conjunction of linear
+has no solution.  The search ends without a budget: the split on (f, t)
+decides that condition in each of its cases (f = t makes it constant, f < t
+and f > t bound f or its one variable), so every case has fewer undecided
+pieces than its parent and the depth is at most the number of pieces.  When no ite is left, the case is a conjunction of linear
 equations, bilinear definitions and bounds, handed to ``solve_leaf`` (a
 solver in a child process).  Hence ``unsat`` iff every case is closed or its
 leaf is unsat; ``sat`` with the leaf's model, extended through the case's
@@ -102,12 +107,9 @@ def branch_and_eliminate(system: LinearSystem, bounds: Sequence[Bound], equation
     log.info("branching: %s (%s)", status, dict(search.stats))
     seconds = time.monotonic() - start
     if status == SAT:
-        values = {}
-        for v in wanted:
-            total = Fraction(0)
-            for k, c in system.reduce({v: 1}).items():
-                total = numbers.add(total, numbers.mul(Fraction(c), Fraction(1) if k is None else model.get(k, Fraction(0))))
-            values[name(v)] = total
+        # the model gives the settled root case's free variables: read ``wanted`` through
+        # its system (the caller's system has fewer equations, so other free variables)
+        values = {name(v): x for v, x in _extend(case.system, model, wanted).items()}
         return SolverResult(SAT, "branching", seconds, values)
     if status == UNSAT:
         return SolverResult(UNSAT, "branching", seconds)
@@ -351,7 +353,8 @@ def _settle(case: Case | None, stats: Counter) -> Case | None:
         system.propagate()
         while True:
             intervals = _intervals(system, case.bounds)
-            if intervals is None:
+            forms = _form_intervals(system, case.bounds)
+            if intervals is None or forms is None:
                 stats["closed:bounds"] += 1
                 return None
             changed = False
@@ -363,7 +366,7 @@ def _settle(case: Case | None, stats: Counter) -> Case | None:
                     if not system.reduce(term):
                         changed = True
                         continue
-                    decided = _decide(system.reduce(cond), at, intervals)
+                    decided = _decide(system.reduce(cond), at, intervals, forms)
                     if decided is None:
                         pieces.append((cond, at, term))
                         continue
@@ -402,22 +405,52 @@ def _intervals(system: LinearSystem, bounds: Sequence[Bound]) -> dict | None:
         if len(variables) != 1:
             continue
         v = variables[0]
-        c = Fraction(e[v])
-        lo, lo_open, hi, hi_open = out.get(v, (None, False, None, False))
-        for end, is_lo in ((b.lo, True), (b.hi, False)):
-            if end is None:
-                continue
-            value = (end - c0) / c
-            if is_lo == (c > 0):  # a lower bound on v
-                if lo is None or value > lo or (value == lo and b.strict):
-                    lo, lo_open = value, b.strict
-            else:
-                if hi is None or value < hi or (value == hi and b.strict):
-                    hi, hi_open = value, b.strict
-        if lo is not None and hi is not None and (lo > hi or (lo == hi and (lo_open or hi_open))):
+        if not _tighten(out, v, Fraction(e[v]), c0, b):
             return None
-        out[v] = (lo, lo_open, hi, hi_open)
     return out
+
+
+def _form_intervals(system: LinearSystem, bounds: Sequence[Bound]) -> dict | None:
+    """The interval of each normalized linear form (:func:`_normal`) of two or more
+    variables that a bound bounds, by the form's key; None when one is empty.  The split
+    f < t on a condition of several variables is decided by these in its case."""
+    out: dict = {}
+    for b in bounds:
+        normal = _normal(system.reduce(b.expr))
+        if normal is None or len(normal[0]) < 2:
+            continue
+        key, lead, c0 = normal
+        if not _tighten(out, key, lead, c0, b):
+            return None
+    return out
+
+
+def _normal(e: Mapping) -> tuple[tuple, Fraction, Fraction] | None:
+    """(key, lead, c0) with e = lead * form + c0, form's first coefficient 1 (variables in
+    repr order) and key = form's items; None when e is constant."""
+    items = sorted(((k, Fraction(v)) for k, v in e.items() if k is not None), key=lambda kv: repr(kv[0]))
+    if not items:
+        return None
+    lead = items[0][1]
+    return tuple((k, v / lead) for k, v in items), lead, Fraction(e.get(None, 0))
+
+
+def _tighten(out: dict, key, c: Fraction, c0: Fraction, b: Bound) -> bool:
+    """Intersect ``out[key]`` with what ``b`` says about x, where b's form is c x + c0 (c != 0);
+    False when the interval becomes empty.  Ends exact: a strict bound gives open ends."""
+    lo, lo_open, hi, hi_open = out.get(key, (None, False, None, False))
+    for end, is_lo in ((b.lo, True), (b.hi, False)):
+        if end is None:
+            continue
+        value = (end - c0) / c
+        if is_lo == (c > 0):  # a lower bound on x
+            if lo is None or value > lo or (value == lo and b.strict):
+                lo, lo_open = value, b.strict
+        else:
+            if hi is None or value < hi or (value == hi and b.strict):
+                hi, hi_open = value, b.strict
+    out[key] = (lo, lo_open, hi, hi_open)
+    return not (lo is not None and hi is not None and (lo > hi or (lo == hi and (lo_open or hi_open))))
 
 
 def _range(e: Mapping, intervals: dict) -> Interval:
@@ -441,13 +474,24 @@ def _range(e: Mapping, intervals: dict) -> Interval:
     return lo, lo_open, hi, hi_open
 
 
-def _decide(cond: Mapping, at: Fraction, intervals: dict) -> bool | None:
-    """Whether cond <= at holds on the intervals (True/False), or None if both can."""
-    lo, lo_open, hi, hi_open = _range(cond, intervals)
-    if hi is not None and hi <= at:
-        return True
-    if lo is not None and (lo > at or (lo == at and lo_open)):
-        return False
+def _decide(cond: Mapping, at: Fraction, intervals: dict, forms: dict | None = None) -> bool | None:
+    """Whether cond <= at holds on the intervals (True/False), or None if both can.
+    ``forms`` (:func:`_form_intervals`): intervals of forms of several variables, used when
+    cond is one of them (up to scale and constant)."""
+    ranges = [_range(cond, intervals)]
+    normal = _normal(cond)
+    if forms and normal is not None and normal[0] in forms:
+        key, lead, c0 = normal
+        lo, lo_open, hi, hi_open = forms[key]
+        if lead < 0:
+            lo, lo_open, hi, hi_open = hi, hi_open, lo, lo_open
+        ranges.append((None if lo is None else lead * lo + c0, lo_open,
+                       None if hi is None else lead * hi + c0, hi_open))
+    for lo, lo_open, hi, hi_open in ranges:
+        if hi is not None and hi <= at:
+            return True
+        if lo is not None and (lo > at or (lo == at and lo_open)):
+            return False
     return None
 
 
@@ -458,13 +502,10 @@ def _split_on(case: Case) -> tuple[dict, Fraction] | None:
     forms = {}
     for eq in case.equations:
         for cond, at, _ in eq.pieces:
-            e = case.system.reduce(cond)
-            items = sorted(((k, Fraction(v)) for k, v in e.items() if k is not None), key=lambda kv: repr(kv[0]))
-            lead = items[0][1]
-            t = (Fraction(at) - Fraction(e.get(None, 0))) / lead
-            key = (tuple((k, v / lead) for k, v in items), t)
+            form, lead, c0 = _normal(case.system.reduce(cond))  # settled: never constant
+            key = (form, (Fraction(at) - c0) / lead)
             counts[key] += 1
-            forms[key] = dict((k, v / lead) for k, v in items)
+            forms[key] = dict(form)
     if not counts:
         return None
     key, _ = counts.most_common(1)[0]
