@@ -381,7 +381,7 @@ def _run(drawn, guide=None):
     original = system.copy()
     wanted = sorted(_all_vars(original, system.given, bounds, equations), key=repr)
     leaf = Z3Leaf()
-    answer = branch_and_eliminate(system, bounds, equations, leaf, wanted, max_cases=2000, guide=guide)
+    answer = branch_and_eliminate(system, bounds, equations, leaf, wanted, max_cases=600, guide=guide)
     zvars = _zvars(wanted)
     _, want = _check(_original_terms(system, original, bounds, equations, zvars))
     if answer.status == SAT:
