@@ -23,6 +23,16 @@ from nnsolve.elimination import Inconsistent, LinearSystem
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, SolverResult
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def tiers(fast: int, slow: int, *strategies):
+    """The property as two tests: ``fast`` examples in the default suite (the whole file
+    runs in about 20 s on a loaded 2-core machine) and ``slow`` under -m slow."""
+    def wrap(body):
+        quick = settings(max_examples=fast, **SETTINGS)(given(*strategies)(body))
+        thorough = pytest.mark.slow(settings(max_examples=slow, **SETTINGS)(given(*strategies)(body)))
+        return quick, thorough
+    return wrap
 small = st.integers(-3, 3).map(F)
 value = st.sampled_from([F(n, d) for n in range(-4, 5) for d in (1, 2, 3)])
 
@@ -124,9 +134,15 @@ def shared_factors(draw, planted: bool = True):
         rho = draw(st.sampled_from(roots + [point[("q", j)]]))  # q_j = rho makes gamma 0
         a = s * rho + d
         b = draw(st.sampled_from([point[K], draw(value)]))   # b = K* makes gamma 0
-        c = point[U] - a * point[K] - b * point[k] if planted else draw(small)
+        # sometimes a third variable in U's equation (the product is then outside span{1, K, k})
+        other = draw(st.sampled_from([None, None, ("q", 0), ("K", 0)]))
+        noise = draw(small) if other is not None and other not in (K, k) and other in point else F(0)
+        c = point[U] - a * point[K] - b * point[k] - (noise * point[other] if noise else 0) if planted else draw(small)
         pending.append({k: 1, ("q", j): -s, None: -d})
-        pending.append({U: 1, K: -a, k: -b, None: -c})
+        u_eq = {U: 1, K: -a, k: -b, None: -c}
+        if noise:
+            u_eq[other] = -noise
+        pending.append(u_eq)
         system.define(U, K, k)
     if not planted and draw(st.booleans()):
         # force a factor nonzero: w * z = 1 with w = k_0 - a_0 (a shared factor of U_0)
@@ -148,9 +164,7 @@ def shared_factors(draw, planted: bool = True):
     return system, point
 
 
-@settings(max_examples=150, **SETTINGS)
-@given(shared_factors(planted=True))
-def test_common_factors_keep_a_planted_point(drawn):
+def _test_common_factors_keep_a_planted_point(drawn):
     system, point = drawn
     before = len(system.bilinear)
     system.propagate()  # never Inconsistent: the point is a solution
@@ -161,9 +175,10 @@ def test_common_factors_keep_a_planted_point(drawn):
         assert point[u] == point[a] * point[b]
 
 
-@settings(max_examples=80, **SETTINGS)
-@given(st.one_of(shared_factors(planted=True), shared_factors(planted=False)))
-def test_propagate_keeps_the_answer(drawn):
+test_common_factors_keep_a_planted_point, test_common_factors_keep_a_planted_point_slow = tiers(30, 300, shared_factors(planted=True))(_test_common_factors_keep_a_planted_point)
+
+
+def _test_propagate_keeps_the_answer(drawn):
     """z3 on the conjunction as given and on what propagate leaves: same sat/unsat."""
     if drawn is None:
         return
@@ -184,6 +199,9 @@ def test_propagate_keeps_the_answer(drawn):
     if z3.unknown in (want, got):
         return
     assert want == got
+
+
+test_propagate_keeps_the_answer, test_propagate_keeps_the_answer_slow = tiers(20, 200, st.one_of(shared_factors(planted=True), shared_factors(planted=False)))(_test_propagate_keeps_the_answer)
 
 
 def test_common_factor_forced_nonzero_unsat():
@@ -398,23 +416,23 @@ def _run(drawn, guide=None):
     return answer
 
 
-@settings(max_examples=60, **SETTINGS)
-@given(residual_problems(planted=True))
-def test_branching_planted(drawn):
+def _test_branching_planted(drawn):
     if drawn is not None:
         _run(drawn)
 
 
-@settings(max_examples=60, **SETTINGS)
-@given(residual_problems(planted=False))
-def test_branching_random_agrees_with_z3(drawn):
+test_branching_planted, test_branching_planted_slow = tiers(8, 150, residual_problems(planted=True))(_test_branching_planted)
+
+
+def _test_branching_random_agrees_with_z3(drawn):
     if drawn is not None:
         _run(drawn)
 
 
-@settings(max_examples=40, **SETTINGS)
-@given(st.one_of(residual_problems(planted=True), residual_problems(planted=False)), st.data())
-def test_a_wrong_guide_never_changes_the_verdict(drawn, data):
+test_branching_random_agrees_with_z3, test_branching_random_agrees_with_z3_slow = tiers(12, 150, residual_problems(planted=False))(_test_branching_random_agrees_with_z3)
+
+
+def _test_a_wrong_guide_never_changes_the_verdict(drawn, data):
     if drawn is None:
         return
     system, bounds, equations, point = drawn
@@ -426,13 +444,12 @@ def test_a_wrong_guide_never_changes_the_verdict(drawn, data):
         assert plain.status == guided.status
 
 
+test_a_wrong_guide_never_changes_the_verdict, test_a_wrong_guide_never_changes_the_verdict_slow = tiers(6, 80, st.one_of(residual_problems(planted=True), residual_problems(planted=False)), st.data())(_test_a_wrong_guide_never_changes_the_verdict)
+
+
 # -- pieces: intervals, decide, probe ---------------------------------------------------
 
-@settings(max_examples=200, **SETTINGS)
-@given(st.lists(st.tuples(st.sampled_from(VARS[:2]), st.sampled_from([F(1), F(-1), F(2), F(-1, 3)]),
-                          st.none() | value, st.none() | value, st.booleans()), min_size=1, max_size=4),
-       st.sampled_from(VARS[:2]), st.sampled_from([F(1), F(-2)]), value, st.data())
-def test_intervals_and_decide_are_exact(bs, v, c, at, data):
+def _test_intervals_and_decide_are_exact(bs, v, c, at, data):
     """_intervals' ends (open/closed) and _decide against brute force on a fine grid of
     rationals that includes every end point."""
     system = LinearSystem()
@@ -458,6 +475,11 @@ def test_intervals_and_decide_are_exact(bs, v, c, at, data):
         assert all((c * p[v] <= at) == decided for p in inside)
     else:
         assert len({c * p[v] <= at for p in inside}) == 2 or not inside
+
+
+test_intervals_and_decide_are_exact, test_intervals_and_decide_are_exact_slow = tiers(25, 300, st.lists(st.tuples(st.sampled_from(VARS[:2]), st.sampled_from([F(1), F(-1), F(2), F(-1, 3)]),
+                          st.none() | value, st.none() | value, st.booleans()), min_size=1, max_size=4),
+       st.sampled_from(VARS[:2]), st.sampled_from([F(1), F(-2)]), value, st.data())(_test_intervals_and_decide_are_exact)
 
 
 def _in(iv, x) -> bool:
@@ -494,9 +516,7 @@ def test_two_variable_condition_is_decided_by_its_split():
     assert z - 1 + (z if x + y <= 0 else 0) == 0 and -1 <= x <= 1 and -1 <= y <= 1
 
 
-@settings(max_examples=100, **SETTINGS)
-@given(residual_problems(planted=True))
-def test_probe_model_is_checked(drawn):
+def _test_probe_model_is_checked(drawn):
     """probe_model returns only exact models of the case (checked here independently)."""
     if drawn is None:
         return
@@ -511,3 +531,6 @@ def test_probe_model_is_checked(drawn):
     model = {name(v): sum((F(c) * (1 if k is None else m.get(k, F(0))) for k, c in system.reduce({v: 1}).items()), F(0))
              for v in wanted}
     assert _holds(system, original, bounds, [], model)
+
+
+test_probe_model_is_checked, test_probe_model_is_checked_slow = tiers(20, 200, residual_problems(planted=True))(_test_probe_model_is_checked)
