@@ -456,6 +456,9 @@ def _test_intervals_and_decide_are_exact(bs, v, c, at, data):
     bounds = [Bound({w: k, None: F(1, 2)}, lo, hi, strict) for w, k, lo, hi, strict in bs]
     intervals = branching._intervals(system, bounds)
     ends = {F(0)} | {(e - F(1, 2)) / k for w, k, lo, hi, s in bs for e in (lo, hi) if e is not None}
+    if data.draw(st.booleans()):  # the condition on a bounded variable, at an end of its interval
+        v, k, lo, hi, _ = data.draw(st.sampled_from(bs))
+        at = c * data.draw(st.sampled_from(sorted({(e - F(1, 2)) / k for e in (lo, hi) if e is not None} | {F(0)})))
     ends |= {at / c}
     grid = sorted(ends | {e + d for e in ends for d in (F(1, 97), F(-1, 97))})
 
@@ -477,7 +480,7 @@ def _test_intervals_and_decide_are_exact(bs, v, c, at, data):
         assert len({c * p[v] <= at for p in inside}) == 2 or not inside
 
 
-test_intervals_and_decide_are_exact, test_intervals_and_decide_are_exact_slow = tiers(25, 300, st.lists(st.tuples(st.sampled_from(VARS[:2]), st.sampled_from([F(1), F(-1), F(2), F(-1, 3)]),
+test_intervals_and_decide_are_exact, test_intervals_and_decide_are_exact_slow = tiers(40, 300, st.lists(st.tuples(st.sampled_from(VARS[:2]), st.sampled_from([F(1), F(-1), F(2), F(-1, 3)]),
                           st.none() | value, st.none() | value, st.booleans()), min_size=1, max_size=4),
        st.sampled_from(VARS[:2]), st.sampled_from([F(1), F(-2)]), value, st.data())(_test_intervals_and_decide_are_exact)
 
@@ -534,3 +537,19 @@ def _test_probe_model_is_checked(drawn):
 
 
 test_probe_model_is_checked, test_probe_model_is_checked_slow = tiers(20, 200, residual_problems(planted=True))(_test_probe_model_is_checked)
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_decide_at_the_ends(strict):
+    """The ends exactly: at a closed end both sides occur (undecided), at an open end one;
+    the same for a form of two variables (scaled, negated)."""
+    iv = branching._intervals(LinearSystem(), [Bound({"x": 1}, F(1), F(3), strict)])
+    assert branching._decide({"x": 1}, F(1), iv) == (False if strict else None)     # x <= 1
+    assert branching._decide({"x": -1}, F(-3), iv) == (False if strict else None)   # x >= 3
+    assert branching._decide({"x": 2, None: 1}, F(7), iv) is True                    # 2x + 1 <= 7
+    assert branching._decide({"x": -1}, F(-1), iv) is True                          # x >= 1
+    forms = branching._form_intervals(LinearSystem(), [Bound({"x": 1, "y": 2}, F(1), F(3), strict)])
+    assert branching._decide({"x": 2, "y": 4}, F(2), {}, forms) == (False if strict else None)
+    assert branching._decide({"x": -1, "y": -2, None: 1}, F(-2), {}, forms) == (False if strict else None)
+    assert branching._decide({"x": -3, "y": -6}, F(-3), {}, forms) is True
+    assert branching._decide({"x": 1, "y": 2}, F(3), {}, forms) is True
