@@ -18,7 +18,9 @@ satisfiable iff one of the three cases is.  In each case:
    term, or 0); a piece whose term is 0 is dropped (ite(c, 0, 0) = 0); an
    equation left without ites is linear and joins the system;
 3. intervals: every bound whose reduced form has one variable bounds that
-   variable (open or closed ends kept exactly); a condition whose interval
+   variable, and a bound of several variables bounds its form (normalized:
+   first coefficient 1), open or closed ends kept exactly; a condition whose
+   interval (interval arithmetic over the variables, or its form's interval)
    lies on one side of its threshold is decided by it, and a bound that no
    point of the intervals meets, or an empty interval, closes the case;
 4. exact elimination with bilinear propagation (``LinearSystem.propagate``)
@@ -26,7 +28,10 @@ satisfiable iff one of the three cases is.  In each case:
 
 Steps 1, 2 and 4 replace the case's conjunction by an equivalent one, and
 step 3 only decides what the bounds already imply, so a case closed by them
-has no solution.  When no ite is left, the case is a conjunction of linear
+has no solution.  The search ends without a budget: the split on (f, t)
+decides that condition in each of its cases (f = t makes it constant, f < t
+and f > t bound f or its one variable), so every case has fewer undecided
+pieces than its parent and the depth is at most the number of pieces.  When no ite is left, the case is a conjunction of linear
 equations, bilinear definitions and bounds, handed to ``solve_leaf`` (a
 solver in a child process).  Hence ``unsat`` iff every case is closed or its
 leaf is unsat; ``sat`` with the leaf's model, extended through the case's
@@ -105,6 +110,8 @@ def branch_and_eliminate(system: LinearSystem, bounds: Sequence[Bound], equation
     log.info("branching: %s (%s)", status, dict(search.stats))
     seconds = time.monotonic() - start
     if status == SAT:
+        # the model gives free variables of the system the search ended in (the settled
+        # root case's, or a descendant's): read ``wanted`` through that system
         values = _extend(final, model, wanted)
         return SolverResult(SAT, "branching", seconds, {name(v): x for v, x in values.items()})
     if status == UNSAT:
@@ -391,7 +398,8 @@ def _settle(case: Case | None, stats: Counter) -> Case | None:
         system.propagate()
         while True:
             intervals = _intervals(system, case.bounds)
-            if intervals is None:
+            forms = _form_intervals(system, case.bounds)
+            if intervals is None or forms is None:
                 stats["closed:bounds"] += 1
                 return None
             changed = False
@@ -405,7 +413,7 @@ def _settle(case: Case | None, stats: Counter) -> Case | None:
                         changed = True
                         continue
                     cond = system.reduce(cond)
-                    decided = _decide(cond, at, intervals)
+                    decided = _decide(cond, at, intervals, forms)
                     if decided is None:
                         pieces.append((cond, at, term))
                         continue
@@ -450,22 +458,52 @@ def _intervals(system: LinearSystem, bounds: Sequence[Bound]) -> dict | None:
         if len(variables) != 1:
             continue
         v = variables[0]
-        c = Fraction(e[v])
-        lo, lo_open, hi, hi_open = out.get(v, (None, False, None, False))
-        for end, is_lo in ((b.lo, True), (b.hi, False)):
-            if end is None:
-                continue
-            value = (end - c0) / c
-            if is_lo == (c > 0):  # a lower bound on v
-                if lo is None or value > lo or (value == lo and b.strict):
-                    lo, lo_open = value, b.strict
-            else:
-                if hi is None or value < hi or (value == hi and b.strict):
-                    hi, hi_open = value, b.strict
-        if lo is not None and hi is not None and (lo > hi or (lo == hi and (lo_open or hi_open))):
+        if not _tighten(out, v, Fraction(e[v]), c0, b):
             return None
-        out[v] = (lo, lo_open, hi, hi_open)
     return out
+
+
+def _form_intervals(system: LinearSystem, bounds: Sequence[Bound]) -> dict | None:
+    """The interval of each normalized linear form (:func:`_normal`) of two or more
+    variables that a bound bounds, by the form's key; None when one is empty.  The split
+    f < t on a condition of several variables is decided by these in its case."""
+    out: dict = {}
+    for b in bounds:
+        normal = _normal(system.reduce(b.expr))
+        if normal is None or len(normal[0]) < 2:
+            continue
+        key, lead, c0 = normal
+        if not _tighten(out, key, lead, c0, b):
+            return None
+    return out
+
+
+def _normal(e: Mapping) -> tuple[tuple, Fraction, Fraction] | None:
+    """(key, lead, c0) with e = lead * form + c0, form's first coefficient 1 (variables in
+    repr order) and key = form's items; None when e is constant."""
+    items = sorted(((k, Fraction(v)) for k, v in e.items() if k is not None), key=lambda kv: repr(kv[0]))
+    if not items:
+        return None
+    lead = items[0][1]
+    return tuple((k, v / lead) for k, v in items), lead, Fraction(e.get(None, 0))
+
+
+def _tighten(out: dict, key, c: Fraction, c0: Fraction, b: Bound) -> bool:
+    """Intersect ``out[key]`` with what ``b`` says about x, where b's form is c x + c0 (c != 0);
+    False when the interval becomes empty.  Ends exact: a strict bound gives open ends."""
+    lo, lo_open, hi, hi_open = out.get(key, (None, False, None, False))
+    for end, is_lo in ((b.lo, True), (b.hi, False)):
+        if end is None:
+            continue
+        value = (end - c0) / c
+        if is_lo == (c > 0):  # a lower bound on x
+            if lo is None or value > lo or (value == lo and b.strict):
+                lo, lo_open = value, b.strict
+        else:
+            if hi is None or value < hi or (value == hi and b.strict):
+                hi, hi_open = value, b.strict
+    out[key] = (lo, lo_open, hi, hi_open)
+    return not (lo is not None and hi is not None and (lo > hi or (lo == hi and (lo_open or hi_open))))
 
 
 def _range(e: Mapping, intervals: dict) -> Interval:
@@ -489,22 +527,32 @@ def _range(e: Mapping, intervals: dict) -> Interval:
     return lo, lo_open, hi, hi_open
 
 
-def _decide(cond: Mapping, at: Fraction, intervals: dict) -> bool | None:
-    """Whether cond <= at holds on the intervals (True/False), or None if both can."""
-    lo, lo_open, hi, hi_open = _range(cond, intervals)
-    if hi is not None and hi <= at:
-        return True
-    if lo is not None and (lo > at or (lo == at and lo_open)):
-        return False
+def _decide(cond: Mapping, at: Fraction, intervals: dict, forms: dict | None = None) -> bool | None:
+    """Whether cond <= at holds on the intervals (True/False), or None if both can.
+    ``forms`` (:func:`_form_intervals`): intervals of forms of several variables, used when
+    cond is one of them (up to scale and constant)."""
+    ranges = [_range(cond, intervals)]
+    normal = _normal(cond)
+    if forms and normal is not None and normal[0] in forms:
+        key, lead, c0 = normal
+        lo, lo_open, hi, hi_open = forms[key]
+        if lead < 0:
+            lo, lo_open, hi, hi_open = hi, hi_open, lo, lo_open
+        ranges.append((None if lo is None else lead * lo + c0, lo_open,
+                       None if hi is None else lead * hi + c0, hi_open))
+    for lo, lo_open, hi, hi_open in ranges:
+        if hi is not None and hi <= at:
+            return True
+        if lo is not None and (lo > at or (lo == at and lo_open)):
+            return False
     return None
 
 
 def _normal_split(e: Mapping, at: Fraction) -> tuple[dict, Fraction]:
     """cond <= at as (form, t): the form's first coefficient 1 and no constant, so that
     c <= t and -c <= -t are one split."""
-    items = sorted(((k, Fraction(v)) for k, v in e.items() if k is not None), key=lambda kv: repr(kv[0]))
-    lead = items[0][1]
-    return {k: v / lead for k, v in items}, (Fraction(at) - Fraction(e.get(None, 0))) / lead
+    form, lead, c0 = _normal(e)
+    return dict(form), (Fraction(at) - c0) / lead
 
 
 def _split_on(case: Case) -> tuple[dict, Fraction] | None:
