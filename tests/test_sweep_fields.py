@@ -206,3 +206,16 @@ def test_same_shape_outside_the_field_is_rejected():
     K = NumberField(roots[0])
     assert K.contains(roots[0]) and K.contains(add(roots[0], Fraction(1, 3)))
     assert not K.contains(roots[1]) and not K.contains(add(mul(Fraction(-1), roots[2]), Fraction(5)))
+
+
+def test_membership_decides_a_value_a_hair_beyond_an_interval_end():
+    """A root of a's polynomial 2^-70 sqrt2 above the end of a's isolating interval (the
+    draw that hung CI): the ends' Arb balls must shrink with the precision, or neither
+    "inside" nor "outside" is ever shown."""
+    from flint import fmpq, fmpq_poly
+
+    K = NumberField(algebraic((1, 0, -2), 1, 2))
+    a = algebraic((98001321673230277477451886940349244899328000000, -724425769808518211113102987334177103676440576000,
+                   1338738822606141654136605245596980704577425752823), Fraction(85, 23), Fraction(462, 125))
+    u = fmpq_poly([fmpq(409074996578583016636291, 110680464442257309696000), fmpq(1, 2 ** 70)])
+    assert K._is_value_of(a, u) is False  # before the fix: an endless loop

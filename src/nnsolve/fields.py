@@ -233,10 +233,11 @@ class NumberField:
             acc = (acc * u + c) % m
         if not acc.is_zero():
             return False
-        lo, hi = arb(_q(a.low)), arb(_q(a.high))
         level = 64
         while True:
             v = self._value(u, level)
+            with flint.ctx.workprec(level + 32):  # the ends' balls shrink with the level too
+                lo, hi = arb(_q(a.low)), arb(_q(a.high))
             if v > lo and v < hi:
                 return True
             if v < lo or v > hi:
