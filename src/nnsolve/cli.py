@@ -89,11 +89,11 @@ def _non_negative_int(text: str) -> int:
 
 
 def _parsers(text: str) -> str:
-    names = [p for p in text.split(",") if p]
+    names = [p for p in text.split(",") if p]  # empty: no parser (headers, manifest, witnesses only)
     unknown = sorted(set(names) - {"z3", "cvc5", "yices"})
-    if not names or unknown:
-        raise argparse.ArgumentTypeError(f"unknown parser {', '.join(unknown) or '(none given)'}; "
-                                         "allowed: z3, cvc5, yices (comma-separated)")
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown parser {', '.join(unknown)}; "
+                                         "allowed: z3, cvc5, yices (comma-separated; empty for none)")
     return text
 
 
@@ -226,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     family.add_argument("--witnesses", type=_non_negative_int, default=None,
                         help="with --check: re-check this many recorded sat witnesses (default: all)")
     family.add_argument("--parsers", type=_parsers, default="z3,cvc5,yices",
-                        help="with --check: parsers to run, comma-separated from z3, cvc5, yices (default: all three)")
+                        help="with --check: parsers to run, comma-separated from z3, cvc5, yices; "
+                             "empty for none (default: all three)")
     family.set_defaults(run=cmd_family)
 
     gen = sub.add_parser("gen", help="generate a seeded ETR-INV formula with known status",
