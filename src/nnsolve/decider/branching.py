@@ -64,7 +64,7 @@ from fractions import Fraction
 from typing import Callable, Hashable, Mapping, Sequence
 
 from nnsolve import numbers
-from nnsolve.decider.residual_query import Bound, PiecewiseEquation, name
+from nnsolve.decider.residual_query import Bound, PiecewiseEquation, connected_groups, name
 from nnsolve.elimination import Inconsistent, LinearSystem
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, SolverResult
 
@@ -340,28 +340,13 @@ def _components(case: Case, items) -> list[tuple[Case, set]]:
     """The case split into parts with disjoint free variables, each with its variables
     (assertions without variables were checked by _settle and are left out); one part
     if it does not split."""
-    items = [item for item in items if item[1]]
-    parent: dict = {}
-
-    def find(v):
-        while parent.setdefault(v, v) != v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
-        return v
-
-    for _, used in items:
-        vs = list(used)
-        for v in vs[1:]:
-            parent[find(v)] = find(vs[0])
-    groups: dict = {}
-    for (kind, i), used in items:
-        members, variables = groups.setdefault(find(next(iter(used))), ([], set()))
-        members.append((kind, i))
-        variables |= used
+    groups = []
+    for members in connected_groups([item for item in items if item[1]]):
+        groups.append(([tag for tag, _ in members], set().union(*(u for _, u in members))))
     if len(groups) <= 1:
         return [(case, set().union(*(u for _, u in items)) if items else set())]
     parts = []
-    for members, variables in sorted(groups.values(), key=lambda g: len(g[0])):
+    for members, variables in sorted(groups, key=lambda g: len(g[0])):
         system = case.system.copy()
         system.bilinear = [case.system.bilinear[i] for kind, i in members if kind == "d"]
         parts.append((Case(system, tuple(case.bounds[i] for kind, i in members if kind == "b"),

@@ -131,6 +131,30 @@ def residual_components(system: LinearSystem, bounds: Sequence[Bound] = (),
     items = []
     for system_part in _items(system, bounds, equations, slack):
         items.append(system_part)
+    groups: dict = {}
+    for members in connected_groups(items):
+        body, declared = [], set()
+        for text, used in members:
+            body.append(text)
+            declared |= used
+        groups[len(groups)] = (body, declared)
+    head = ["(set-info :smt-lib-version 2.6)", "(set-logic QF_NRA)"]
+    if source:
+        head.append(f'(set-info :source "{source}")')
+    out = []
+    for body, declared in sorted(groups.values(), key=lambda g: len(g[1])):
+        decls = [f"(declare-fun {name(v)} () Real)" for v in sorted(declared, key=repr)]
+        out.append("\n".join(head + decls + body + ["(check-sat)", "(exit)"]) + "\n")
+    return out
+
+
+def connected_groups(items: Sequence[tuple[object, set]]) -> list[list[tuple[object, set]]]:
+    """``(tag, variables)`` items grouped by shared variables, transitively (union-find);
+    items without variables form one group of their own.
+
+    >>> [[t for t, _ in g] for g in connected_groups([("a", {1}), ("b", {2}), ("c", {1, 3}), ("d", set())])]
+    [['a', 'c'], ['b'], ['d']]
+    """
     parent: dict = {}
 
     def find(v):
@@ -144,19 +168,10 @@ def residual_components(system: LinearSystem, bounds: Sequence[Bound] = (),
         for v in vs[1:]:
             parent[find(v)] = find(vs[0])
     groups: dict = {}
-    for text, used in items:
-        root = find(min(used, key=repr)) if used else None
-        body, declared = groups.setdefault(root, ([], set()))
-        body.append(text)
-        declared |= used
-    head = ["(set-info :smt-lib-version 2.6)", "(set-logic QF_NRA)"]
-    if source:
-        head.append(f'(set-info :source "{source}")')
-    out = []
-    for body, declared in sorted(groups.values(), key=lambda g: len(g[1])):
-        decls = [f"(declare-fun {name(v)} () Real)" for v in sorted(declared, key=repr)]
-        out.append("\n".join(head + decls + body + ["(check-sat)", "(exit)"]) + "\n")
-    return out
+    for item in items:
+        used = item[1]
+        groups.setdefault(find(min(used, key=repr)) if used else None, []).append(item)
+    return list(groups.values())
 
 
 def _items(system: LinearSystem, bounds, equations, slack=None) -> list[tuple[str, set]]:
