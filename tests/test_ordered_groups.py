@@ -9,7 +9,7 @@ from itertools import combinations_with_replacement, product
 
 from hypothesis import given, settings, strategies as st
 
-from nnsolve.decider.line_count import ordered_groups
+from nnsolve.decider.line_count import _between_violation, _between_violation_all_pairs, ordered_groups
 
 
 @st.composite
@@ -100,3 +100,42 @@ def test_the_contract_is_checked():
     line = [(F(0), F(1), 1), (F(2), F(3), 1)]
     assert ordered_groups([line, line], []) is None
     assert ordered_groups([line, line, line], [F(3, 2)]) is None
+
+
+@st.composite
+def hull_families(draw):
+    """Sorted group hulls on 3-5 parallel lines: random ends (gaps and overlaps of the
+    crossings of all sizes) or stripes (group j near a line through the plane, with jitter),
+    up to 80 groups, as the chains of tier-3 and tier-4 reductions have."""
+    q = draw(st.integers(1, 80))
+    lines = draw(st.integers(3, 5))
+    stripes = draw(st.booleans())
+    hulls = []
+    for i in range(lines):
+        if stripes:
+            slope = draw(st.integers(-3, 3))
+            ends = []
+            for j in range(q):
+                base = 10 * j + slope * i
+                width = draw(st.integers(1, 9))
+                ends += [base, base + width]
+            ends = sorted(ends)
+        else:
+            ends = sorted(draw(st.lists(st.integers(0, 6 * q), min_size=2 * q, max_size=2 * q)))
+        hulls.append([(F(ends[2 * j]), F(ends[2 * j + 1]), 1) for j in range(q)])
+    lambdas = sorted(draw(st.lists(st.fractions(F(1, 20), F(19, 20)), min_size=lines - 2, max_size=lines - 2)))
+    return hulls, lambdas
+
+
+@settings(max_examples=400, deadline=None)
+@given(hull_families())
+def test_pruned_between_violation_equals_all_pairs(family):
+    """The pruned search returns exactly what the all-pairs search returns (same first
+    violation, so ordered_groups merges the same way)."""
+    hulls, lambdas = family
+    assert _between_violation(hulls, lambdas) == _between_violation_all_pairs(hulls, lambdas)
+
+
+def test_pruned_between_violation_on_unsorted_hulls_looks_at_every_pair():
+    hulls = [[(F(5), F(6), 1), (F(0), F(1), 1)], [(F(0), F(9), 1), (F(0), F(9), 1)], [(F(0), F(1), 1), (F(5), F(6), 1)]]
+    assert _between_violation(hulls, [F(1, 2)]) == _between_violation_all_pairs(hulls, [F(1, 2)]) is not None

@@ -160,11 +160,13 @@ def _interval(coeffs: list[tuple[Fraction, tuple[Fraction, Fraction]]]) -> tuple
 
 
 def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver: Solver,
-                     limits: Limits = Limits(), progress: Callable[[str], None] | None = None) -> TrainingResult:
+                     limits: Limits = Limits(), progress: Callable[[str], None] | None = None,
+                     split: tuple | None = None) -> TrainingResult:
     """Decide along the chains of ``analysis`` (see the module docstring); ``unknown``
     with the reason when a premise is missing or the solver gives up.  ``progress(step)``
     is called as the steps start: ``elimination`` (the global system), ``residual`` (the
-    solver on what is left), ``exact-fit`` (checking a decoded network)."""
+    solver on what is left), ``exact-fit`` (checking a decoded network).  ``split``: the
+    value of ``chains(analysis)`` when the caller has it already (it is not recomputed)."""
     progress = progress or (lambda step: None)
     start = time.monotonic()
     deadline = start + limits.timeout
@@ -172,7 +174,8 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
     def unknown(reason: str) -> TrainingResult:
         return _unknown(solver, start, reason)
 
-    split = chains(analysis)
+    if split is None:
+        split = chains(analysis)
     if split is None:
         return unknown("no family of three parallel tight lines with forced chains")
     family, found = split

@@ -360,22 +360,113 @@ def ordered_groups(spans: list[list[tuple[Fraction, Fraction, int]]],
 
 
 def _between_violation(hulls, lambdas) -> tuple[int, int] | None:
-    """Two group indices to merge (lo < hi) where condition (b) fails, else None."""
+    """Two group indices to merge (lo < hi) where condition (b) fails, else None: the first
+    failing pair (g, k) in the order (middle line, g, k), as :func:`_between_violation_all_pairs`
+    finds it, without looking at every pair.
+
+    Why only some pairs need a look (hulls sorted: each line's group ends ``lo``, ``hi`` are
+    nondecreasing in the group index, as blocks with disjoint open spans in line order
+    give).  On a middle line at ``lam`` the pair (g, k) reaches the open interval
+    (lo(g, k), hi(g, k)) with lo = (1 - lam) lo_g + lam lo_k and hi likewise, both
+    nondecreasing in g and in k; a middle group j is reached when its open span meets it.
+    For g < k condition (b) asks that no j <= g and no j >= k be reached:
+    - no j >= k is reached when hi(g, k) <= lo'_k (the middle line's group k starts at or
+      after the interval's end, and every later one too); hi(g, k) grows with g, so this
+      fails only for g in a suffix [g0, k) of the g < k;
+    - no j <= g is reached when lo(g, k) >= hi'_g; lo(g, k) grows with k, so this fails
+      only for k in a prefix (g, k1).
+    The case g > k is the mirror image (j <= k excluded when lo(g, k) >= hi'_k, failing for
+    g in a prefix (k, g1); j >= g excluded when hi(g, k) <= lo'_g, failing for k in a
+    suffix [k0, g)), and the q pairs g = k are always looked at.  Every other pair meets
+    (b), so checking the union of these ranges, each found by bisection, in the original
+    order finds the same first violation.  The union is small when groups sit near where
+    their neighbours' crossings land (the reduction's stripes): about q log q work per
+    middle line instead of q^2.  Unsorted hulls (outside the contract) get every pair.
+
+    >>> h = [[(0, 1, 1), (2, 3, 1)]] * 3
+    >>> _between_violation(h, [Fraction(1, 2)]) is None, _between_violation_all_pairs(h, [Fraction(1, 2)]) is None
+    (True, True)
+    """
     q = len(hulls[0])
+    if not all(_nondecreasing([h[j][e] for j in range(q)]) for h in hulls for e in (0, 1)):
+        return _between_violation_all_pairs(hulls, lambdas)
     first, last = hulls[0], hulls[-1]
     for m, lam in enumerate(lambdas):
         middle = hulls[m + 1]
-        starts = [lo for lo, _, _ in middle]
-        for g in range(q):
-            for k in range(q):
-                lo = (1 - lam) * first[g][0] + lam * last[k][0]
-                hi = (1 - lam) * first[g][1] + lam * last[k][1]
-                # middle groups whose open span meets (lo, hi): a run of consecutive indices
-                j = max(0, bisect_right(starts, lo) - 1)
-                while j < q and middle[j][0] < hi:
-                    if lo < middle[j][1]:
-                        ok = (j == g) if g == k else (min(g, k) < j < max(g, k))
-                        if not ok:
-                            return min(g, k, j), max(g, k, j)
-                    j += 1
+
+        def lo(g: int, k: int):
+            return (1 - lam) * first[g][0] + lam * last[k][0]
+
+        def hi(g: int, k: int):
+            return (1 - lam) * first[g][1] + lam * last[k][1]
+
+        candidates = {(g, g) for g in range(q)}
+        for j in range(q):
+            start, end = middle[j][0], middle[j][1]
+            # pairs (g, j) with g < j: group j or later may be reached
+            g0 = _first_true(0, j, lambda g: hi(g, j) > start)
+            candidates.update((g, j) for g in range(g0, j))
+            # pairs (g, j) with g > j: group j or earlier may be reached
+            g1 = _first_true(j + 1, q, lambda g: lo(g, j) >= end)
+            candidates.update((g, j) for g in range(j + 1, g1))
+            # pairs (j, k) with k > j: group j or earlier may be reached
+            k1 = _first_true(j + 1, q, lambda k: lo(j, k) >= end)
+            candidates.update((j, k) for k in range(j + 1, k1))
+            # pairs (j, k) with k < j: group j or later may be reached
+            k0 = _first_true(0, j, lambda k: hi(j, k) > start)
+            candidates.update((j, k) for k in range(k0, j))
+        bad = _pairs_violation(first, middle, last, lam, sorted(candidates))
+        if bad is not None:
+            return bad
+    return None
+
+
+def _nondecreasing(values: list) -> bool:
+    return all(a <= b for a, b in zip(values, values[1:]))
+
+
+def _first_true(lo: int, hi: int, pred) -> int:
+    """The first i in [lo, hi) with pred(i), for pred False then True along the range; hi
+    when there is none.
+
+    >>> _first_true(0, 10, lambda i: i * i >= 10), _first_true(3, 3, bool)
+    (4, 3)
+    """
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if pred(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _pairs_violation(first, middle, last, lam, pairs) -> tuple[int, int] | None:
+    """The first pair (g, k) of ``pairs`` that reaches a middle group condition (b) forbids."""
+    q = len(middle)
+    starts = [lo for lo, _, _ in middle]
+    for g, k in pairs:
+        lo = (1 - lam) * first[g][0] + lam * last[k][0]
+        hi = (1 - lam) * first[g][1] + lam * last[k][1]
+        # middle groups whose open span meets (lo, hi): a run of consecutive indices
+        j = max(0, bisect_right(starts, lo) - 1)
+        while j < q and middle[j][0] < hi:
+            if lo < middle[j][1]:
+                ok = (j == g) if g == k else (min(g, k) < j < max(g, k))
+                if not ok:
+                    return min(g, k, j), max(g, k, j)
+            j += 1
+    return None
+
+
+def _between_violation_all_pairs(hulls, lambdas) -> tuple[int, int] | None:
+    """:func:`_between_violation` by looking at every pair (g, k): q^2 per middle line (the
+    reference the pruned search is tested against)."""
+    q = len(hulls[0])
+    first, last = hulls[0], hulls[-1]
+    pairs = [(g, k) for g in range(q) for k in range(q)]
+    for m, lam in enumerate(lambdas):
+        bad = _pairs_violation(first, hulls[m + 1], last, lam, pairs)
+        if bad is not None:
+            return bad
     return None

@@ -114,7 +114,7 @@ def _structured_stages(instance, solver, limits, seed, start, deadline, left, st
                              f"tight lines (sizes {', '.join(map(str, sizes))})")
                 stage("chains:windows")
                 decomposed = decide_by_chains(instance, lines, solver, left(0.6),
-                                              progress=lambda step: stage(f"chains:{step}"))
+                                              progress=lambda step: stage(f"chains:{step}"), split=split)
                 log.info("chain decomposition: %s in %.2f s", decomposed.status, decomposed.seconds)
                 if decomposed.status in (SAT, UNSAT):
                     return TrainingResult(decomposed.status, decomposed.method, solver.name,
@@ -169,10 +169,11 @@ def _fit_narrower(instance, lines, solver, left, stage, notes) -> TrainingResult
                 return None
             width = needed
             continue
-        if chains(analysis) is None:
+        split = chains(analysis)
+        if split is None:
             return None
         stage(f"chains-{width}")
-        found = decide_by_chains(narrow, analysis, solver, left(0.6))
+        found = decide_by_chains(narrow, analysis, solver, left(0.6), split=split)
         if found.status != SAT or found.network is None:
             notes.append(f"at width {width} (neurons unused): {found.status} {found.reason or ''}".strip())
             return None
