@@ -56,7 +56,7 @@ from typing import Hashable, Mapping
 
 import networkx as nx
 
-from nnsolve.elimination import Inconsistent, LinearSystem, _acc
+from nnsolve.elimination import Inconsistent, LinearSystem
 from nnsolve.formula.graph import components
 from nnsolve.formula.model import BOX_HIGH, BOX_LOW, Add, Formula, Inv
 from nnsolve.numbers import Number, add, mul
@@ -186,8 +186,7 @@ class Propagation:
 
     def form(self, variable: str) -> dict:
         """The variable's reduced linear form (a fresh dict)."""
-        e = self.system.pivots.get(variable)
-        return dict(e) if e is not None else {variable: Fraction(1)}
+        return self.system.reduce({variable: 1})
 
     def value(self, variable: str) -> Fraction | None:
         return self.system.value(variable)
@@ -205,9 +204,8 @@ class Propagation:
                 for v in fresh:
                     self._queue.update(self._watch.get(v, ()))
                     # box mode: a forced value outside [1/2, 2] ends the search at once
-                    e = self.system.pivots.get(v)
-                    if self.box and e is not None and (not e or (len(e) == 1 and None in e)):
-                        q = Fraction(e.get(None, 0))
+                    q = self.system.value(v) if self.box else None
+                    if q is not None:
                         if not _in_box(q):
                             raise Contradiction(f"{v} = {q} is forced, outside [1/2, 2]", real=False)
             if not self._queue:
