@@ -41,6 +41,18 @@ class _Recorder:
     def equate(self, expr) -> None:
         self.out.append(PiecewiseEquation(dict(expr), ()))
 
+    # no pivots: reducing is the identity
+    def rational(self, value) -> F:
+        return F(value)
+
+    def accumulate(self, out: dict, expr) -> dict:
+        for k, v in expr.items():
+            out[k] = out.get(k, 0) + v
+        return out
+
+    def reduce(self, expr) -> dict:
+        return dict(expr)
+
 
 def _ev(values: dict, expr) -> F:
     return sum((F(c) * (F(1) if k is None else values[k]) for k, c in expr.items()), F(0))

@@ -212,9 +212,10 @@ def test_the_forward_witness_satisfies_everything_elimination_derived(path, pref
     prefixes = sorted({v for e in system.pivots.values() for v in e if v is not None and v[0] == "P"}
                       | {v for v in system.pivots if v[0] == "P"}, key=lambda v: (v[1], v[3], v[2]))
     assert bool(prefixes) == (prefix_min == 2)
-    for v in prefixes:  # ("P", X, n, o, key): X summed over the first n neurons (by hmax)
-        _, X, n, o, key = v
-        before = [w for w in prefixes if w[1] == X and w[3] == o and w[2] == n - 1]
+    for v in prefixes:  # ("P", X, n, o, key, g): X summed over group g's first n neurons
+        _, X, n, o, key, g = v
+        before = [w for w in prefixes if w[1] == X and w[3] == o and w[5] == g and w[2] == n - 1]
+        assert len(before) == (n > 1)
         values[v] = nb.add(values[before[0]] if before else F(0), values[(X,) + key + (o,)])
 
     def ev(expr):

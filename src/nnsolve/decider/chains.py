@@ -565,7 +565,7 @@ def _line_equations(instance, li, line, neurons, a, b, u1, uL, system, equations
         emit([(left, t0, i0), (-(left + right), t1, i1), (right, t2, i2)], near(t0, t2), False)
 
 
-PREFIX_MIN = 256  # prefix sums pay when this many neurons are linear at a point
+PREFIX_MIN = 256  # prefix sums pay when this many neurons of a group are linear at a point
 
 
 def _window_at(key, wins, lam, shifts) -> tuple[Fraction, Fraction]:
@@ -623,19 +623,32 @@ def _status_at(key, wins, lam, shifts, t, fwin, lam_f, t_f) -> str | None:
 
 
 def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equations, shifts) -> list:
-    """The label equations of the points off the family lines, without points x neurons.
+    """The label equations of the points off the family lines, without points x neurons
+    status decisions.
 
     Each relu is decided by the neuron's window at the point (``_window_at``): linear
-    when t is at or above it, 0 at or below it, an ite inside.  Over the points' range of lam the window's upper end is convex
-    and its lower end concave in lam (without a fixed shift: sums of max / min of two
-    linear functions; with a fixed shift c: the min / max of two linear functions of the
-    same slope c, itself linear), so their extremes at the range's ends,
-    hmax_j and lmin_j, bound them everywhere: a neuron with hmax_j <= t is linear at the
-    point, one with lmin_j >= t is 0, and only the others are looked at one by one.  The
-    linear ones are a prefix of the neurons sorted by hmax; when that prefix is long
-    (``PREFIX_MIN``) its sum enters through prefix variables P_r = P_{r-1} + X_{pi_r}
-    (X in K, U, V; linear definitions, so the solutions do not change), and each
-    equation has O(1) terms for it.  Returns the prefix variables defined."""
+    when t is at or above it, 0 at or below it, an ite inside.  The neurons are split
+    into groups whose statuses are found by bisection, not one by one:
+
+    * a neuron with a fixed shift c (q = p + c, ``_parallel_shifts``) has the window
+      lam c + [lo', hi'] at the family parameter lam, lo' = max(lo_1, lo_L - c) and
+      hi' = min(hi_1, hi_L - c) (both ends of ``_window_at`` are lam c plus a
+      constant), so with s = t - lam c it is linear iff hi' <= s, 0 iff lo' >= s, an
+      ite otherwise: exact comparisons of s with constants.  One group per distinct c,
+      sorted by hi' (the linear ones are a prefix) and by lo';
+    * the neurons without a shift form one group: over the points' range of lam the
+      window's upper end is convex and its lower end concave in lam (sums of max / min
+      of two linear functions), so their extremes at the range's ends, hmax_j and
+      lmin_j, bound them everywhere: a neuron with hmax_j <= t is linear at the point,
+      one with lmin_j >= t is 0, and only the others are decided one by one
+      (``_status_at``).
+
+    When a group's linear prefix at a point is long (``PREFIX_MIN``) its sum enters
+    through prefix variables P_n = P_{n-1} + X_{pi_n} of that group (X in K, U, V;
+    linear definitions, so the solutions do not change), and the equation has O(1)
+    terms for it.  The equations' bases are accumulated reduced, in the system's own
+    rational type, so a linear neuron costs its few reduced terms, not a Fraction sum
+    that is reduced again later.  Returns the prefix variables defined."""
     if not pending:
         return []
     D = uL - u1
@@ -644,72 +657,131 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
         x, y = instance.points[idx].x
         t, u = -b * x + a * y, a * x + b * y
         places[idx] = (t, u, (u - u1) / D)
-    lam_lo = min([Fraction(0)] + [lam for _, _, lam in places.values()])
-    lam_hi = max([Fraction(1)] + [lam for _, _, lam in places.values()])
-    hmax, lmin = [], []
-    for key, wins in neurons:
-        (l0, h0), (l1, h1) = _window_at(key, wins, lam_lo, shifts), _window_at(key, wins, lam_hi, shifts)
-        hmax.append(max(h0, h1))
-        lmin.append(min(l0, l1))
-    by_hmax = sorted(range(len(neurons)), key=hmax.__getitem__)
-    hmaxs = [hmax[j] for j in by_hmax]
-    by_lmin = sorted(range(len(neurons)), key=lmin.__getitem__)
-    lmins = [lmin[j] for j in by_lmin]
-    widest = max((h - l for h, l in zip(hmax, lmin)), default=Fraction(0))
-    fwins = [_float_windows(key, wins, shifts) for key, wins in neurons]
     outputs = instance.outputs
-    defined = [0]
     prefixes: list = []
-
-    def P(X: str, n: int, o: int) -> tuple:  # the sum of X over the first n neurons by hmax
-        return ("P", X, n, o, neurons[by_hmax[n - 1]][0])
-
-    def define_prefix(r: int) -> None:
-        while defined[0] < r:
-            n = defined[0] + 1
-            key = neurons[by_hmax[n - 1]][0]
-            for X in "KUV":
-                for o in range(outputs):
-                    expr = {P(X, n, o): 1, (X,) + key + (o,): -1}
-                    if n > 1:
-                        expr[P(X, n - 1, o)] = -1
-                    system.equate(expr)
-                    prefixes.append(P(X, n, o))
-            defined[0] = n
-
+    rational = system.rational
+    groups = _status_groups(neurons, shifts, [lam for _, _, lam in places.values()], rational)
     for idx in pending:
         t, u, lam = places[idx]
-        r = bisect_right(hmaxs, t)
-        near = [j for j in by_lmin[bisect_left(lmins, t - widest):bisect_left(lmins, t)] if hmax[j] > t]
-        decided = []
         lam_f, t_f = float(lam), float(t)
-        for j in near:
-            key, wins = neurons[j]
-            decided.append((key, _status_at(key, wins, lam, shifts, t, fwins[j], lam_f, t_f)))
-        prefix = r >= PREFIX_MIN
-        if prefix:
-            define_prefix(r)
-        else:
-            decided += [(neurons[j][0], "linear") for j in by_hmax[:r]]
+        tq_, lamq_ = rational(t), rational(lam)
+        linear_prefix = []   # (group, r): the group's first r neurons (its order) are linear
+        decided = []         # (neuron index, "linear" | "piece")
+        for group in groups:
+            r, near = group.at(t, lam, tq_, lamq_, t_f, lam_f)
+            if r >= PREFIX_MIN:
+                group.define_prefix(r, system, outputs, prefixes)
+                linear_prefix.append((group, r))
+            else:
+                decided += [(j, "linear") for j in group.order[:r]]
+            decided += near
+        tq, uq, lq = system.rational(t), system.rational(-(1 - lam)), system.rational(-lam)
         for o in range(outputs):
-            base = {("A", o, "c"): 1, ("A", o, "t"): t, ("A", o, "u"): u, None: -instance.points[idx].y[o]}
-            if prefix:
-                base.update({P("K", r, o): t, P("U", r, o): -(1 - lam), P("V", r, o): -lam})
+            base = system.accumulate({}, {("A", o, "c"): 1, ("A", o, "t"): t, ("A", o, "u"): u,
+                                          None: -instance.points[idx].y[o]})
+            for group, r in linear_prefix:
+                system.accumulate(base, {group.prefix("K", r, o): tq, group.prefix("U", r, o): uq,
+                                         group.prefix("V", r, o): lq})
             pieces = []
-            for key, kind in decided:
-                if kind is None:
-                    continue
-                linear = {("K",) + key + (o,): t, ("U",) + key + (o,): -(1 - lam), ("V",) + key + (o,): -lam}
+            for j, kind in decided:
+                key = neurons[j][0]
                 if kind == "linear":
-                    for k, v in linear.items():
-                        base[k] = base.get(k, 0) + v
+                    system.accumulate(base, {("K",) + key + (o,): tq, ("U",) + key + (o,): uq,
+                                             ("V",) + key + (o,): lq})
                 else:
+                    linear = {("K",) + key + (o,): t, ("U",) + key + (o,): -(1 - lam), ("V",) + key + (o,): -lam}
                     pieces.append(({("p",) + key: 1 - lam, ("q",) + key: lam}, t, linear))
             if pieces:
-                equations.append(PiecewiseEquation(base, tuple(pieces)))
+                equations.append(PiecewiseEquation(system.reduce(base), tuple(pieces)))
             else:
                 system.equate(base)
     return prefixes
+
+
+class _StatusGroup:
+    """Neurons whose statuses at a point are found together (see _off_line_equations).
+
+    ``order``: neuron indices, the linear ones at any point a prefix of it; ``keys``
+    sorted ascending along ``order`` (hi' or hmax); ``lows``/``by_low``: lo' or lmin
+    ascending with their neurons; ``shift``: c, or None for the group of neurons without
+    a shift (decided one by one by ``_status_at`` where the bounds do not decide)."""
+
+    def __init__(self, tag, neurons, members, shift, highs, lows, exact) -> None:
+        self.tag, self.neurons, self.shift, self.exact = tag, neurons, shift, exact
+        self.order = sorted(members, key=highs.__getitem__)
+        self.keys = [highs[j] for j in self.order]
+        self.by_low = sorted(members, key=lows.__getitem__)
+        self.lows = [lows[j] for j in self.by_low]
+        self.highs = highs
+        self.widest = max((highs[j] - lows[j] for j in members), default=Fraction(0))
+        self.defined = 0
+
+    def at(self, t, lam, tq, lamq, t_f, lam_f) -> tuple[int, list]:
+        """(r, near): the first r neurons of ``order`` are linear at (t, lam); ``near``
+        lists (neuron, "linear" | "piece") for the others that are not 0 there.  ``tq``,
+        ``lamq``: t and lam in the keys' rational type (the bisections compare them)."""
+        s = tq if self.shift is None else tq - lamq * self.shift
+        r = bisect_right(self.keys, s)
+        near = []
+        for j in self.by_low[bisect_left(self.lows, s - self.widest):bisect_left(self.lows, s)]:
+            if self.highs[j] <= s:
+                continue  # in the linear prefix already
+            if self.exact is None:
+                near.append((j, "piece"))  # lo' < s < hi': exact
+            else:
+                status = self.exact(j, t, lam, t_f, lam_f)
+                if status is not None:
+                    near.append((j, status))
+        return r, near
+
+    def prefix(self, X: str, n: int, o: int) -> tuple:
+        """The variable summing X over this group's first n neurons of ``order``."""
+        return ("P", X, n, o, self.neurons[self.order[n - 1]][0], self.tag)
+
+    def define_prefix(self, r: int, system, outputs: int, prefixes: list) -> None:
+        while self.defined < r:
+            n = self.defined + 1
+            key = self.neurons[self.order[n - 1]][0]
+            for X in "KUV":
+                for o in range(outputs):
+                    expr = {self.prefix(X, n, o): 1, (X,) + key + (o,): -1}
+                    if n > 1:
+                        expr[self.prefix(X, n - 1, o)] = -1
+                    system.equate(expr)
+                    prefixes.append(self.prefix(X, n, o))
+            self.defined = n
+
+
+def _status_groups(neurons, shifts, lams, rational=Fraction) -> list[_StatusGroup]:
+    """The neurons in status groups: one per distinct fixed shift, one for the rest.
+    Shifts, window ends and the bisection keys are in the type ``rational`` makes
+    (exact; the system's fast type in _off_line_equations)."""
+    lam_lo, lam_hi = min([Fraction(0)] + lams), max([Fraction(1)] + lams)
+    by_shift: dict = {}
+    highs: dict = {}
+    lows: dict = {}
+    free = []
+    for j, (key, wins) in enumerate(neurons):
+        if key in shifts:
+            c = shifts[key]
+            (lo1, hi1), (loL, hiL) = wins[0], wins[-1]
+            lows[j], highs[j] = rational(max(lo1, loL - c)), rational(min(hi1, hiL - c))
+            by_shift.setdefault(c, []).append(j)
+        else:
+            (l0, h0), (l1, h1) = _window_at(key, wins, lam_lo, shifts), _window_at(key, wins, lam_hi, shifts)
+            highs[j], lows[j] = rational(max(h0, h1)), rational(min(l0, l1))
+            free.append(j)
+    groups = [_StatusGroup(g, neurons, members, rational(c), highs, lows, None)
+              for g, (c, members) in enumerate(sorted(by_shift.items()))]
+    if free:
+        fwins = {j: _float_windows(neurons[j][0], neurons[j][1], shifts) for j in free}
+
+        def exact(j, t, lam, t_f, lam_f):
+            key, wins = neurons[j]
+            return _status_at(key, wins, lam, shifts, t, fwins[j], lam_f, t_f)
+
+        groups.append(_StatusGroup(len(groups), neurons, free, None, highs, lows, exact))
+    return groups
 
 
 def _parallel_shifts(system: LinearSystem, neurons, outputs: int) -> dict:
@@ -752,8 +824,12 @@ def _proportional(e: dict, f: dict) -> Fraction | None:
 
 
 def _resolve_pieces(system: LinearSystem, equations: list) -> list:
-    """Decide the ites whose condition elimination has made constant; equations left
-    without ites become linear.  Repeat until nothing changes."""
+    """Decide the ites whose condition elimination has made constant, drop those whose
+    term elimination has made 0 (ite(c, 0, 0) = 0); equations left without ites become
+    linear.  Repeat until nothing changes.  The bases kept are
+    reduced (rewritten in the free variables: the same equation under the system's
+    equations, which every later use keeps), so later reductions cost their few terms,
+    not the hundreds of neurons an off-line point's base starts with."""
     changed = True
     while changed:
         changed = False
@@ -768,10 +844,11 @@ def _resolve_pieces(system: LinearSystem, equations: list) -> list:
                     if e.get(None, Fraction(0)) <= at:
                         for k, v in linear.items():
                             base[k] = base.get(k, 0) + v
-                else:
+                elif system.reduce(linear):
                     pieces.append((cond, at, linear))
+                # else: ite(c, 0, 0) is 0 whatever c is; the piece is dropped
             if pieces:
-                left.append(PiecewiseEquation(base, tuple(pieces)))
+                left.append(PiecewiseEquation(system.reduce(base), tuple(pieces)))
             else:
                 system.equate(base)
         if changed:
