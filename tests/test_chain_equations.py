@@ -45,9 +45,9 @@ class _Recorder:
     def rational(self, value) -> F:
         return F(value)
 
-    def accumulate(self, out: dict, expr) -> dict:
+    def accumulate(self, out: dict, expr, factor=1) -> dict:
         for k, v in expr.items():
-            out[k] = out.get(k, 0) + v
+            out[k] = out.get(k, 0) + factor * v
         return out
 
     def reduce(self, expr) -> dict:

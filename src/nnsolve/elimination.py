@@ -144,10 +144,10 @@ class LinearSystem:
         :meth:`accumulate`."""
         return mpq(value)
 
-    def accumulate(self, out: dict, expr: Mapping) -> dict:
-        """Add ``expr`` rewritten in the free variables to ``out`` (a dict of this
-        system's stored rationals, as this method returns; zero entries removed) and
-        return ``out``.  Sums of many expressions stay reduced as they grow, in the fast
+    def accumulate(self, out: dict, expr: Mapping, factor=None) -> dict:
+        """Add ``expr`` (times ``factor``, if given) rewritten in the free variables to
+        ``out`` (a dict of this system's stored rationals, as this method returns; zero
+        entries removed) and return ``out``.  Sums of many expressions stay reduced as they grow, in the fast
         rational type; :meth:`equate` and :meth:`reduce` take the result as it is.
 
         >>> s = LinearSystem()
@@ -159,15 +159,16 @@ class LinearSystem:
         for k, v in expr.items():
             if not v:
                 continue
+            v = mpq(v) if factor is None else factor * v
             sub = pivots.get(k) if k is not None else None
             if sub is None:
-                w = out.get(k, 0) + mpq(v)
+                w = out.get(k, 0) + v
                 if w:
                     out[k] = w
                 else:
                     out.pop(k, None)
             else:
-                _acc(out, sub, mpq(v))
+                _acc(out, sub, v)
         return out
 
     def _constant(self, variable: Hashable):

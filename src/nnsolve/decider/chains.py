@@ -666,14 +666,15 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
         lam_f, t_f = float(lam), float(t)
         tq_, lamq_ = rational(t), rational(lam)
         linear_prefix = []   # (group, r): the group's first r neurons (its order) are linear
+        short_prefix = []    # the same for short prefixes: summed through the group's partial sums
         decided = []         # (neuron index, "linear" | "piece")
         for group in groups:
             r, near = group.at(t, lam, tq_, lamq_, t_f, lam_f)
             if r >= PREFIX_MIN:
                 group.define_prefix(r, system, outputs, prefixes)
                 linear_prefix.append((group, r))
-            else:
-                decided += [(j, "linear") for j in group.order[:r]]
+            elif r:
+                short_prefix.append((group, r))
             decided += near
         tq, uq, lq = system.rational(t), system.rational(-(1 - lam)), system.rational(-lam)
         for o in range(outputs):
@@ -682,6 +683,9 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
             for group, r in linear_prefix:
                 system.accumulate(base, {group.prefix("K", r, o): tq, group.prefix("U", r, o): uq,
                                          group.prefix("V", r, o): lq})
+            for group, r in short_prefix:
+                for X, factor in (("K", tq), ("U", uq), ("V", lq)):
+                    system.accumulate(base, group.partial_sum(system, X, r, o), factor)
             pieces = []
             for j, kind in decided:
                 key = neurons[j][0]
@@ -715,6 +719,7 @@ class _StatusGroup:
         self.highs = highs
         self.widest = max((highs[j] - lows[j] for j in members), default=Fraction(0))
         self.defined = 0
+        self._sums: dict = {}
 
     def at(self, t, lam, tq, lamq, t_f, lam_f) -> tuple[int, list]:
         """(r, near): the first r neurons of ``order`` are linear at (t, lam); ``near``
@@ -733,6 +738,18 @@ class _StatusGroup:
                 if status is not None:
                     near.append((j, status))
         return r, near
+
+    def partial_sum(self, system, X: str, n: int, o: int) -> dict:
+        """X summed over this group's first n neurons of ``order``, reduced when it was
+        first asked for (a form equal to the sum under the system's equations, which only
+        grow, so it stays valid; ``accumulate`` reduces what has been eliminated since).
+        On reduction outputs most jumps are constants by then, so the sum has a few terms
+        where the neurons have one each."""
+        sums = self._sums.setdefault((X, o), [{}])
+        while len(sums) <= n:
+            key = self.neurons[self.order[len(sums) - 1]][0]
+            sums.append(system.accumulate(dict(sums[-1]), {(X,) + key + (o,): 1}))
+        return sums[n]
 
     def prefix(self, X: str, n: int, o: int) -> tuple:
         """The variable summing X over this group's first n neurons of ``order``."""

@@ -1,0 +1,160 @@
+"""Status groups of the chain stage's off-line points (decider.chains._status_groups,
+_StatusGroup.at) against the per-neuron definition (_window_at / _status_at), and the
+off-line equations built on a real LinearSystem (reduced accumulation, prefix variables,
+_resolve_pieces) against a planted solution.
+
+Windows, shifts, t and lam sit on small grids, so points at a window's end, empty
+windows (lo > hi), negative and shared shifts and lam outside [0, 1] are frequent."""
+
+from fractions import Fraction as F
+
+import pytest
+from gmpy2 import mpq
+from hypothesis import given, settings, strategies as st
+
+from nnsolve.decider import chains
+from nnsolve.decider.residual_query import PiecewiseEquation
+from nnsolve.elimination import LinearSystem
+from nnsolve.training.instance import DataPoint, TrainingInstance
+
+half = st.integers(-8, 16).map(lambda k: F(k, 2))
+width = st.sampled_from([F(-2), F(-1, 2), F(0), F(1, 2), F(1), F(3)])  # negative: an empty window
+shift = st.one_of(st.none(), st.sampled_from([F(-3), F(-1), F(-1, 2), F(0), F(1, 2), F(2)]))
+lams = st.integers(-12, 12).map(lambda k: F(k, 4))
+
+
+def _expected(key, wins, lam, shifts, t):
+    lo, hi = chains._window_at(key, wins, lam, shifts)
+    return ("linear" if t >= hi else "piece" if t > lo else None), lo, hi
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(half, width, half, width, shift), min_size=1, max_size=9),
+       st.lists(st.tuples(half, lams), min_size=1, max_size=6), st.sampled_from([F, mpq]))
+def test_status_groups_decide_like_the_window(spec, points, rational):
+    neurons, shifts = [], {}
+    for j, (lo1, w1, loL, wL, c) in enumerate(spec):
+        key = (0, j)
+        if c is None:  # kink_windows' windows are nonempty; with a shift their meet may be empty
+            w1, wL = abs(w1), abs(wL)
+        neurons.append((key, [(lo1, lo1 + w1), (loL, loL + wL)]))
+        if c is not None:
+            shifts[key] = c
+    groups = chains._status_groups(neurons, shifts, [lam for _, lam in points], rational)
+    members = sorted(j for g in groups for j in g.order)
+    assert members == list(range(len(neurons)))  # every neuron in exactly one group
+    for g in groups:
+        assert g.keys == sorted(g.keys) and g.lows == sorted(g.lows)
+        assert all((neurons[j][0] in shifts) == (g.shift is not None) for j in g.order)
+        assert g.shift is None or all(shifts[neurons[j][0]] == g.shift for j in g.order)
+    for t, lam in points:
+        got = {}
+        for g in groups:
+            r, near = g.at(t, lam, rational(t), rational(lam), float(t), float(lam))
+            for j in g.order[:r]:
+                got[j] = "linear"
+            for j, status in near:
+                assert j not in got and status in ("linear", "piece")
+                got[j] = status
+        for j, (key, wins) in enumerate(neurons):
+            want, lo, hi = _expected(key, wins, lam, shifts, t)
+            if key in shifts:
+                assert got.get(j) == want, (j, t, lam, lo, hi)
+            elif got.get(j) != want:
+                # the hmax/lmin group calls a window [t, t] 0, _status_at linear: both are
+                # K relu(t - k) = 0 there (the old code did the same)
+                assert (got.get(j), want) == (None, "linear") and lo == hi == t, (j, t, lam, lo, hi)
+
+
+slack = st.sampled_from([F(0), F(1, 2), F(1), F(3, 2)])
+small = st.integers(-3, 3).map(F)
+
+
+@st.composite
+def planted(draw):
+    """Neurons with windows on lines u = 0 and u = 1 around their crossings, a planted
+    assignment, off-line points whose labels that assignment fits exactly, and facts a
+    LinearSystem already knows (q = p + c, some p fixed, some neurons with K = U = V = 0)."""
+    outputs = draw(st.integers(1, 2))
+    values: dict = {}
+    for o in range(outputs):
+        for k in "ctu":
+            values[("A", o, k)] = draw(small)
+    neurons, shifts, facts = [], {}, []
+    for j in range(draw(st.integers(1, 8))):
+        key = (0, j)
+        p = draw(half)
+        c = draw(st.one_of(st.none(), st.sampled_from([F(-2), F(-1, 2), F(0), F(1)])))
+        q = draw(half) if c is None else p + c
+        values[("p",) + key], values[("q",) + key] = p, q
+        if c is not None:
+            shifts[key] = c
+            facts.append({("q",) + key: 1, ("p",) + key: -1, None: -c})
+        if draw(st.integers(0, 4)) == 0:
+            facts.append({("p",) + key: 1, None: -p})
+        dead = draw(st.integers(0, 4)) == 0
+        neurons.append((key, [(p - draw(slack), p + draw(slack)), (q - draw(slack), q + draw(slack))]))
+        for o in range(outputs):
+            K = F(0) if dead else draw(small.filter(bool))
+            values[("K",) + key + (o,)], values[("U",) + key + (o,)], values[("V",) + key + (o,)] = K, K * p, K * q
+            if dead:
+                facts += [{(X,) + key + (o,): 1} for X in "KUV"]
+    off = draw(st.lists(st.tuples(st.integers(-8, 12).map(lambda k: F(k, 4)), half), min_size=1, max_size=8))
+    points = []
+    for u, t in off:
+        y = []
+        for o in range(outputs):
+            total = values[("A", o, "c")] + values[("A", o, "t")] * t + values[("A", o, "u")] * u
+            for key, _ in neurons:
+                k = (1 - u) * values[("p",) + key] + u * values[("q",) + key]
+                total += values[("K",) + key + (o,)] * max(F(0), t - k)
+            y.append(total)
+        points.append(DataPoint((u, t), tuple(y)))
+    instance = TrainingInstance(tuple(points), len(neurons), outputs=outputs)
+    return instance, neurons, shifts, facts, values
+
+
+def _ev(values: dict, expr) -> F:
+    return sum((F(c) * (F(1) if k is None else values[k]) for k, c in expr.items()), F(0))
+
+
+@settings(max_examples=150, deadline=None)
+@given(planted(), st.sampled_from([1, 2, 256]))
+def test_a_planted_solution_survives_the_off_line_equations(setup, prefix_min):
+    """With a real LinearSystem (pivots, so accumulate and reduce substitute): the planted
+    solution, extended by its prefix sums, satisfies every pivot, definition and kept
+    equation after _off_line_equations and _resolve_pieces; kept bases are Fractions."""
+    instance, neurons, shifts, facts, values = setup
+    system = LinearSystem(lambda v: {"U": 0, "V": 0, "A": 1, "K": 2, "p": 3, "q": 3, "P": 5}[v[0]])
+    for key, _ in neurons:
+        for o in range(instance.outputs):
+            system.define(("U",) + key + (o,), ("K",) + key + (o,), ("p",) + key)
+            system.define(("V",) + key + (o,), ("K",) + key + (o,), ("q",) + key)
+    for fact in facts:
+        system.equate(fact)
+    system.propagate()
+    equations: list = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(chains, "PREFIX_MIN", prefix_min)
+        prefixes = chains._off_line_equations(instance, list(range(len(instance.points))), neurons, 1, 0,
+                                              F(0), F(1), system, equations, shifts)
+    running: dict = {}
+    for v in prefixes:  # in definition order: ("P", X, n, o, key, group)
+        _, X, n, o, key, g = v
+        running[X, o, g] = running.get((X, o, g), F(0)) + values[(X,) + key + (o,)]
+        values[v] = running[X, o, g]
+    system.propagate()
+    equations = chains._resolve_pieces(system, equations)
+    for pivot, expr in system.pivots.items():
+        assert values[pivot] == _ev(values, expr), pivot
+    for product, left, right in system.bilinear:
+        assert values[product] == values[left] * values[right]
+    for eq in equations:
+        assert isinstance(eq, PiecewiseEquation) and eq.pieces
+        assert all(type(c) is F for c in eq.base.values())
+        total = _ev(values, eq.base)
+        for cond, at, piece in eq.pieces:
+            assert system.reduce(piece)  # ite(c, 0, 0) is dropped
+            if _ev(values, cond) <= at:
+                total += _ev(values, piece)
+        assert total == 0
