@@ -633,7 +633,7 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
     * a neuron with a fixed shift c (q = p + c, ``_parallel_shifts``) has the window
       lam c + [lo', hi'] at the family parameter lam, lo' = max(lo_1, lo_L - c) and
       hi' = min(hi_1, hi_L - c) (both ends of ``_window_at`` are lam c plus a
-      constant), so with s = t - lam c it is linear iff hi' <= s, 0 iff lo' >= s, an
+      constant), so with s = t - lam c it is linear iff hi' <= s; otherwise 0 iff lo' >= s, an
       ite otherwise: exact comparisons of s with constants.  One group per distinct c,
       sorted by hi' (the linear ones are a prefix) and by lo';
     * the neurons without a shift form one group: over the points' range of lam the
@@ -863,7 +863,8 @@ def _resolve_pieces(system: LinearSystem, equations: list) -> list:
                             base[k] = base.get(k, 0) + v
                 elif system.reduce(linear):
                     pieces.append((cond, at, linear))
-                # else: ite(c, 0, 0) is 0 whatever c is; the piece is dropped
+                else:  # ite(c, 0, 0) is 0 whatever c is: drop it, and look again
+                    changed = True
             if pieces:
                 left.append(PiecewiseEquation(system.reduce(base), tuple(pieces)))
             else:
