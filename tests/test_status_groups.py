@@ -99,6 +99,30 @@ def planted(draw):
             values[("K",) + key + (o,)], values[("U",) + key + (o,)], values[("V",) + key + (o,)] = K, K * p, K * q
             if dead:
                 facts += [{(X,) + key + (o,): 1} for X in "KUV"]
+    if draw(st.booleans()):
+        # a bump: three neurons with one shift of their own, jumps (k, -2k, k) at p, p + d,
+        # p + 2d, so sum K = sum U = sum V = 0 (facts the system knows): the group adds 0
+        # wherever all of it is linear (the bump path of _off_line_equations)
+        c, start, d = F(3), draw(half), draw(st.sampled_from([F(1, 4), F(1, 2), F(1)]))
+        ks = [draw(small.filter(bool)) for _ in range(outputs)]
+        members = []
+        for i, w in enumerate((1, -2, 1)):
+            key = (1, i)
+            p = start + i * d
+            values[("p",) + key], values[("q",) + key] = p, p + c
+            shifts[key] = c
+            facts.append({("q",) + key: 1, ("p",) + key: -1, None: -c})
+            neurons.append((key, [(p - draw(slack), p + draw(slack)), (p + c - draw(slack), p + c + draw(slack))]))
+            members.append(key)
+            for o in range(outputs):
+                K = w * ks[o]
+                values[("K",) + key + (o,)], values[("U",) + key + (o,)] = K, K * p
+                values[("V",) + key + (o,)] = K * (p + c)
+                # V - U = c K: what _parallel_shifts leaves in the system
+                facts.append({("V",) + key + (o,): 1, ("U",) + key + (o,): -1, ("K",) + key + (o,): -c})
+        for o in range(outputs):
+            facts.append({("K",) + key + (o,): 1 for key in members})
+            facts.append({("U",) + key + (o,): 1 for key in members})
     off = draw(st.lists(st.tuples(st.integers(-8, 12).map(lambda k: F(k, 4)), half), min_size=1, max_size=8))
     points = []
     for u, t in off:
@@ -171,3 +195,31 @@ def test_resolve_pieces_reaches_its_fixpoint():
     left = chains._resolve_pieces(system, equations)
     assert system.value("z") == 0
     assert left == [] and system.value("x") == 0
+
+
+class _Group:
+    def __init__(self, shift, lowest, highest):
+        self.shift, self.lowest, self.highest = shift, lowest, highest
+
+
+big = st.integers(-10 ** 9, 10 ** 9).map(lambda k: F(k, 7))
+tiny = st.integers(8, 40).map(lambda k: F(1, 10 ** k))
+
+
+@settings(max_examples=300, deadline=None)
+@given(ranges=st.lists(st.tuples(big, st.integers(0, 10 ** 6).map(F), big), min_size=1, max_size=6),
+       lam=st.integers(-400, 40).map(lambda k: F(k, 13)), pick=st.integers(0, 5),
+       end=st.sampled_from(["lo", "hi"]), sign=st.sampled_from([-1, 0, 1]), delta=tiny)
+def test_the_bump_index_keeps_every_group_whose_range_holds_the_point(ranges, lam, pick, end, sign, delta):
+    """_BumpIndex selects in doubles; every group with lowest < t - lam c < highest
+    (exactly) must be a candidate, also for points 1e-8 .. 1e-40 from a range's end,
+    where a selection without a correct margin would drop it."""
+    groups = [_Group(c, lo, lo + w) for c, w, lo in ranges]
+    g = groups[pick % len(groups)]
+    s = (g.lowest if end == "lo" else g.highest) + sign * delta
+    t = s + lam * g.shift
+    index = chains._BumpIndex(groups)
+    got = index.candidates(float(t), float(lam))
+    for h in groups:
+        if h.lowest < t - lam * h.shift < h.highest:
+            assert any(x is h for x in got)

@@ -42,6 +42,7 @@ pass ``exact_fit``.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from bisect import bisect_left, bisect_right
 import time
@@ -534,25 +535,33 @@ def _line_equations(instance, li, line, neurons, a, b, u1, uL, system, equations
         stop = bisect_left(los, t_hi)
         return [order[r] for r in range(start, stop) if wins[order[r]][1][1] > t_lo]
 
+    # the arithmetic in the system's fast rational type (exact); pieces stay Fractions
+    R = system.rational
+    winq = [(R(lo), R(hi)) for _, (lo, hi) in wins]
+    lamq, restq = R(lam), R(1 - lam)
+
     def emit(combo: list[tuple[Fraction, Fraction, int]], involved, affine: bool) -> None:
+        combo_q = [(R(c), R(t), c, t, i) for c, t, i in combo]
         for o in range(instance.outputs):
-            base: dict = {None: -sum(c * instance.points[i].y[o] for c, _, i in combo)}
+            base: dict = {None: -sum((cq * R(instance.points[i].y[o]) for cq, _, _, _, i in combo_q), R(0))}
             if affine:
                 (c, t, i), = combo
-                base.update({("A", o, "c"): 1, ("A", o, "t"): t, ("A", o, "u"): line.c})
+                base.update({("A", o, "c"): R(1), ("A", o, "t"): R(t), ("A", o, "u"): R(line.c)})
             pieces = []
             for j in involved:
-                key, (lo, hi) = wins[j]
-                for c, t, _ in combo:
-                    linear = {("K",) + key + (o,): c * t, ("U",) + key + (o,): -c * (1 - lam),
-                              ("V",) + key + (o,): -c * lam}
-                    if t >= hi:
-                        for k, v in linear.items():
+                key = wins[j][0]
+                lo, hi = winq[j]
+                for cq, tq, c, t, _ in combo_q:
+                    if tq >= hi:
+                        for k, v in ((("K",) + key + (o,), cq * tq), (("U",) + key + (o,), -cq * restq),
+                                     (("V",) + key + (o,), -cq * lamq)):
                             base[k] = base.get(k, 0) + v
-                    elif t > lo:
+                    elif tq > lo:
+                        linear = {("K",) + key + (o,): c * t, ("U",) + key + (o,): -c * (1 - lam),
+                                  ("V",) + key + (o,): -c * lam}
                         pieces.append(({("p",) + key: 1 - lam, ("q",) + key: lam}, t, linear))
             if pieces:
-                equations.append(PiecewiseEquation(base, tuple(pieces)))
+                equations.append(PiecewiseEquation(system.reduce(base), tuple(pieces)))
             else:
                 system.equate(base)
 
@@ -648,7 +657,17 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
     linear definitions, so the solutions do not change), and the equation has O(1)
     terms for it.  The equations' bases are accumulated reduced, in the system's own
     rational type, so a linear neuron costs its few reduced terms, not a Fraction sum
-    that is reduced again later.  Returns the prefix variables defined."""
+    that is reduced again later.
+
+    *Bumps.*  When the system already implies sum K = sum U = sum V = 0 over a shifted
+    group (every output; on reduction outputs every stripe is such a bounded bump), the
+    group adds sum (K t - (1 - lam) U - lam V) = 0 wherever all of it is linear, and
+    nothing where all of it is 0: it matters only at points with s strictly between its
+    smallest lo' and largest hi'.  Those groups are found per point by one vectorized
+    pass in doubles (``_BumpIndex``: a candidate whenever s is within a proven margin of
+    that range, so a group it leaves out is exactly all-linear or all-zero there), and
+    only they get the exact bisections.  Leaving out a term that reduces to 0 leaves
+    the reduced equation as it was.  Returns the prefix variables defined."""
     if not pending:
         return []
     D = uL - u1
@@ -661,6 +680,8 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
     prefixes: list = []
     rational = system.rational
     groups = _status_groups(neurons, shifts, [lam for _, _, lam in places.values()], rational)
+    bumps = _BumpIndex([g for g in groups if g.shift is not None and g.vanishes(system, outputs)])
+    always = [g for g in groups if not g.bump]
     for idx in pending:
         t, u, lam = places[idx]
         lam_f, t_f = float(lam), float(t)
@@ -668,8 +689,10 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
         linear_prefix = []   # (group, r): the group's first r neurons (its order) are linear
         short_prefix = []    # the same for short prefixes: summed through the group's partial sums
         decided = []         # (neuron index, "linear" | "piece")
-        for group in groups:
+        for group in always + bumps.candidates(t_f, lam_f):
             r, near = group.at(t, lam, tq_, lamq_, t_f, lam_f)
+            if group.bump and r == len(group.order):
+                r = 0  # all linear: the bump adds 0 here
             if r >= PREFIX_MIN:
                 group.define_prefix(r, system, outputs, prefixes)
                 linear_prefix.append((group, r))
@@ -720,6 +743,9 @@ class _StatusGroup:
         self.widest = max((highs[j] - lows[j] for j in members), default=Fraction(0))
         self.defined = 0
         self._sums: dict = {}
+        self.bump = False
+        self.lowest, self.highest = (min(lows[j] for j in members), max(highs[j] for j in members)) \
+            if members else (None, None)
 
     def at(self, t, lam, tq, lamq, t_f, lam_f) -> tuple[int, list]:
         """(r, near): the first r neurons of ``order`` are linear at (t, lam); ``near``
@@ -738,6 +764,14 @@ class _StatusGroup:
                 if status is not None:
                     near.append((j, status))
         return r, near
+
+    def vanishes(self, system, outputs: int) -> bool:
+        """Whether the system implies sum K = sum U = sum V = 0 over the group (every
+        output): then it adds 0 wherever all of it is linear (``bump`` is set)."""
+        n = len(self.order)
+        self.bump = all(not system.accumulate({}, self.partial_sum(system, X, n, o))
+                        for X in "KUV" for o in range(outputs))
+        return self.bump
 
     def partial_sum(self, system, X: str, n: int, o: int) -> dict:
         """X summed over this group's first n neurons of ``order``, reduced when it was
@@ -767,6 +801,45 @@ class _StatusGroup:
                     system.equate(expr)
                     prefixes.append(self.prefix(X, n, o))
             self.defined = n
+
+
+class _BumpIndex:
+    """The bump groups (see _off_line_equations) with their ranges in doubles, to find
+    at a point the few whose range (lowest lo', highest hi') can hold s = t - lam c.
+
+    Doubles only select: s, the ends and the products are within a few units in the last
+    place (about 1e-15 relative) of the exact values, so a margin of ``_FILTER`` times
+    the magnitudes involved, 1000 times larger, keeps every group whose exact range holds
+    s strictly inside; a group left out has s <= lowest (all 0) or s >= highest (all
+    linear: it adds 0) exactly.  Values that do not fit a double make every group a
+    candidate."""
+
+    def __init__(self, members: list) -> None:
+        import numpy as np
+        self.members = members
+        self._np = np
+        try:
+            self.c = np.array([float(g.shift) for g in members], dtype=float)
+            self.lo = np.array([float(g.lowest) for g in members], dtype=float)
+            self.hi = np.array([float(g.highest) for g in members], dtype=float)
+        except OverflowError:
+            self.c = None
+            return
+        if not (np.all(np.isfinite(self.c)) and np.all(np.isfinite(self.lo)) and np.all(np.isfinite(self.hi))):
+            self.c = None
+            return
+        self.ac, self.size = np.abs(self.c), np.abs(self.lo) + np.abs(self.hi) + 1.0
+
+    def candidates(self, t_f: float, lam_f: float) -> list:
+        if not self.members:
+            return []
+        np = self._np
+        if self.c is None or not (math.isfinite(t_f) and math.isfinite(lam_f)):
+            return list(self.members)
+        s = t_f - lam_f * self.c
+        err = _FILTER * (abs(t_f) + abs(lam_f) * self.ac + self.size)
+        keep = np.flatnonzero((s > self.lo - err) & (s < self.hi + err))
+        return [self.members[i] for i in keep]
 
 
 def _status_groups(neurons, shifts, lams, rational=Fraction) -> list[_StatusGroup]:
