@@ -93,6 +93,7 @@ def run_one(family: str, size: int, seed: int, timeout: float, memory: int) -> d
     from nnsolve.formula.generate import family_formula
     from nnsolve.reduction import reduce_formula
     from nnsolve.solvers import Limits, get_solver
+    from nnsolve.training.instance import MAX_WORK
 
     start = time.monotonic()
     formula = family_formula(family, size, seed)
@@ -106,8 +107,10 @@ def run_one(family: str, size: int, seed: int, timeout: float, memory: int) -> d
         return red
 
     t = time.monotonic()
+    # max_work as `nnsolve check --blind` has it by default: the dense fallback stages
+    # (pattern, symmetry encoding) are skipped where points x neurons is too large for them
     report = check_formula(formula, get_solver("z3"), Limits(timeout, memory), instance=f"{family}_{size}_s{seed}",
-                           reducer=timed_reduce, blind=True)
+                           reducer=timed_reduce, blind=True, max_work=MAX_WORK)
     total = time.monotonic() - t
     red = report.reduction
     training = report.training
