@@ -538,12 +538,15 @@ def _line_equations(instance, li, line, neurons, a, b, u1, uL, system, equations
     # the arithmetic in the system's fast rational type (exact); pieces stay Fractions
     R = system.rational
     winq = [(R(lo), R(hi)) for _, (lo, hi) in wins]
-    lamq, restq = R(lam), R(1 - lam)
+    lamq = R(lam)
 
     def emit(combo: list[tuple[Fraction, Fraction, int]], involved, affine: bool) -> None:
-        combo_q = [(R(c), R(t), c, t, i) for c, t, i in combo]
+        combo_q = []  # per point of the combination: its linear-relu coefficients, exact c and t
+        for c, t, i in combo:
+            cq, tq = R(c), R(t)
+            combo_q.append((_coefficients(tq, lamq, cq), cq, tq, c, t, i))
         for o in range(instance.outputs):
-            base: dict = {None: -sum((cq * R(instance.points[i].y[o]) for cq, _, _, _, i in combo_q), R(0))}
+            base: dict = {None: -sum((cq * R(instance.points[i].y[o]) for _, cq, _, _, _, i in combo_q), R(0))}
             if affine:
                 (c, t, i), = combo
                 base.update({("A", o, "c"): R(1), ("A", o, "t"): R(t), ("A", o, "u"): R(line.c)})
@@ -551,14 +554,13 @@ def _line_equations(instance, li, line, neurons, a, b, u1, uL, system, equations
             for j in involved:
                 key = wins[j][0]
                 lo, hi = winq[j]
-                for cq, tq, c, t, _ in combo_q:
+                for coefficients, _, tq, c, t, _ in combo_q:
                     if tq >= hi:
-                        for k, v in ((("K",) + key + (o,), cq * tq), (("U",) + key + (o,), -cq * restq),
-                                     (("V",) + key + (o,), -cq * lamq)):
+                        kc, uc, vc = coefficients  # _terms inlined: the hot loop of this stage
+                        for k, v in ((("K",) + key + (o,), kc), (("U",) + key + (o,), uc), (("V",) + key + (o,), vc)):
                             base[k] = base.get(k, 0) + v
                     elif tq > lo:
-                        linear = {("K",) + key + (o,): c * t, ("U",) + key + (o,): -c * (1 - lam),
-                                  ("V",) + key + (o,): -c * lam}
+                        linear = _linear_part(key, o, t, lam, c)
                         pieces.append(({("p",) + key: 1 - lam, ("q",) + key: lam}, t, linear))
             if pieces:
                 equations.append(PiecewiseEquation(system.reduce(base), tuple(pieces)))
@@ -572,6 +574,24 @@ def _line_equations(instance, li, line, neurons, a, b, u1, uL, system, equations
         (t0, i0), (t1, i1), (t2, i2) = pts[r - 1], pts[r], pts[r + 1]
         left, right = 1 / (t1 - t0), 1 / (t2 - t1)
         emit([(left, t0, i0), (-(left + right), t1, i1), (right, t2, i2)], near(t0, t2), False)
+
+
+def _linear_part(key, o, t, lam, scale=1) -> dict:
+    """scale times neuron ``key``'s relu at (t, lam) where it is linear (t at or above its
+    window): scale (K t - (1 - lam) U - lam V) in output o (U = K p, V = K q)."""
+    return _terms(key, o, _coefficients(t, lam, scale))
+
+
+def _coefficients(t, lam, scale=1) -> tuple:
+    """The coefficients of K, U and V in :func:`_linear_part` (computed once where many
+    neurons share them)."""
+    return scale * t, -scale * (1 - lam), -scale * lam
+
+
+def _terms(key, o, coefficients) -> dict:
+    """{K: k, U: u, V: v} of neuron ``key`` in output o, for coefficients (k, u, v)."""
+    k, u, v = coefficients
+    return {("K",) + key + (o,): k, ("U",) + key + (o,): u, ("V",) + key + (o,): v}
 
 
 PREFIX_MIN = 256  # prefix sums pay when this many neurons of a group are linear at a point
@@ -685,12 +705,12 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
     for idx in pending:
         t, u, lam = places[idx]
         lam_f, t_f = float(lam), float(t)
-        tq_, lamq_ = rational(t), rational(lam)
+        tq, lamq = rational(t), rational(lam)
         linear_prefix = []   # (group, r): the group's first r neurons (its order) are linear
         short_prefix = []    # the same for short prefixes: summed through the group's partial sums
         decided = []         # (neuron index, "linear" | "piece")
         for group in always + bumps.candidates(t_f, lam_f):
-            r, near = group.at(t, lam, tq_, lamq_, t_f, lam_f)
+            r, near = group.at(t, lam, tq, lamq, t_f, lam_f)
             if group.bump and r == len(group.order):
                 r = 0  # all linear: the bump adds 0 here
             if r >= PREFIX_MIN:
@@ -699,7 +719,7 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
             elif r:
                 short_prefix.append((group, r))
             decided += near
-        tq, uq, lq = system.rational(t), system.rational(-(1 - lam)), system.rational(-lam)
+        tq, uq, lq = coefficients = _coefficients(tq, lamq)
         for o in range(outputs):
             base = system.accumulate({}, {("A", o, "c"): 1, ("A", o, "t"): t, ("A", o, "u"): u,
                                           None: -instance.points[idx].y[o]})
@@ -713,10 +733,9 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
             for j, kind in decided:
                 key = neurons[j][0]
                 if kind == "linear":
-                    system.accumulate(base, {("K",) + key + (o,): tq, ("U",) + key + (o,): uq,
-                                             ("V",) + key + (o,): lq})
+                    system.accumulate(base, _terms(key, o, coefficients))
                 else:
-                    linear = {("K",) + key + (o,): t, ("U",) + key + (o,): -(1 - lam), ("V",) + key + (o,): -lam}
+                    linear = _linear_part(key, o, t, lam)
                     pieces.append(({("p",) + key: 1 - lam, ("q",) + key: lam}, t, linear))
             if pieces:
                 equations.append(PiecewiseEquation(system.reduce(base), tuple(pieces)))
