@@ -183,7 +183,10 @@ def _witness_values(instance, analysis, network):
 
 @pytest.mark.parametrize("path,prefix_min", [("instances/tier1/self_inverse.smt2", 256),
                                              ("instances/tier1/golden_ratio.smt2", 256),
-                                             ("instances/tier1/golden_ratio.smt2", 2)])
+                                             ("instances/tier1/golden_ratio.smt2", 2),
+                                             # tier 4: 1,544 neurons, 372 bump groups, 344 off-line points
+                                             pytest.param("instances/tier4/planted_100_s1.smt2", 256,
+                                                          marks=pytest.mark.slow)])
 def test_the_forward_witness_satisfies_everything_elimination_derived(path, prefix_min, monkeypatch):
     """A known solution (the forward witness, built by other code) must satisfy every
     pivot equation, remaining definition, window bound and ite equation of the stage:
