@@ -223,3 +223,11 @@ def test_the_bump_index_keeps_every_group_whose_range_holds_the_point(ranges, la
     for h in groups:
         if h.lowest < t - lam * h.shift < h.highest:
             assert any(x is h for x in got)
+
+
+def test_the_bump_index_keeps_groups_when_a_product_overflows():
+    """lam * c beyond the doubles (second reader's case): s = 1.5e308 - 2e308 lies inside
+    the group's range exactly, but s in doubles is -inf; the group must stay a candidate."""
+    big = F(10) ** 308
+    g = _Group(big, -big, big)
+    assert chains._BumpIndex([g]).candidates(float(F(3, 2) * big), 2.0) == [g]

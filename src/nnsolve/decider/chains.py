@@ -829,9 +829,9 @@ class _BumpIndex:
     Doubles only select: s, the ends and the products are within a few units in the last
     place (about 1e-15 relative) of the exact values, so a margin of ``_FILTER`` times
     the magnitudes involved, 1000 times larger, keeps every group whose exact range holds
-    s strictly inside; a group left out has s <= lowest (all 0) or s >= highest (all
-    linear: it adds 0) exactly.  Values that do not fit a double make every group a
-    candidate."""
+    s strictly inside; a group left out has s < lowest (all 0) or s > highest (all
+    linear: it adds 0) exactly.  Values or products that do not fit a double make every
+    group a candidate."""
 
     def __init__(self, members: list) -> None:
         import numpy as np
@@ -847,7 +847,8 @@ class _BumpIndex:
         if not (np.all(np.isfinite(self.c)) and np.all(np.isfinite(self.lo)) and np.all(np.isfinite(self.hi))):
             self.c = None
             return
-        self.ac, self.size = np.abs(self.c), np.abs(self.lo) + np.abs(self.hi) + 1.0
+        with np.errstate(over="ignore"):  # an infinite size only widens the margin (and is caught there)
+            self.ac, self.size = np.abs(self.c), np.abs(self.lo) + np.abs(self.hi) + 1.0
 
     def candidates(self, t_f: float, lam_f: float) -> list:
         if not self.members:
@@ -855,8 +856,11 @@ class _BumpIndex:
         np = self._np
         if self.c is None or not (math.isfinite(t_f) and math.isfinite(lam_f)):
             return list(self.members)
-        s = t_f - lam_f * self.c
-        err = _FILTER * (abs(t_f) + abs(lam_f) * self.ac + self.size)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is handled just below
+            s = t_f - lam_f * self.c
+            err = _FILTER * (abs(t_f) + abs(lam_f) * self.ac + self.size)
+        if not (np.all(np.isfinite(s)) and np.all(np.isfinite(err))):
+            return list(self.members)  # a product overflowed: the comparisons would drop groups
         keep = np.flatnonzero((s > self.lo - err) & (s < self.hi + err))
         return [self.members[i] for i in keep]
 
