@@ -37,7 +37,8 @@ from fractions import Fraction
 from nnsolve.encodings.piecewise import pl_lemma_query
 from nnsolve.solvers import SAT, UNSAT, Limits, Query, Solver
 from nnsolve.training import TrainingInstance
-from nnsolve.decider.lines import DataLine, blocks, bends, data_lines, disjoint_windows, line_data, normalized
+from nnsolve.decider.lines import (DataLine, data_lines, greedy_windows, line_blocks, line_data, normalized,
+                                   normalized_key)
 from nnsolve.decider.windows import block_system, cell_assignments
 
 ELIMINATION_BOUND_CANDIDATES = 2_000  # above this the solver's count is cheaper than listing
@@ -101,20 +102,24 @@ def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = L
     incomplete: list[str] = []
     todo: list[tuple] = []            # (line, [(span, key)])
     bounds: dict[tuple, tuple[int, int]] = {}   # key -> (proven lower bound, upper bound)
+    exact: dict[tuple, tuple] = {}              # key -> the normalized samples (Fractions)
     fewer_bends = 0
     for line in found:
         samples = line_data(instance, line)
-        spans = blocks(samples)
-        parts = [samples[span.first:span.last + 1] for span in spans]
-        uppers = [len(bends(part)) for part in parts]  # the linear interpolant's kinks
-        if sum(uppers) < max(instance.hidden, 1):
-            fewer_bends = max(fewer_bends, sum(uppers))
+        spans = line_blocks(samples)  # one pass: each block with the bends inside it
+        total = sum(len(inside) for _, inside in spans)  # the linear interpolant's kinks
+        if total < max(instance.hidden, 1):
+            fewer_bends = max(fewer_bends, total)
             continue  # fewer than m kinks suffice: the line cannot be tight or violated
         keyed = []
-        for span, part, upper in zip(spans, parts, uppers):
-            key = normalized(part)
+        for span, inside in spans:
+            part = samples[span.first:span.last + 1]
+            key = normalized_key(part)  # GMP rationals: cheap to build and hash
             if key not in bounds:
-                bounds[key] = (eliminated_lower_bound(list(key), disjoint_windows(part), upper), upper)
+                upper = len(inside)
+                lower = greedy_windows(samples, inside)
+                exact[key] = normalized(part)
+                bounds[key] = (eliminated_lower_bound(list(exact[key]), lower, upper), upper)
             keyed.append((span, key))
         todo.append((line, keyed))
     asked = [0]  # shared by the worker threads
@@ -127,7 +132,7 @@ def analyse_lines(instance: TrainingInstance, solver: Solver, limits: Limits = L
                 incomplete.append(f"block of {len(key)} samples: stopped at {lower} kinks (time)")
                 return lower, False
             asked[0] += 1
-            answer = solver.solve(Query(pl_lemma_query(list(key), lower), ()), Limits(left, limits.memory_mb))
+            answer = solver.solve(Query(pl_lemma_query(list(exact[key]), lower), ()), Limits(left, limits.memory_mb))
             if answer.status == UNSAT:
                 lower += 1
             elif answer.status == SAT:
