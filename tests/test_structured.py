@@ -206,3 +206,28 @@ def test_structured_decides_an_unsat_reduction_output_and_says_why_when_short_of
     assert short.status in (UNKNOWN, UNSAT)
     if short.status == UNKNOWN:
         assert short.reason
+
+
+@pytest.mark.parametrize("max_work, share", [(None, 0.6), (0, 1.0)])
+def test_the_chain_stage_gets_all_the_time_when_the_dense_stages_are_skipped(monkeypatch, max_work, share):
+    """Stage 1b gets 60% of what is left when stages 2 and 3 may follow, all of it when
+    --max-work skips them (at scale nothing runs after it)."""
+    import nnsolve.decider.structured as structured
+    from nnsolve.decider.result import TrainingResult
+
+    seen = []
+
+    def fake(instance, lines, solver, limits, progress=None, split=None):
+        seen.append(limits.timeout)
+        return TrainingResult(UNKNOWN, "structured", solver.name, 0.0, reason="stand-in")
+
+    monkeypatch.setattr(structured, "decide_by_chains", fake)
+    monkeypatch.setattr(structured, "fit_by_pattern", lambda *a, **k: pytest.fail("stage 2 ran"))
+    monkeypatch.setattr(structured, "decide_training", lambda *a, **k: pytest.fail("stage 3 ran"))
+    red = reduce_formula(Formula(("x",), (Inv("x", "x"), Add("x", "x", "x"))))
+    try:
+        decide_structured(red.instance, Z3, Limits(100), max_work=max_work)
+    except pytest.fail.Exception:
+        assert max_work is None  # the dense stages may run only without the bound
+    assert len(seen) == 1
+    assert share * 85 < seen[0] <= share * 100

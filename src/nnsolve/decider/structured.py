@@ -113,7 +113,8 @@ def _structured_stages(instance, solver, limits, seed, start, deadline, left, st
                 notes.append(f"the neurons split into {len(split[1])} chains across {len(split[0])} parallel "
                              f"tight lines (sizes {', '.join(map(str, sizes))})")
                 stage("chains:windows")
-                decomposed = decide_by_chains(instance, lines, solver, left(0.6),
+                # all the time that is left when the dense stages 2 and 3 will not run
+                decomposed = decide_by_chains(instance, lines, solver, left(0.6 if dense else 1.0),
                                               progress=lambda step: stage(f"chains:{step}"), split=split)
                 log.info("chain decomposition: %s in %.2f s", decomposed.status, decomposed.seconds)
                 if decomposed.status in (SAT, UNSAT):
