@@ -563,3 +563,20 @@ def test_only_the_equal_case_is_sat():
     for guide in (None, {"x": F(0)}, {"x": F(2)}):
         answer = branch_and_eliminate(LinearSystem(), [Bound({"x": 1}, F(0), F(2))], eqs, Z3Leaf(), ["x"], guide=guide)
         assert answer.status == SAT and answer.model == {"x": 1}
+
+
+def test_bounds_and_equations_on_eliminated_variables_are_reduced_before_the_cases():
+    """The cases hold only the pivots the definitions need (LinearSystem.restricted), so
+    a bound or an equation written on an eliminated variable must be reduced first:
+    u = x + 1 with u = 3 fixes x = 2, and p = x * x = 1 is then unsat (with u read as a
+    free variable, x = 1 would do)."""
+    system = LinearSystem()
+    system.equate({("u",): 1, ("x",): -1, None: -1})
+    system.define(("p",), ("x",), ("x",))
+    bounds = [Bound({("u",): 1}, F(3), F(3))]
+    equations = [PiecewiseEquation({("p",): 1, None: -1}, (({("u",): 1}, F(10), {("u",): 1, None: -3}),))]
+    answer = branch_and_eliminate(system, bounds, equations, Z3Leaf(), [("x",)])
+    assert answer.status == UNSAT
+    equations = [PiecewiseEquation({("p",): 1, None: -4}, (({("u",): 1}, F(10), {("u",): 1, None: -3}),))]
+    answer = branch_and_eliminate(system, bounds, equations, Z3Leaf(), [("x",)])
+    assert answer.status == SAT and answer.model[name(("x",))] == 2

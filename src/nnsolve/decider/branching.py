@@ -101,8 +101,15 @@ def branch_and_eliminate(system: LinearSystem, bounds: Sequence[Bound], equation
     search = _Search(solve_leaf, deadline, max_cases,
                      {k: numbers.approximate(v, 64) for k, v in (guide or {}).items()})
     search.cancel = cancel
+    # every form reduced once by the caller's system; the cases then hold only the pivots
+    # the definitions and ``wanted`` need (LinearSystem.restricted): a case's copy costs
+    # what the residual holds, not the whole elimination
+    red = system.reduce
+    bounds = [Bound(red(b.expr), b.lo, b.hi, b.strict) for b in bounds]
+    equations = [PiecewiseEquation(red(eq.base), tuple((red(c), at, red(t)) for c, at, t in eq.pieces))
+                 for eq in equations]
     try:
-        case = search.settle(Case(system.copy(), tuple(bounds), tuple(equations)))
+        case = search.settle(Case(system.restricted(wanted), tuple(bounds), tuple(equations)))
         status, model, final = (UNSAT, {}, system) if case is None else search.dive(case) or search.solve(case)
     except _OutOfBudget as e:
         log.info("branching: %s (%s)", e, dict(search.stats))
