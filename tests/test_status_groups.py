@@ -231,3 +231,21 @@ def test_the_bump_index_keeps_groups_when_a_product_overflows():
     big = F(10) ** 308
     g = _Group(big, -big, big)
     assert chains._BumpIndex([g]).candidates(float(F(3, 2) * big), 2.0) == [g]
+
+
+def test_a_point_beyond_the_doubles_is_classified_exactly():
+    """t = 10^400 does not fit a double (float() raised OverflowError in the off-line
+    step); as an infinity it must not pass the float filter: the status comes from the
+    exact window."""
+    big = F(10) ** 400
+    wins = [(F(0), F(1)), (F(0), F(1))]
+    fwin = chains._float_windows(("n",), wins, {})
+    t_f = chains._double(big)
+    assert t_f == float("inf") and chains._double(-big) == float("-inf")
+    assert chains._status_at(("n",), wins, F(1, 2), {}, big, fwin, 0.5, t_f) == "linear"
+    assert chains._status_at(("n",), wins, F(1, 2), {}, -big, fwin, 0.5, chains._double(-big)) is None
+    # a window reaching past the doubles too: the exact answer is "piece", which a filter
+    # comparing infinities would get wrong
+    huge = [(F(0), 2 * big), (F(0), 2 * big)]
+    assert chains._status_at(("n",), huge, F(1, 2), {}, big, chains._float_windows(("n",), huge, {}), 0.5,
+                             t_f) == "piece"

@@ -619,6 +619,14 @@ def _float_windows(key, wins, shifts):
         return None
 
 
+def _double(x) -> float:
+    """``float(x)``, or an infinity of x's sign when x lies beyond the doubles."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
 def _status_at(key, wins, lam, shifts, t, fwin, lam_f, t_f) -> str | None:
     """How neuron ``key`` enters the equation of a point at (t, lam): "linear" (t at or
     above its window there), "piece" (inside) or None (at or below: 0).
@@ -628,7 +636,7 @@ def _status_at(key, wins, lam, shifts, t, fwin, lam_f, t_f) -> str | None:
     ones, so a margin of ``_FILTER`` times the magnitudes involved, 1000 times larger,
     leaves the answer unchanged; anything within the margin is computed exactly
     (``_window_at``)."""
-    if fwin is not None:
+    if fwin is not None and math.isfinite(t_f) and math.isfinite(lam_f):  # else: exact only
         lo1, hi1, loL, hiL, c = fwin
         m = 1.0 - lam_f
         if c is not None:
@@ -704,7 +712,7 @@ def _off_line_equations(instance, pending, neurons, a, b, u1, uL, system, equati
     always = [g for g in groups if not g.bump]
     for idx in pending:
         t, u, lam = places[idx]
-        lam_f, t_f = float(lam), float(t)
+        lam_f, t_f = _double(lam), _double(t)  # inf when out of range: the filters then defer to exact
         tq, lamq = rational(t), rational(lam)
         linear_prefix = []   # (group, r): the group's first r neurons (its order) are linear
         short_prefix = []    # the same for short prefixes: summed through the group's partial sums
