@@ -59,13 +59,14 @@ def _acc(out: dict, expr: Mapping, factor) -> None:
             out.pop(k, None)
 
 
-def _fraction(v) -> Fraction:
-    """An mpq as a Fraction of Python ints."""
+def fraction(v) -> Fraction:
+    """An mpq as a Fraction of Python ints (``Fraction(mpq)`` would keep gmpy2 integers
+    inside, which ``mpq()`` then rejects)."""
     return Fraction(int(v.numerator), int(v.denominator))
 
 
 def _fractions(expr: Mapping) -> Expr:
-    return {k: _fraction(v) for k, v in expr.items()}
+    return {k: fraction(v) for k, v in expr.items()}
 
 
 class LinearSystem:
@@ -220,7 +221,7 @@ class LinearSystem:
         free = [k for k in e if k is not None]
         if not free:
             if e.get(None, 0) != 0:
-                raise Inconsistent(f"{_fraction(e[None])} = 0")
+                raise Inconsistent(f"{fraction(e[None])} = 0")
             return
         pivot = min(free, key=lambda v: (self._priority(v), repr(v))) if len(free) > 1 else free[0]
         c = e[pivot]
@@ -257,7 +258,7 @@ class LinearSystem:
     def value(self, variable: Hashable) -> Fraction | None:
         """The variable's value if the system fixes it, else None."""
         c = self._constant(variable)
-        return None if c is None else _fraction(c)
+        return None if c is None else fraction(c)
 
     def propagate(self) -> None:
         """Turn definitions into linear equations where they are linear, to a fixpoint:

@@ -23,6 +23,7 @@ from typing import Sequence
 
 from gmpy2 import mpq
 
+from nnsolve.elimination import fraction
 from nnsolve.training.instance import TrainingInstance
 
 
@@ -435,7 +436,7 @@ def normalized(samples: Sequence[tuple[Fraction, Sequence[Fraction]]]) -> tuple:
     """The samples with t shifted to start at 0 and the affine function through the
     first two samples subtracted: kink counts do not change, and equal gadgets
     on different lines get equal keys (so their counts are computed once)."""
-    return tuple((_fraction(t), tuple(_fraction(v) for v in y)) for t, y in normalized_key(samples))
+    return tuple((fraction(t), tuple(fraction(v) for v in y)) for t, y in normalized_key(samples))
 
 
 def normalized_key(samples: Sequence[tuple[Fraction, Sequence[Fraction]]]) -> tuple:
@@ -450,7 +451,3 @@ def normalized_key(samples: Sequence[tuple[Fraction, Sequence[Fraction]]]) -> tu
         d = mpq(t) - t0
         out.append((d, tuple(mpq(v) - a - m * d for v, a, m in zip(y, y0, slope))))
     return tuple(out)
-
-
-def _fraction(v) -> Fraction:
-    return Fraction(int(v.numerator), int(v.denominator))
