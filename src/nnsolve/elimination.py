@@ -173,6 +173,17 @@ class LinearSystem:
         """The same with ``mpq`` coefficients (the stored type)."""
         return self.accumulate({}, expr)
 
+    def reduce_stored(self, expr: Mapping) -> dict:
+        """:meth:`reduce` with the coefficients in the stored rational type (``mpq``: exact,
+        equal to the Fraction of the same value; no conversion, for writers of many terms).
+
+        >>> s = LinearSystem()
+        >>> s.equate({"x": 1, "y": -2})
+        >>> s.reduce_stored({"x": 1}) == {"y": 2}
+        True
+        """
+        return self.accumulate({}, expr)
+
     @staticmethod
     def rational(value) -> object:
         """``value`` (int, Fraction or mpq) in the stored rational type, for

@@ -56,8 +56,9 @@ from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
 from nnsolve.decider.result import TrainingResult
 from nnsolve.elimination import Inconsistent, LinearSystem
 from nnsolve.decider.branching import branch_and_eliminate
-from nnsolve.decider.residual_query import (Bound, NonZero, PiecewiseEquation, disjunction_query, name,
-                                           residual_components, residual_query)
+from nnsolve.decider import residual_parts
+from nnsolve.decider.residual_query import (Bound, NonZero, PiecewiseEquation, component_items, component_script,
+                                           disjunction_query, name, residual_components, residual_query)
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver, SolverResult
 from nnsolve.training import Network, Neuron, TrainingInstance, exact_fit
 from nnsolve.decider.lines import normalized
@@ -257,13 +258,14 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
         elif attempt == "oriented":
             system = relaxed
             extra = _orientation_equations(instance.outputs, found, family)
-        parts = residual_components(system, bounds, list(equations) + extra, "nnsolve chain decomposition residual")
+        groups = component_items(system, bounds, list(equations) + extra)
+        parts = [component_script(g, "nnsolve chain decomposition residual") for g in groups]
         free = [v for q in parts for v in _free_variables(q)]
         left = deadline - time.monotonic()
         if left <= 0.5:
             return unknown(f"out of time before the residual query ({attempt})")
         answer = _solve_residual(system, bounds, list(equations) + extra, parts, free, keys, solver,
-                                 Limits(left, limits.memory_mb))
+                                 Limits(left, limits.memory_mb), groups)
         log.info("chain residual (%s): %d free variables in %d components, %s in %.2f s", attempt, len(free),
                  len(parts), answer.status, answer.seconds)
         if answer.status == UNSAT:
@@ -271,7 +273,7 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
             if attempt == "relaxed" and order_proven:
                 return TrainingResult(UNSAT, METHOD, solver.name, time.monotonic() - start,
                                       reason=f"the residual of the chain decomposition ({len(free)} variables) "
-                                             f"is unsat")
+                                             f"is unsat" + (f": {answer.reason}" if answer.reason else ""))
             if attempt == "relaxed":
                 return unknown("residual unsat, but the order is not proven")
             continue
@@ -308,7 +310,8 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
 SLACK = Fraction(1, 10**6)  # the relaxation that guides branching: |U - K k| <= SLACK
 
 
-def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver, limits: Limits) -> SolverResult:
+def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver, limits: Limits,
+                    groups=None) -> SolverResult:
     """The residual decided (model by name).  Without ites: the solver on the components.
     With ites, two routes side by side (threads, each waiting on its solver children), the
     first decisive answer wins and cancels the other:
@@ -319,13 +322,13 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
       has every solution, so its unsat is the residual's).  Irrational solutions of high
       degree: the exact query stalls, the relaxation has rational models."""
     if not any(eq.pieces for eq in equations):
-        return _solve_components(parts, solver, limits)
+        return _solve_components(parts, solver, limits, groups=groups)
     start = time.monotonic()
     decided = threading.Event()  # the exact route has a decisive answer
     stop = threading.Event()     # the guided route has one: cancel the exact route
 
     def exact() -> SolverResult:
-        answer = _solve_components(parts, solver, limits, stop)
+        answer = _solve_components(parts, solver, limits, stop, groups)
         if answer.status in (SAT, UNSAT):
             decided.set()
         return answer
@@ -373,23 +376,32 @@ def _guided(system, bounds, equations, free, keys, solver: Solver, limits: Limit
 
 
 def _solve_components(parts: list[str], solver: Solver, limits: Limits,
-                      cancel: threading.Event | None = None) -> SolverResult:
+                      cancel: threading.Event | None = None, groups=None) -> SolverResult:
     """Sat iff every component is sat (disjoint variables: the union of the models is a
     model); unsat as soon as one component is.  Smallest first, so a small unsat component
     is found before a large one uses the time.  The first answer other than sat ends the
     search: an unknown component gives unknown even when a later one would be unsat (sound,
-    not complete; tests/test_residual_components.py)."""
+    not complete; tests/test_residual_components.py).  With ``groups`` (the components'
+    items, as ``component_items`` gives them), a component of at least
+    ``residual_parts.MIN_COMPONENT`` variables is first searched for an unsat part
+    (``residual_parts.unsat_part``) for a third of the time left."""
     start = time.monotonic()
     deadline = start + limits.timeout
     model: dict = {}
     inexact: list = []
-    for query in parts:
+    for k, query in enumerate(parts):
         left = deadline - time.monotonic()
         if left <= 0.5:
             return SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason="timeout (components)")
         if cancel is not None and cancel.is_set():
             return SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason="cancelled")
-        answer = solver.solve(Query(query, tuple(_free_variables(query))), Limits(left, limits.memory_mb), cancel)
+        variables = tuple(_free_variables(query))
+        if groups is not None and len(variables) >= residual_parts.MIN_COMPONENT:
+            found = residual_parts.unsat_part(groups[k], solver, Limits(left / 3, limits.memory_mb), cancel)
+            if found is not None:
+                return replace(found, seconds=time.monotonic() - start)
+            left = deadline - time.monotonic()
+        answer = solver.solve(Query(query, variables), Limits(left, limits.memory_mb), cancel)
         if answer.status != SAT:
             return replace(answer, seconds=time.monotonic() - start)
         model.update(answer.model or {})

@@ -67,11 +67,11 @@ def term(expr: Mapping) -> str:
     parts = []
     for k, c in expr.items():
         if k is None:
-            parts.append(num(Fraction(c)))
+            parts.append(num(c))
         elif c == 1:
             parts.append(name(k))
         else:
-            parts.append(f"(* {num(Fraction(c))} {name(k)})")
+            parts.append(f"(* {num(c)} {name(k)})")
     if len(parts) == 1:
         return parts[0]  # cvc5 rejects a unary +
     return "(+ " + " ".join(parts) + ")" if parts else "0.0"
@@ -87,7 +87,7 @@ def assertions(system: LinearSystem, bounds: Iterable[Bound] = (),
     out = []
 
     def t(expr: Mapping) -> str:
-        e = system.reduce(expr)
+        e = system.reduce_stored(expr)  # exact rationals, written by num without a Fraction
         used.update(k for k in e if k is not None)
         return term(e)
 
@@ -128,24 +128,37 @@ def residual_components(system: LinearSystem, bounds: Sequence[Bound] = (),
     >>> [q.count("declare-fun") for q in residual_components(s, [Bound({("x",): 1}, Fraction(1), None)])]
     [2, 3]
     """
-    items = []
-    for system_part in _items(system, bounds, equations, slack):
-        items.append(system_part)
-    groups: dict = {}
-    for members in connected_groups(items):
-        body, declared = [], set()
-        for text, used in members:
-            body.append(text)
-            declared |= used
-        groups[len(groups)] = (body, declared)
+    return [component_script(group, source) for group in component_items(system, bounds, equations, slack)]
+
+
+def component_items(system: LinearSystem, bounds: Sequence[Bound] = (),
+                    equations: Sequence[PiecewiseEquation] = (),
+                    slack: Fraction | None = None) -> list[list[tuple[str, set]]]:
+    """The residual's assertions as ``(text, free variables)`` items, one list per
+    connected component, fewest variables first (the components of
+    :func:`residual_components`, before they are written as scripts)."""
+    groups = connected_groups(_items(system, bounds, equations, slack))
+    return sorted(groups, key=lambda group: len(set().union(*(used for _, used in group))))
+
+
+def component_script(items: Sequence[tuple[str, set]], source: str = "") -> str:
+    """A QF_NRA script of these ``(text, free variables)`` items: each variable declared
+    once, the assertions in order, one ``(check-sat)``.
+
+    >>> print(component_script([("(assert (<= x 1.0))", {("x",)})]), end="")
+    (set-info :smt-lib-version 2.6)
+    (set-logic QF_NRA)
+    (declare-fun x () Real)
+    (assert (<= x 1.0))
+    (check-sat)
+    (exit)
+    """
     head = ["(set-info :smt-lib-version 2.6)", "(set-logic QF_NRA)"]
     if source:
         head.append(f'(set-info :source "{source}")')
-    out = []
-    for body, declared in sorted(groups.values(), key=lambda g: len(g[1])):
-        decls = [f"(declare-fun {name(v)} () Real)" for v in sorted(declared, key=repr)]
-        out.append("\n".join(head + decls + body + ["(check-sat)", "(exit)"]) + "\n")
-    return out
+    declared = set().union(*(used for _, used in items)) if items else set()
+    decls = [f"(declare-fun {name(v)} () Real)" for v in sorted(declared, key=repr)]
+    return "\n".join(head + decls + [text for text, _ in items] + ["(check-sat)", "(exit)"]) + "\n"
 
 
 def connected_groups(items: Sequence[tuple[object, set]]) -> list[list[tuple[object, set]]]:
@@ -163,14 +176,21 @@ def connected_groups(items: Sequence[tuple[object, set]]) -> list[list[tuple[obj
             v = parent[v]
         return v
 
+    # any variable of an item can stand for it: the groups (and their order, by first
+    # item) do not depend on which one, so set order (hash seeds) does not matter
     for _, used in items:
-        vs = sorted(used, key=repr)
-        for v in vs[1:]:
-            parent[find(v)] = find(vs[0])
+        if not used:
+            continue
+        it = iter(used)
+        first = find(next(it))
+        for v in it:
+            root = find(v)
+            if root != first:
+                parent[root] = first
     groups: dict = {}
     for item in items:
         used = item[1]
-        groups.setdefault(find(min(used, key=repr)) if used else None, []).append(item)
+        groups.setdefault(find(next(iter(used))) if used else None, []).append(item)
     return list(groups.values())
 
 
@@ -190,7 +210,7 @@ class _Only:
     """A view of a system with at most one of its bilinear definitions (for _items)."""
 
     def __init__(self, system: LinearSystem, definition) -> None:
-        self.reduce = system.reduce
+        self.reduce_stored = system.reduce_stored
         self.bilinear = [definition] if definition is not None else []
 
 

@@ -33,12 +33,14 @@ ENCODINGS = {
 def num(q: Fraction) -> str:
     """An exact rational as an SMT-LIB Real term.
 
-    >>> num(Fraction(-3, 4))
-    '(- (/ 3.0 4.0))'
+    >>> num(Fraction(-3, 4)), num(2), num("5/10")
+    ('(- (/ 3.0 4.0))', '2.0', '(/ 1.0 2.0)')
     """
-    q = Fraction(q)
-    body = f"{abs(q.numerator)}.0" if q.denominator == 1 else f"(/ {abs(q.numerator)}.0 {q.denominator}.0)"
-    return f"(- {body})" if q < 0 else body
+    if not isinstance(q, (int, Fraction)) and type(q).__name__ != "mpq":
+        q = Fraction(q)  # strings, floats, Decimals: exactly as Fraction reads them
+    n, d = int(q.numerator), int(q.denominator)  # lowest terms for int, Fraction, mpq
+    body = f"{abs(n)}.0" if d == 1 else f"(/ {abs(n)}.0 {d}.0)"
+    return f"(- {body})" if n < 0 else body
 
 
 def _sum(terms: list[str]) -> str:
