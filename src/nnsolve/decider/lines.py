@@ -326,7 +326,10 @@ def data_lines(instance: TrainingInstance, min_points: int = 3) -> list[DataLine
             x, y = xy[u]
             xn, xd, yn, yd = x.numerator, x.denominator, y.numerator, y.denominator
             ts.append((Fraction(a * yn * xd - b * xn * yd, xd * yd), unique[u]))
-        ts.sort(key=lambda item: float(item[0]))  # a guide; checked exactly, re-sorted if wrong
+        try:
+            ts.sort(key=lambda item: float(item[0]))  # a guide; checked exactly, re-sorted if wrong
+        except OverflowError:
+            pass  # a t beyond the doubles: the check below sorts exactly
         if any(ts[r][0] >= ts[r + 1][0] for r in range(len(ts) - 1)):
             ts.sort()
         lines.append(DataLine(a, b, c, tuple(i for _, i in ts), tuple(t for t, _ in ts)))
