@@ -34,6 +34,7 @@ from nnsolve.decider.result import TrainingResult
 from nnsolve.formula.model import Formula
 from nnsolve.reduction import Extraction, Reduction, backward_map, reduce_formula
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits
+from nnsolve.training.instance import MAX_WORK
 
 AGREE, DISAGREE, INCONCLUSIVE = "agree", "disagree", "inconclusive"
 
@@ -80,7 +81,7 @@ def _suspect(etr: EtrResult, training: TrainingResult, extraction: Extraction | 
 def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance: str = "<formula>",
                   encoding: str = "structured",
                   reducer: Callable[[Formula], Reduction] = reduce_formula,
-                  max_work: int | None = None, blind: bool = False) -> CheckReport:
+                  max_work: int | None = MAX_WORK, blind: bool = False) -> CheckReport:
     """Run the cross-check.  ``reducer`` is injectable so tests can break it on purpose.
 
     ``blind``: decide the training side from the instance alone (see the module docstring).
@@ -88,6 +89,8 @@ def check_formula(formula: Formula, solver, limits: Limits = Limits(), instance:
     ``max_work`` bounds points x neurons of what the baseline encodings are handed (a
     baseline ``encoding``, and the structured method's pattern and symmetry stages, which
     are dense in points x neurons); beyond it those are not attempted and say so.  The
+    default is the CLI's (``MAX_WORK``); ``None`` hands them any size (at 10,000
+    constraints the dense pattern stage alone would ask for 1.46 TiB).  The
     structured method's structure stages (line counting, chain decomposition) and the
     forward certificate (checked by the grouped exact evaluation) run at any size, within
     ``limits`` (wall clock and memory: :func:`nnsolve.decider.bounded.decide_bounded`).
