@@ -54,7 +54,7 @@ from typing import Callable
 from nnsolve import numbers
 from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
 from nnsolve.decider.result import TrainingResult
-from nnsolve.elimination import Inconsistent, LinearSystem
+from nnsolve.elimination import Inconsistent, LinearSystem, fraction
 from nnsolve.decider.branching import branch_and_eliminate
 from nnsolve.decider import residual_parts
 from nnsolve.decider.residual_query import (Bound, NonZero, PiecewiseEquation, component_items, component_script,
@@ -534,46 +534,47 @@ def _line_equations(instance, li, line, neurons, a, b, u1, uL, system, equations
     windows decide as linear at all three points (K t - K k: the same cancellation) or as 0
     at all three: only neurons whose window meets (t_{i-1}, t_{i+1}) remain.  So the
     equations cost the points plus the kinks near them, not points x neurons."""
+    # the arithmetic in the system's fast rational type (exact); pieces stay Fractions
+    R = system.rational
     lam = (line.c - u1) / (uL - u1)
-    pts = sorted((-b * instance.points[i].x[0] + a * instance.points[i].x[1], i) for i in line.points)
+    aq, bq = R(a), R(b)
+    pts = sorted((-bq * R(instance.points[i].x[0]) + aq * R(instance.points[i].x[1]), i) for i in line.points)
+    ys = {i: [R(y) for y in instance.points[i].y] for _, i in pts}
     wins = [(key, wins_[li]) for key, wins_ in neurons]
-    order = sorted(range(len(wins)), key=lambda j: wins[j][1][0])
-    los = [wins[j][1][0] for j in order]
-    widest = max((hi - lo for _, (lo, hi) in wins), default=Fraction(0))
+    winq = [(R(lo), R(hi)) for _, (lo, hi) in wins]
+    order = sorted(range(len(wins)), key=lambda j: winq[j][0])
+    los = [winq[j][0] for j in order]
+    widest = max((hi - lo for lo, hi in winq), default=R(0))
 
-    def near(t_lo: Fraction, t_hi: Fraction) -> list[int]:
+    def near(t_lo, t_hi) -> list[int]:
         """Neurons whose window meets the open interval (t_lo, t_hi)."""
         start = bisect_left(los, t_lo - widest)
         stop = bisect_left(los, t_hi)
-        return [order[r] for r in range(start, stop) if wins[order[r]][1][1] > t_lo]
+        return [order[r] for r in range(start, stop) if winq[order[r]][1] > t_lo]
 
-    # the arithmetic in the system's fast rational type (exact); pieces stay Fractions
-    R = system.rational
-    winq = [(R(lo), R(hi)) for _, (lo, hi) in wins]
-    lamq = R(lam)
+    lamq, cq_line = R(lam), R(line.c)
 
-    def emit(combo: list[tuple[Fraction, Fraction, int]], involved, affine: bool) -> None:
-        combo_q = []  # per point of the combination: its linear-relu coefficients, exact c and t
-        for c, t, i in combo:
-            cq, tq = R(c), R(t)
-            combo_q.append((_coefficients(tq, lamq, cq), cq, tq, c, t, i))
+    def emit(combo: list, involved, affine: bool) -> None:
+        """``combo``: (coefficient, t, point) triples in the rational type."""
+        combo_q = [(_coefficients(t, lamq, c), c, t, i) for c, t, i in combo]
         for o in range(instance.outputs):
-            base: dict = {None: -sum((cq * R(instance.points[i].y[o]) for _, cq, _, _, _, i in combo_q), R(0))}
+            base: dict = {None: -sum((c * ys[i][o] for _, c, _, i in combo_q), R(0))}
             if affine:
                 (c, t, i), = combo
-                base.update({("A", o, "c"): R(1), ("A", o, "t"): R(t), ("A", o, "u"): R(line.c)})
+                base.update({("A", o, "c"): R(1), ("A", o, "t"): t, ("A", o, "u"): cq_line})
             pieces = []
             for j in involved:
                 key = wins[j][0]
                 lo, hi = winq[j]
-                for coefficients, _, tq, c, t, _ in combo_q:
-                    if tq >= hi:
+                for coefficients, c, t, _ in combo_q:
+                    if t >= hi:
                         kc, uc, vc = coefficients  # _terms inlined: the hot loop of this stage
                         for k, v in ((("K",) + key + (o,), kc), (("U",) + key + (o,), uc), (("V",) + key + (o,), vc)):
                             base[k] = base.get(k, 0) + v
-                    elif tq > lo:
-                        linear = _linear_part(key, o, t, lam, c)
-                        pieces.append(({("p",) + key: 1 - lam, ("q",) + key: lam}, t, linear))
+                    elif t > lo:
+                        tf = fraction(t)
+                        pieces.append(({("p",) + key: 1 - lam, ("q",) + key: lam}, tf,
+                                       _linear_part(key, o, tf, lam, fraction(c))))
             if pieces:
                 equations.append(PiecewiseEquation(system.reduce(base), tuple(pieces)))
             else:
@@ -581,7 +582,7 @@ def _line_equations(instance, li, line, neurons, a, b, u1, uL, system, equations
 
     everyone = range(len(wins))
     for t, i in pts[:2]:
-        emit([(Fraction(1), t, i)], everyone, True)
+        emit([(R(1), t, i)], everyone, True)
     for r in range(1, len(pts) - 1):
         (t0, i0), (t1, i1), (t2, i2) = pts[r - 1], pts[r], pts[r + 1]
         left, right = 1 / (t1 - t0), 1 / (t2 - t1)
