@@ -6,6 +6,10 @@ Usage:
       [--memory 4096] [--seed 1] [--results benchmarks/results/scaling.jsonl]
       [--keep-going] [--chart docs/figures/scaling.png] [--table-only]
 
+docs/figures/scaling_unsat_random.png is this script's chart of one family at every size:
+`--sizes 10,30,100,300,1000,3000,10000 --families unsat-random --timeout 2000 --memory 14000
+--keep-going --chart docs/figures/scaling_unsat_random.png`.
+
 Each (family, size) runs `nnsolve.decision.check.check_formula(..., blind=True)` (the
 blind cross-check: the training side is decided from the training instance alone) in
 a fresh child process, so that its peak memory is its own; the child reports the

@@ -241,6 +241,9 @@ def _extended(system, model, wanted):
     return out
 
 
+# slow tier until mended: under load (CI beside benchmarks) z3 leaves at 0.5 s time out
+# differently in the two runs and hypothesis reports a FlakyFailure
+@pytest.mark.slow
 @settings(max_examples=20, **SETTINGS)
 @given(embedded_residuals())
 def test_restricted_cases_equal_full_cases(drawn):
