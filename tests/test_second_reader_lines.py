@@ -21,7 +21,7 @@ from math import lcm
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import nnsolve.decider.lines as lines
 from line_oracle import quadratic_data_lines
@@ -147,16 +147,20 @@ def test_the_fast_reference_is_the_quadratic_definition(drawn):
     assert reference_lines(pts, min_points) == _lines(quadratic_data_lines(_instance(pts), min_points))
 
 
-# slow tier until mended: on a clean-clone CI run a draw (coordinates over 2^31 - 1)
-# broke the vectorized reference's own assumption ("reference needs small scaled
-# coordinates"); the generator must stay inside it (or the reference must handle it)
-@pytest.mark.slow
+def _fits_reference(pts) -> bool:
+    """The vectorized reference works in int64: scaled coordinates below 2^30 (rare draws,
+    a long line with stride 10007 divided by a prime, exceed it)."""
+    s = lcm(*(c.denominator for p in pts for c in p)) if pts else 1
+    return all(abs(int(c * s)) < 2**30 for p in pts for c in p)
+
+
 @settings(max_examples=12, **SETTINGS)
 @given(point_sets())
 def test_data_lines_at_scale_equal_the_definition(drawn):
     """Thousands of points, rich lines (min_points like m + 2 for hundreds of neurons),
     mid-size primes that collide across chunks and between residue lines."""
     pts, primes, min_points = drawn
+    assume(_fits_reference(pts))
     assert _data_lines(pts, min_points, primes) == reference_lines(pts, min_points)
 
 
@@ -166,6 +170,7 @@ def test_data_lines_small_min_points_equal_the_definition(drawn, min_points):
     """Few chunks (g = min_points // 3 is 1 or 2): distinctness mod p over the whole set,
     many short lines (every collinear triple among hundreds of points)."""
     pts, primes, _ = drawn
+    assume(_fits_reference(pts))
     assert _data_lines(pts, min_points, primes) == reference_lines(pts, min_points)
 
 
