@@ -134,5 +134,4 @@ def unsat_part(items: Sequence[Item], solver: Solver, limits: Limits,
                                            f"({len(free)} of its {len(touching)} variables, {len(chosen)} of its "
                                            f"{len(items)} assertions) is unsat")
     return None
-    return None
 
