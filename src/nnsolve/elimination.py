@@ -167,11 +167,7 @@ class LinearSystem:
 
     def reduce(self, expr: Mapping) -> Expr:
         """``expr`` rewritten in the free variables (Fraction coefficients)."""
-        return _fractions(self._reduce(expr))
-
-    def _reduce(self, expr: Mapping) -> dict:
-        """The same with ``mpq`` coefficients (the stored type)."""
-        return self.accumulate({}, expr)
+        return _fractions(self.reduce_stored(expr))
 
     def reduce_stored(self, expr: Mapping) -> dict:
         """:meth:`reduce` with the coefficients in the stored rational type (``mpq``: exact,
@@ -228,7 +224,7 @@ class LinearSystem:
 
     def equate(self, expr: Mapping) -> None:
         """Add ``expr = 0``; raise :class:`Inconsistent` if that contradicts the system."""
-        e = self._reduce(expr)
+        e = self.reduce_stored(expr)
         free = [k for k in e if k is not None]
         if not free:
             if e.get(None, 0) != 0:
@@ -325,8 +321,8 @@ class LinearSystem:
             return False
         groups: dict = defaultdict(list)
         for index, (product, left, right) in enumerate(self.bilinear):
-            l, r = self._reduce({left: 1}), self._reduce({right: 1})
-            span = _span(self._reduce({product: 1}), l, r)
+            l, r = self.reduce_stored({left: 1}), self.reduce_stored({right: 1})
+            span = _span(self.reduce_stored({product: 1}), l, r)
             if span is None:
                 continue
             a, b, c = span
