@@ -92,7 +92,7 @@ class _Scripted:
 
 def _component(status: str, variable: str) -> str:
     system = LinearSystem()
-    return residual_components(system, [Bound({(variable,): 1}, F(0), None)], (), status)[0]
+    return residual_components(system, [Bound({variable: 1}, F(0), None)], (), status)[0]
 
 
 @pytest.mark.parametrize("statuses,expected", [

@@ -24,7 +24,7 @@ SOLVER = get_solver("z3")
 
 
 def planted_items(n: int, seed: int, contradiction: str | None = None) -> list[tuple[str, set]]:
-    """A connected residual-like conjunction over v0..v(n-1), sat by planted rational
+    """A connected residual-like conjunction over x0..x(n-1), sat by planted rational
     values in [1/2, 2]: inversions v w = 1, shifts v = w + c, piecewise (ite) equations
     and box bounds, each new variable tied to a recent one (a reduction's residual is
     local in the same way).  ``contradiction="local"`` adds, over the two variables of
@@ -36,7 +36,7 @@ def planted_items(n: int, seed: int, contradiction: str | None = None) -> list[t
     inversions = []
 
     def var(i: int) -> str:
-        return f"v{i}"
+        return f"x{i}"
 
     for i in range(1, n):
         j = rng.randrange(max(0, i - 30), i)

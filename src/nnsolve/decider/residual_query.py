@@ -4,18 +4,19 @@ bounds and piecewise-linear equations in the free variables of a
 
 Every term is rewritten in the free variables first, so the solver sees only
 the nonlinear core.  Names are made from the variable keys (tuples of strings
-and integers) and are unique for distinct keys.
+and integers) and are distinct for distinct keys (:func:`name`).
 
 >>> from nnsolve.elimination import LinearSystem
 >>> s = LinearSystem()
->>> s.equate({("x",): 1, ("y",): -2})
->>> s.define(("u",), ("x",), ("x",))
->>> print(residual_query(s, [Bound({("y",): 1}, Fraction(1), None)]).strip().splitlines()[-4])
+>>> s.equate({"x": 1, "y": -2})
+>>> s.define("u", "x", "x")
+>>> print(residual_query(s, [Bound({"y": 1}, Fraction(1), None)]).strip().splitlines()[-4])
 (assert (= u (* (* 2.0 y) (* 2.0 y))))
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Hashable, Iterable, Mapping, Sequence
@@ -24,18 +25,57 @@ from nnsolve.elimination import LinearSystem
 from nnsolve.encodings.relu import num
 
 
-def name(variable: Hashable) -> str:
-    """An SMT-LIB symbol for a variable key.
+_IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
+_RESERVED = re.compile(r"[mv][0-9]")  # spellings of negative integers ("m5") and of the digit guard ("v0")
 
-    >>> name(("K", 3, 1, 0)), name((("x", 2), "k", 0)), name(((0, 1), "K"))
-    ('K_3_1_0', 'x_2_k_0', 'v0_1_K')
+
+def name(variable: Hashable) -> str:
+    """An SMT-LIB symbol for a variable key, distinct for distinct keys.
+
+    Readable for the keys the deciders use: an integer (``m`` for minus) or a string of
+    letters and digits alone, or a tuple of those and of tuples of two or more of them
+    (``_`` between items, ``.`` inside a nested tuple, a trailing ``_`` for a tuple of
+    one; ``v`` in front when the name would start with a digit).  Every other key is
+    ``k~`` followed by its ``repr`` with each character but ASCII letters and digits
+    written ``~<hex>.``.  Why distinct: the readable names never contain ``~``, and
+    each is read back uniquely (a leading ``v`` and a digit is the guard, since the
+    strings taken as they are never start so; ``_`` splits items, ``.`` nested items,
+    and an item is an integer, a minus integer or a string by its first character);
+    the others are ``repr``, distinct for distinct tuples of integers and strings.
+
+    >>> name(("K", 3, 1, 0)), name((("x", 2), "k", 0)), name(((0, 1), "K")), name(("x",)), name("k")
+    ('K_3_1_0', 'x.2_k_0', 'v0.1_K', 'x_', 'k')
+    >>> name(("K_3", 1)) != name(("K", 3, 1)), name(("x", -3)), name(("m3",))
+    (True, 'x_m3', 'k~~28.~27.m3~27.~2c.~29.')
     """
-    text = "_".join(_part(p) for p in variable) if isinstance(variable, tuple) else _part(variable)
+    text = _readable(variable)
+    if text is None:
+        return "k~" + "".join(ch if ch.isascii() and ch.isalnum() else f"~{ord(ch):x}." for ch in repr(variable))
     return "v" + text if text[:1].isdigit() else text  # a symbol may not start with a digit
 
 
-def _part(p: Hashable) -> str:
-    return "_".join(_part(q) for q in p) if isinstance(p, tuple) else str(p).replace("-", "m")
+def _atom(x: Hashable) -> str | None:
+    if isinstance(x, int) and not isinstance(x, bool):
+        return str(x) if x >= 0 else "m" + str(-x)
+    if isinstance(x, str) and _IDENT.match(x) and not _RESERVED.match(x):
+        return x
+    return None
+
+
+def _readable(variable: Hashable) -> str | None:
+    atom = _atom(variable)
+    if atom is not None or not isinstance(variable, tuple) or not variable:
+        return atom
+    parts = []
+    for p in variable:
+        atom = _atom(p)
+        if atom is None:
+            inner = [_atom(q) for q in p] if isinstance(p, tuple) and len(p) >= 2 else [None]
+            if None in inner:
+                return None
+            atom = ".".join(inner)
+        parts.append(atom)
+    return "_".join(parts) + ("_" if len(parts) == 1 else "")
 
 
 @dataclass(frozen=True)
@@ -145,7 +185,7 @@ def component_script(items: Sequence[tuple[str, set]], source: str = "") -> str:
     """A QF_NRA script of these ``(text, free variables)`` items: each variable declared
     once, the assertions in order, one ``(check-sat)``.
 
-    >>> print(component_script([("(assert (<= x 1.0))", {("x",)})]), end="")
+    >>> print(component_script([("(assert (<= x 1.0))", {"x"})]), end="")
     (set-info :smt-lib-version 2.6)
     (set-logic QF_NRA)
     (declare-fun x () Real)
