@@ -57,6 +57,7 @@ from nnsolve.decider.result import TrainingResult
 from nnsolve.elimination import Inconsistent, LinearSystem, fraction
 from nnsolve.decider.branching import branch_and_eliminate
 from nnsolve.decider import residual_parts
+from nnsolve.decider.recentre import recentre
 from nnsolve.decider.residual_query import (Bound, NonZero, PiecewiseEquation, component_items, component_script,
                                            disjunction_query, name, residual_components, residual_query)
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver, SolverResult
@@ -487,7 +488,8 @@ def _global_system(instance, family, found, blocks):
     for g, chain in enumerate(found):
         for r in range(chain.kinks):
             neurons.append(((g, r), [blocks[li, bi].windows.windows[r] for li, bi in chain.blocks]))
-    system = LinearSystem(lambda v: {"U": 0, "V": 0, "A": 1, "K": 2, "p": 3, "q": 3, "s": 4, "P": 5}[v[0]])
+    # recentred positions ("c") stay free, the positions they replace are eliminated
+    system = LinearSystem(lambda v: {"U": 0, "V": 0, "A": 1, "K": 2, "p": 3, "q": 3, "s": 4, "P": 5, "c": 6}[v[0]])
     bounds, equations = [], []
     outputs = instance.outputs
     try:
@@ -517,6 +519,7 @@ def _global_system(instance, family, found, blocks):
             if (bound.lo is not None and v < bound.lo) or (bound.hi is not None and v > bound.hi):
                 return None, None, None, None
     keys = [("A", o, k) for o in range(outputs) for k in "ctu"] + prefixes
+    keys += recentre(system, bounds)  # windows far from 0 moved next to it (docs/solving.md)
     for key, _ in neurons:
         keys += [("p",) + key, ("q",) + key, ("s",) + key]
         keys += [(v,) + key + (o,) for v in "KUV" for o in range(outputs)]
