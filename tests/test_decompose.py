@@ -220,10 +220,13 @@ def test_the_forward_witness_satisfies_everything_elimination_derived(path, pref
         before = [w for w in prefixes if w[1] == X and w[3] == o and w[5] == g and w[2] == n - 1]
         assert len(before) == (n > 1)
         values[v] = nb.add(values[before[0]] if before else F(0), values[(X,) + key + (o,)])
+    recentred = 0
     for v, expr in system.pivots.items():  # recentred positions: ("c", v) = v - o, the only choice
         if ("c", v) in expr:
             assert set(expr) == {("c", v), None} and expr[("c", v)] == 1
             values[("c", v)] = nb.add(values[v], F(-expr[None]))
+            recentred += 1
+    assert recentred  # the chain priority eliminated the far positions (docs/solving.md, "Recentring")
 
     def ev(expr):
         total = F(0)

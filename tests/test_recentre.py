@@ -129,3 +129,12 @@ def test_the_solver_gives_the_same_verdict(seed):
         assert old.status in (SAT, UNSAT)
         assert new.status == old.status
         assert (old.status == UNSAT) == unsat
+
+
+def test_an_upper_end_alone_sets_the_offset_and_an_empty_window_is_left_to_the_solver():
+    s = LinearSystem(lambda v: PRIORITY[v[0]])
+    moved = recentre(s, [Bound({("q", 0): 1}, None, Fraction(-7 * 10**9, 2)),          # q0 <= -3.5e9
+                         Bound({("q", 1): 1}, Fraction(10**9 + 5), Fraction(10**9))])  # empty
+    assert moved == [("c", ("q", 0))]
+    assert s.reduce({("q", 0): 1}) == {("c", ("q", 0)): Fraction(1), None: Fraction(-35 * 10**8)}
+    assert s.reduce({("q", 1): 1}) == {("q", 1): Fraction(1)}

@@ -17,7 +17,8 @@ from nnsolve.decider.residual_query import name
 SIMPLE_SYMBOL = re.compile(r"[A-Za-z~!@$%^&*_\-+=<>.?/][A-Za-z0-9~!@$%^&*_\-+=<>.?/]*\Z")
 
 atoms = st.one_of(st.integers(-10**12, 10**12),
-                  st.sampled_from(["K", "q", "c", "m3", "v0", "x_2", "a.b", "k~", "", "3", "A b", "é"]),
+                  st.sampled_from(["K", "q", "c", "m3", "v0", "x_2", "a.b", "k~", "", "3", "A b", "é", "let",
+                                   "true", "and", "ite", "k~True"]),
                   st.text(min_size=0, max_size=4))
 keys = st.recursive(atoms, lambda inner: st.lists(inner, min_size=0, max_size=4).map(tuple), max_leaves=8)
 
@@ -37,3 +38,11 @@ def test_the_keys_the_deciders_use_stay_readable():
     assert name(("K_3", 1)) != name(("K", 3, 1))  # the collision the second reader found
     assert name((("x", 2), "k", 0)) != name(("x", 2, "k", 0))
     assert name("x") != name(("x",)) and name(-3) != name("m3") and name((0, 1)) != name(("v0", 1))
+
+
+def test_reserved_words_are_not_declared_as_they_are():
+    import z3
+    for word in ["let", "as", "true", "false", "and", "distinct", "ite", "forall"]:
+        s = z3.Solver()
+        s.from_string(f"(declare-fun {name(word)} () Real)(assert (> {name(word)} 0.0))")  # z3 rejects the bare word
+        assert s.check() == z3.sat

@@ -27,6 +27,11 @@ from nnsolve.encodings.relu import num
 
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _RESERVED = re.compile(r"[mv][0-9]")  # spellings of negative integers ("m5") and of the digit guard ("v0")
+#: SMT-LIB 2.6 reserved words and the Core and Reals symbols a solver will not let a
+#: declaration take (only a bare string key can spell one: a tuple's name holds "_")
+_TAKEN = frozenset("""BINARY DECIMAL HEXADECIMAL NUMERAL STRING as let exists forall match par
+    assert check-sat declare-fun define-fun exit push pop set-logic set-info set-option
+    true false not and or xor distinct ite abs div mod to_real to_int is_int""".split())
 
 
 def name(variable: Hashable) -> str:
@@ -42,6 +47,9 @@ def name(variable: Hashable) -> str:
     strings taken as they are never start so; ``_`` splits items, ``.`` nested items,
     and an item is an integer, a minus integer or a string by its first character);
     the others are ``repr``, distinct for distinct tuples of integers and strings.
+    A bare string that SMT-LIB reserves (``let``, ``true``, ``and``, ...) is escaped too.
+    Keys are integers (not bools), strings and tuples of them; equal keys of other
+    types (``1`` and ``1.0``) are not promised one name.
 
     >>> name(("K", 3, 1, 0)), name((("x", 2), "k", 0)), name(((0, 1), "K")), name(("x",)), name("k")
     ('K_3_1_0', 'x.2_k_0', 'v0.1_K', 'x_', 'k')
@@ -49,7 +57,7 @@ def name(variable: Hashable) -> str:
     (True, 'x_m3', 'k~~28.~27.m3~27.~2c.~29.')
     """
     text = _readable(variable)
-    if text is None:
+    if text is None or text in _TAKEN:
         return "k~" + "".join(ch if ch.isascii() and ch.isalnum() else f"~{ord(ch):x}." for ch in repr(variable))
     return "v" + text if text[:1].isdigit() else text  # a symbol may not start with a digit
 
