@@ -313,7 +313,7 @@ def coverage(rows: list[dict], manifest: dict, timeout: float, solvers: int = le
     left = (total - runs) * mean / 2 / 3600
     return (f"Coverage: {runs} of the {total} runs (file x solver) at {timeout:g} s, on "
             f"{len({r['file'] for r in mine})} of the {len(files)} files, taken in proportion from every "
-            f"subfamily (2 workers on a 2-core machine shared with other jobs, load average about 7, so "
+            f"subfamily (one or two workers on a 2-core machine shared with other jobs, load average 2 to 7, so "
             f"times are pessimistic). At the {mean:.0f} s mean per run seen so far, the rest needs about "
             f"{left:.0f} hours with 2 workers. To finish (resumes, skips what is recorded), then redraw:\n\n"
             f"```sh\nPYTHONPATH=src python benchmarks/family.py run --jobs 2 --timeout {timeout:g}\n"
