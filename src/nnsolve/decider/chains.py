@@ -309,6 +309,10 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
 
 
 SLACK = Fraction(1, 10**6)  # the relaxation that guides branching: |U - K k| <= SLACK
+#: the guided route runs beside the exact one only up to this many free variables: its
+#: relaxation query is then no easier than the residual itself (sat 300: 2,407 variables,
+#: the relaxation unknown at 400 s) and only takes the exact route's core (docs/solving.md)
+GUIDED_MAX_VARIABLES = 1000
 
 
 def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver, limits: Limits,
@@ -321,8 +325,10 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
     * branch and eliminate (``nnsolve.decider.branching``), its cases ordered by a model
       of the relaxation |U - K k| <= SLACK of every bilinear definition (a relaxation
       has every solution, so its unsat is the residual's).  Irrational solutions of high
-      degree: the exact query stalls, the relaxation has rational models."""
-    if not any(eq.pieces for eq in equations):
+      degree: the exact query stalls, the relaxation has rational models.  Only up to
+      GUIDED_MAX_VARIABLES free variables (a schedule: leaving a route out can only
+      turn an answer into unknown)."""
+    if not any(eq.pieces for eq in equations) or len(free) > GUIDED_MAX_VARIABLES:
         return _solve_components(parts, solver, limits, groups=groups)
     start = time.monotonic()
     decided = threading.Event()  # the exact route has a decisive answer
