@@ -78,8 +78,8 @@ def recentre(system: LinearSystem, bounds: Sequence, threshold: int = THRESHOLD)
         o = math.floor(lo) if lo is not None else math.ceil(hi) if hi is not None else 0
         if abs(o) < threshold:
             continue
-        if (lo is not None and hi is not None and lo > hi) or system.reduce({v: 1}).keys() != {v}:
-            continue  # an empty interval is the solver's to find; v already fixed or moved
+        if lo is not None and hi is not None and lo > hi:
+            continue  # an empty interval is the solver's to find
         c = ("c", v)
         system.equate({v: 1, c: -1, None: -o})
         fresh.append(c)

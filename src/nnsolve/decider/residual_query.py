@@ -29,9 +29,9 @@ _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _RESERVED = re.compile(r"[mv][0-9]")  # spellings of negative integers ("m5") and of the digit guard ("v0")
 #: SMT-LIB 2.6 reserved words and the Core and Reals symbols a solver will not let a
 #: declaration take (only a bare string key can spell one: a tuple's name holds "_")
+#: (those with a "-", like check-sat, cannot be spelled by a readable name at all)
 _TAKEN = frozenset("""BINARY DECIMAL HEXADECIMAL NUMERAL STRING as let exists forall match par
-    assert check-sat declare-fun define-fun exit push pop set-logic set-info set-option
-    true false not and or xor distinct ite abs div mod to_real to_int is_int""".split())
+    assert exit push pop true false not and or xor distinct ite abs div mod""".split())
 
 
 def name(variable: Hashable) -> str:
