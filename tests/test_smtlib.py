@@ -57,6 +57,9 @@ MALFORMED = {
     "garbage": ("hello world", 1, "not an SMT-LIB command"),
     "double declaration": ("(declare-fun x () Real)(declare-fun x () Real)", 1, "declared twice"),
     "bad status": ("(set-info :status maybe)", 1, "unknown status"),
+    "bad etr-inv status": ("(set-info :etr-inv-status maybe)", 1, "unknown :etr-inv-status"),
+    "promise violation said unsat": ("(set-info :etr-inv-status promise-violated)\n(set-info :status unsat)",
+                                     1, "contradicts :status unsat"),
 }
 
 
@@ -91,3 +94,22 @@ def test_round_trip(f):
     text = to_smtlib(f)
     assert parse_smtlib(text) == f
     assert to_smtlib(parse_smtlib(text)) == text  # canonical: a fixed point
+    # the :status every solver reads is SMT-LIB's own (a promise violation has a real solution)
+    statuses = [ln.split()[-1].rstrip(")") for ln in text.splitlines() if ln.startswith("(set-info :status ")]
+    assert statuses == ([] if f.status is None else ["sat" if f.status == "promise-violated" else f.status])
+
+
+def test_reads_promise_violations_old_and_new():
+    old = parse_smtlib("(set-info :status promise-violated)" + DECL)
+    new = parse_smtlib("(set-info :status sat)(set-info :etr-inv-status promise-violated)" + DECL)
+    alone = parse_smtlib("(set-info :etr-inv-status promise-violated)" + DECL)
+    assert old.status == new.status == alone.status == "promise-violated"
+
+
+def test_shipped_instances_have_smtlib_statuses():
+    from pathlib import Path
+    for path in sorted(Path(__file__).resolve().parent.parent.glob("instances/tier*/*.smt2")):
+        for line in path.read_text().splitlines():
+            if line.startswith("(set-info :status "):
+                assert line in ("(set-info :status sat)", "(set-info :status unsat)",
+                                "(set-info :status unknown)"), (path, line)

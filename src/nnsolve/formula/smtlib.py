@@ -41,6 +41,11 @@ ALLOWED_FORMS = ("(= z (+ x y)) or (= 1 (* x y)) over declared Real variables, "
 ALLOWED_COMMANDS = ("set-logic", "set-info", "set-option", "declare-fun", "declare-const",
                     "assert", "check-sat", "get-model", "exit")
 STATUSES = ("sat", "unsat", "promise-violated", "unknown")
+#: "promise-violated" is ETR-INV's status, not SMT-LIB's: files say ``(set-info :status sat)``
+#: (a real solution exists) and ``(set-info :etr-inv-status promise-violated)`` (none in the
+#: box [1/2, 2]^n), so that every solver reads them; ``:status promise-violated`` alone (files
+#: written before 0.1.1) is still read
+ETR_INV_STATUS = ":etr-inv-status"
 _SIMPLE_SYMBOL = re.compile(r"^[A-Za-z~!@$%^&*_+=<>.?/\-][A-Za-z0-9~!@$%^&*_+=<>.?/\-]*$")
 _RESERVED = {"_", "!", "as", "let", "exists", "forall", "match", "par", "BINARY", "DECIMAL",
              "HEXADECIMAL", "NUMERAL", "STRING"}
@@ -88,7 +93,8 @@ def _fail(filename: str, node: Sexp, problem: str, allowed: str | None = ALLOWED
 def _check_structure(commands: list[Sexp], filename: str) -> tuple[str | None, str | None]:
     """Validate command shapes and assertion terms on the line-aware tree."""
     declared: set[str] = set()
-    status = source = None
+    status = source = etr_inv = None
+    etr_cmd: Sexp | None = None
     for cmd in commands:
         if not isinstance(cmd, SList) or not cmd.items or not isinstance(cmd.items[0], Atom):
             _fail(filename, cmd, "not an SMT-LIB command", ", ".join(ALLOWED_COMMANDS))
@@ -120,8 +126,17 @@ def _check_structure(commands: list[Sexp], filename: str) -> tuple[str | None, s
                 status = args[1].text
                 if status not in STATUSES:
                     _fail(filename, cmd, f"unknown status '{status}'", ", ".join(STATUSES))
+            elif args[0].text == ETR_INV_STATUS:
+                etr_inv, etr_cmd = args[1].text, cmd
+                if etr_inv != "promise-violated":
+                    _fail(filename, cmd, f"unknown {ETR_INV_STATUS} '{etr_inv}'", "promise-violated")
             elif args[0].text == ":source":
                 source = _unquote_info(args[1].text)
+    if etr_inv is not None:
+        if status not in (None, "sat", "promise-violated"):
+            _fail(filename, etr_cmd, f"{ETR_INV_STATUS} promise-violated contradicts :status {status}",
+                  "(set-info :status sat) beside it (a promise violation has a real solution)")
+        status = etr_inv
     return status, source
 
 
@@ -280,7 +295,9 @@ def to_smtlib(formula: Formula) -> str:
     out = ["(set-info :smt-lib-version 2.6)", "(set-logic QF_NRA)"]
     if formula.source is not None:
         out.append(f"(set-info :source {_info_string(formula.source)})")
-    if formula.status is not None:
+    if formula.status == "promise-violated":
+        out += ["(set-info :status sat)", f"(set-info {ETR_INV_STATUS} promise-violated)"]
+    elif formula.status is not None:
         out.append(f"(set-info :status {formula.status})")
     out += [f"(declare-fun {quote_symbol(v)} () Real)" for v in formula.variables]
     for c in formula.constraints:
