@@ -408,7 +408,9 @@ def _solve_components(parts: list[str], solver: Solver, limits: Limits,
             if found is not None:
                 return replace(found, seconds=time.monotonic() - start)
             left = deadline - time.monotonic()
-        answer = solver.solve(Query(query, variables), Limits(left, limits.memory_mb), cancel)
+        # a few fixed variable orderings first: on these residuals one of them decides in
+        # seconds what the solver's own schedule may not reach under load (docs/solving.md)
+        answer = solver.solve(Query(query, variables, strategy="orderings"), Limits(left, limits.memory_mb), cancel)
         if answer.status != SAT:
             return replace(answer, seconds=time.monotonic() - start)
         model.update(answer.model or {})

@@ -15,18 +15,36 @@ from nnsolve.numbers import Number
 
 SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
 
+#: search strategies a query may ask for (a backend without a matching one uses its own):
+#: "default", the solver's own strategy; "orderings", for nonlinear real arithmetic, the
+#: cylindrical-algebraic search under a few fixed variable orderings first, each with a
+#: share of the time, then the solver's own strategy for what is left (docs/solving.md,
+#: "Variable orderings")
+STRATEGIES = ("default", "orderings")
+
 
 @dataclass(frozen=True)
 class Query:
     """An SMT-LIB 2.6 script and the variables whose model values are wanted.
 
     The script may contain check-sat, get-model and exit; backends drop them
-    and issue their own check.
+    and issue their own check.  ``strategy`` (one of ``STRATEGIES``) changes only how the
+    solver searches, never what the query means.
+
+    >>> Query("(assert true)", strategy="guess")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown strategy 'guess' (allowed: default, orderings)
     """
 
     smtlib: str
     variables: tuple[str, ...] = ()
     logic: str = "QF_NRA"
+    strategy: str = "default"
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r} (allowed: {', '.join(STRATEGIES)})")
 
 
 @dataclass(frozen=True)

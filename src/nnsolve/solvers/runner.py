@@ -45,7 +45,7 @@ def run_backend(backend_spec: str, name: str, query: Query, limits: Limits,
     Setting ``cancel`` kills the child and returns unknown ("cancelled")."""
     request = json.dumps({"backend": backend_spec, "smtlib": query.smtlib,
                           "variables": list(query.variables), "logic": query.logic,
-                          "timeout": limits.timeout})
+                          "strategy": query.strategy, "timeout": limits.timeout})
     start = time.monotonic()
     env = dict(os.environ)
     env.setdefault("PYTHONHASHSEED", "0")

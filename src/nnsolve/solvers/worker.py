@@ -24,7 +24,8 @@ def main() -> int:
     request = json.loads(sys.stdin.read())
     try:
         backend = load_backend(request["backend"])
-        query = Query(request["smtlib"], tuple(request["variables"]), request.get("logic", "QF_NRA"))
+        query = Query(request["smtlib"], tuple(request["variables"]), request.get("logic", "QF_NRA"),
+                      request.get("strategy", "default"))
         result = backend.solve(query, float(request["timeout"]))
     except MemoryError:
         result = {"status": UNKNOWN, "reason": "out of memory"}
