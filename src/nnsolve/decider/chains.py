@@ -520,14 +520,14 @@ def _global_system(instance, family, found, blocks):
         equations = _resolve_pieces(system, equations)
     except Inconsistent:
         return None, None, None, None
-    for bound in bounds:  # a bound on a fixed position can be checked here
-        e = system.reduce(bound.expr)
+    reduced = [system.reduce(bound.expr) for bound in bounds]  # once, for the check and recentre
+    for bound, e in zip(bounds, reduced):  # a bound on a fixed position can be checked here
         if all(k is None for k in e):
             v = e.get(None, Fraction(0))
             if (bound.lo is not None and v < bound.lo) or (bound.hi is not None and v > bound.hi):
                 return None, None, None, None
     keys = [("A", o, k) for o in range(outputs) for k in "ctu"] + prefixes
-    keys += recentre(system, bounds)  # windows far from 0 moved next to it (docs/solving.md)
+    keys += recentre(system, bounds, reduced=reduced)  # windows far from 0 moved next to it (docs/solving.md)
     for key, _ in neurons:
         keys += [("p",) + key, ("q",) + key, ("s",) + key]
         keys += [(v,) + key + (o,) for v in "KUV" for o in range(outputs)]

@@ -41,17 +41,19 @@ from nnsolve.elimination import LinearSystem
 THRESHOLD = 1024
 
 
-def intervals(system: LinearSystem, bounds: Sequence) -> dict[Hashable, list]:
+def intervals(system: LinearSystem, bounds: Sequence, reduced: Sequence | None = None) -> dict[Hashable, list]:
     """``[lo, hi]`` (None: unbounded) of each free variable that some bound, rewritten in
     the free variables, holds alone (strictness ignored: only an offset is chosen here).
+    ``reduced``: ``system.reduce(b.expr)`` of each bound, when the caller has them.
 
     >>> from nnsolve.decider.residual_query import Bound
     >>> intervals(LinearSystem(), [Bound({"x": -2}, Fraction(-6), None)])
     {'x': [None, Fraction(3, 1)]}
     """
     out: dict[Hashable, list] = {}
-    for b in bounds:
-        e = system.reduce(b.expr)
+    if reduced is None:
+        reduced = [system.reduce(b.expr) for b in bounds]
+    for b, e in zip(bounds, reduced, strict=True):
         free = [k for k in e if k is not None]
         if len(free) != 1:
             continue
@@ -67,14 +69,16 @@ def intervals(system: LinearSystem, bounds: Sequence) -> dict[Hashable, list]:
     return out
 
 
-def recentre(system: LinearSystem, bounds: Sequence, threshold: int = THRESHOLD) -> list[Hashable]:
+def recentre(system: LinearSystem, bounds: Sequence, threshold: int = THRESHOLD,
+             reduced: Sequence | None = None) -> list[Hashable]:
     """Move each free variable v whose bounds keep it at least ``threshold`` from 0 to a
     fresh free variable ``("c", v)`` with v = ("c", v) + o (o: the integer at or below the
     lower end, or at or above the upper end if there is none).  Returns the fresh
     variables, in order.  The system's priority must eliminate v before ``("c", v)``
-    (else the equation is kept the other way round: still equivalent, nothing gained)."""
+    (else the equation is kept the other way round: still equivalent, nothing gained).
+    ``reduced``: as for :func:`intervals` (forms in the system before this call)."""
     fresh = []
-    for v, (lo, hi) in sorted(intervals(system, bounds).items(), key=lambda item: repr(item[0])):
+    for v, (lo, hi) in sorted(intervals(system, bounds, reduced).items(), key=lambda item: repr(item[0])):
         o = math.floor(lo) if lo is not None else math.ceil(hi) if hi is not None else 0
         if abs(o) < threshold:
             continue
