@@ -62,3 +62,11 @@ class LyingSat(Backend):
 
     def solve(self, query, timeout):
         return {"status": "sat", "model": {v: "7" for v in query.variables}}
+
+
+class EchoStrategy(Backend):
+    """Answers unknown with the strategy it was handed (does the hint reach the child?)."""
+    name = "echo"
+
+    def solve(self, query, timeout):
+        return {"status": "unknown", "reason": f"strategy={query.strategy}"}

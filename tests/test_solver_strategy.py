@@ -7,14 +7,12 @@ from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from nnsolve.formula.generate import family_formula
+from nnsolve.formula.generate import FAMILIES, family_formula
 from nnsolve.formula.model import satisfies
 from nnsolve.formula.smtlib import to_smtlib
 from nnsolve.numbers import from_json
-from nnsolve.solvers import Limits, Query, get_solver
+from nnsolve.solvers import Limits, Query, Solver, get_solver
 from nnsolve.solvers.z3_backend import Z3Backend
-
-from nnsolve.formula.generate import FAMILIES  # noqa: E402
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -36,7 +34,14 @@ def test_orderings_agree_with_the_default_and_the_known_status(family, size, see
         assert decided == {formula.status}, (answers, formula.status)
 
 
-def test_the_strategy_crosses_the_process_boundary():
+def test_the_strategy_crosses_the_process_boundary(fault_path):
+    echo = Solver("echo", "faulty_backends:EchoStrategy")
+    for strategy in ("default", "orderings"):
+        result = echo.solve(Query("(assert true)", strategy=strategy), Limits(timeout=10))
+        assert result.reason == f"strategy={strategy}"
+
+
+def test_z3_decides_under_orderings_in_its_child():
     query = Query("(declare-fun x () Real)(declare-fun y () Real)(assert (= (* x y) 1.0))"
                   "(assert (> x 2.0))(assert (> y 2.0))", ("x", "y"), strategy="orderings")
     assert get_solver("z3").solve(query, Limits(timeout=20)).status == "unsat"
