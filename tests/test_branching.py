@@ -9,6 +9,7 @@ original conjunction exactly.  Sizes: 3-8 variables, 1-4 bilinear definitions, 1
 piecewise equations with 1-3 pieces, conditions over one or two variables (the chain
 residual's conditions (1 - lam) p + lam q <= t have two)."""
 
+import logging
 from fractions import Fraction as F
 
 import pytest
@@ -445,6 +446,38 @@ def _test_a_wrong_guide_never_changes_the_verdict(drawn, data):
 
 
 test_a_wrong_guide_never_changes_the_verdict, test_a_wrong_guide_never_changes_the_verdict_slow = tiers(6, 80, st.one_of(residual_problems(planted=True), residual_problems(planted=False)), st.data())(_test_a_wrong_guide_never_changes_the_verdict)
+
+
+def _test_the_planted_point_as_guide_is_one_dive(drawn):
+    """The dive puts every condition on the guide's side in one case; with the planted
+    point as the guide that case holds the point, so it is never closed, every condition
+    is decided in it, and its leaf is sat: one dive, no search.  (A dive that dropped or
+    flipped a condition, or closed its case wrongly, fails this.)"""
+    if drawn is None:
+        return
+    system, bounds, equations, point = drawn
+    if not any(eq.pieces for eq in equations):
+        return
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("nnsolve.decider.branching")
+    old = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        answer = _run(drawn, guide=dict(point))
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old)
+    if answer.status == UNKNOWN and "leaf" in (answer.reason or ""):
+        return  # z3 left the dive's leaf undecided
+    assert answer.status == SAT, answer.reason
+    stats = [r.args[1] for r in records if r.getMessage().startswith("branching: sat")]
+    assert stats and stats[-1].get("dive") == 1, stats
+
+
+test_the_planted_point_as_guide_is_one_dive, test_the_planted_point_as_guide_is_one_dive_slow = tiers(8, 120, residual_problems(planted=True))(_test_the_planted_point_as_guide_is_one_dive)
 
 
 # -- pieces: intervals, decide, probe ---------------------------------------------------

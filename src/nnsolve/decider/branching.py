@@ -157,20 +157,25 @@ class _Search:
         there is no guide or the dive ends without sat (the search then starts over)."""
         if not self.guide:
             return None
-        seen = set()
-        for eq in case.equations:
-            for cond, at, _ in eq.pieces:
-                e = case.system.reduce(cond)
-                if all(k is None for k in e):
-                    continue  # made constant by an earlier "=": settle decides it
-                form, t = _normal_split(e, at)
-                key = (tuple(sorted(form.items(), key=lambda kv: repr(kv[0]))), t)
-                if key in seen:
-                    continue
-                seen.add(key)
-                case = _with_case(case, form, t, self.order(form, t)[0])
-                if case is None:
-                    return None
+        # one copy of the system for the whole path (a copy per condition made the dive
+        # quadratic: thousands of conditions, each copying the case's pivots)
+        system, bounds, seen = case.system.copy(), list(case.bounds), set()
+        try:
+            for eq in case.equations:
+                for cond, at, _ in eq.pieces:
+                    e = system.reduce(cond)
+                    if all(k is None for k in e):
+                        continue  # made constant by an earlier "=": settle decides it
+                    form, t = _normal_split(e, at)
+                    key = (tuple(sorted(form.items(), key=lambda kv: repr(kv[0]))), t)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    _add_case(system, bounds, form, t, self.order(form, t)[0])
+        except Inconsistent:
+            self.stats["dive failed"] += 1
+            return None
+        case = Case(system, tuple(bounds), case.equations)
         case = self.settle(case)
         if case is None or _split_on(case) is not None:
             self.stats["dive failed"] += 1
@@ -362,20 +367,26 @@ def _components(case: Case, items) -> list[tuple[Case, set]]:
 
 
 def _with_case(case: Case, form: dict, t: Fraction, kind: str) -> Case | None:
-    system = case.system.copy()
-    bounds = case.bounds
+    system, bounds = case.system.copy(), list(case.bounds)
     try:
-        if kind == "eq":
-            expr = dict(form)
-            expr[None] = expr.get(None, 0) - t
-            system.equate(expr)
-        elif kind == "lt":
-            bounds = bounds + (Bound(form, None, t, strict=True),)
-        else:
-            bounds = bounds + (Bound(form, t, None, strict=True),)
+        _add_case(system, bounds, form, t, kind)
     except Inconsistent:
         return None
-    return Case(system, bounds, case.equations)
+    return Case(system, tuple(bounds), case.equations)
+
+
+def _add_case(system: LinearSystem, bounds: list, form: dict, t: Fraction, kind: str) -> None:
+    """The case f = t (an equation of ``system``), f < t or f > t (a strict bound
+    appended to ``bounds``); raises Inconsistent when the equation contradicts the
+    system."""
+    if kind == "eq":
+        expr = dict(form)
+        expr[None] = expr.get(None, 0) - t
+        system.equate(expr)
+    elif kind == "lt":
+        bounds.append(Bound(form, None, t, strict=True))
+    else:
+        bounds.append(Bound(form, t, None, strict=True))
 
 
 def _settle(case: Case | None, stats: Counter) -> Case | None:
