@@ -70,3 +70,19 @@ class EchoStrategy(Backend):
 
     def solve(self, query, timeout):
         return {"status": "unknown", "reason": f"strategy={query.strategy}"}
+
+
+class Markers(Backend):
+    """Follows the query's text: CRASH kills the child, HANG never answers, STRATEGY
+    echoes the strategy, anything else is unsat (batch fault tests)."""
+    name = "markers"
+
+    def solve(self, query, timeout):
+        if "CRASH" in query.smtlib:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        if "HANG" in query.smtlib:
+            while True:
+                time.sleep(1)
+        if "STRATEGY" in query.smtlib:
+            return {"status": "unknown", "reason": f"strategy={query.strategy}"}
+        return {"status": "unsat"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nnsolve.solvers.base import SAT, UNKNOWN, UNSAT, Limits, Query, SolverResult
-from nnsolve.solvers.runner import run_backend
+from nnsolve.solvers.runner import run_backend, run_backend_batch
 
 #: solver name -> backend class, imported only inside the child process
 SOLVERS = {
@@ -30,6 +30,12 @@ class Solver:
 
     def solve(self, query: Query, limits: Limits = Limits(), cancel=None) -> SolverResult:
         return run_backend(self.backend, self.name, query, limits, cancel)
+
+    def solve_many(self, queries, limits: Limits = Limits(), cancel=None) -> list[SolverResult]:
+        """Each query decided as by :meth:`solve` (``limits.timeout`` each), all in one child
+        process: for many small queries, whose cost a child's start would dominate
+        (``nnsolve.solvers.runner.run_backend_batch``).  Results in query order."""
+        return run_backend_batch(self.backend, self.name, queries, limits, cancel)
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,10 @@ class Portfolio:
                                 best.inexact)
         return SolverResult(UNKNOWN, "portfolio", max((r.seconds for r in results), default=0.0),
                             reason=reasons or "no member answered")
+
+    def solve_many(self, queries, limits: Limits = Limits(), cancel=None) -> list[SolverResult]:
+        """:meth:`solve` on each query in turn (a portfolio races children per query)."""
+        return [self.solve(q, limits, cancel) for q in queries]
 
 
 SOLVER_NAMES = tuple(sorted(SOLVERS)) + ("portfolio",)

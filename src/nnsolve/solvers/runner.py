@@ -43,9 +43,74 @@ def run_backend(backend_spec: str, name: str, query: Query, limits: Limits,
     """Decide ``query`` with the backend ``module:Class`` in a fresh child.
 
     Setting ``cancel`` kills the child and returns unknown ("cancelled")."""
-    request = json.dumps({"backend": backend_spec, "smtlib": query.smtlib,
-                          "variables": list(query.variables), "logic": query.logic,
-                          "strategy": query.strategy, "timeout": limits.timeout})
+    request = {"backend": backend_spec, **_query_json(query), "timeout": limits.timeout}
+    start = time.monotonic()
+    code, out, err, stopped = _run_child(request, limits.timeout + limits.grace, limits, cancel)
+    seconds = time.monotonic() - start
+    if stopped is not None:
+        return SolverResult(UNKNOWN, name, seconds, reason=stopped)
+    if code != 0:
+        return SolverResult(UNKNOWN, name, seconds, reason=_describe_exit(code, err, limits))
+    try:
+        result = _result(json.loads(out), name, seconds)
+    except (ValueError, KeyError, TypeError, NumberFormatError) as exc:
+        return SolverResult(UNKNOWN, name, seconds, reason=f"unreadable answer from child: {exc}")
+    log.debug("%s answered %s in %.2f s", name, result.status, seconds)
+    return result
+
+
+def run_backend_batch(backend_spec: str, name: str, queries, limits: Limits,
+                      cancel: threading.Event | None = None) -> list[SolverResult]:
+    """Decide each of ``queries`` with the backend in *one* child, one after the other,
+    each with ``limits.timeout`` seconds (the backend's own limit); the child has
+    ``limits.memory_mb`` for all of them and is killed after len(queries) x timeout +
+    grace.  For many small queries: a child's start costs about as much as a small
+    query (docs/performance.md).  The child writes one JSON line per answer as it goes,
+    so a crash, the overall deadline or ``cancel`` loses only the queries not yet
+    answered; each of those is unknown with the reason.  Results are in query order."""
+    queries = list(queries)
+    if not queries:
+        return []
+    request = {"backend": backend_spec, "queries": [_query_json(q) for q in queries], "timeout": limits.timeout}
+    start = time.monotonic()
+    code, out, err, stopped = _run_child(request, len(queries) * limits.timeout + limits.grace, limits, cancel)
+    results: list[SolverResult] = []
+    for line in out.splitlines()[:len(queries)]:
+        try:
+            raw = json.loads(line)
+            results.append(_result(raw, name, float(raw.get("seconds", 0.0))))
+        except (ValueError, KeyError, TypeError, NumberFormatError) as exc:
+            results.append(SolverResult(UNKNOWN, name, 0.0, reason=f"unreadable answer from child: {exc}"))
+            break  # the lines after a garbled one are not trusted to be in order
+    if len(results) < len(queries):
+        reason = stopped or (_describe_exit(code, err, limits) if code != 0 else "the child ended early")
+        seconds = time.monotonic() - start
+        results += [SolverResult(UNKNOWN, name, seconds, reason=f"batch: {reason}")
+                    for _ in range(len(queries) - len(results))]
+    return results
+
+
+def _query_json(query: Query) -> dict:
+    return {"smtlib": query.smtlib, "variables": list(query.variables), "logic": query.logic,
+            "strategy": query.strategy}
+
+
+def _result(raw: dict, name: str, seconds: float) -> SolverResult:
+    """A child's JSON answer as a result; raises on anything malformed."""
+    status = raw["status"]
+    if status not in (SAT, UNSAT, UNKNOWN):
+        raise ValueError(f"bad status {status!r}")
+    model = None
+    if raw.get("model") is not None:
+        model = {k: from_json(v) for k, v in raw["model"].items()}
+    return SolverResult(status, name, seconds, model=model, reason=raw.get("reason"),
+                        inexact=tuple(raw.get("inexact") or ()))
+
+
+def _run_child(request: dict, wall: float, limits: Limits, cancel: threading.Event | None):
+    """Run the worker on ``request`` for at most ``wall`` seconds: (exit code, stdout,
+    stderr, why it was stopped or None).  Whatever the child printed before it was
+    stopped is returned too."""
     start = time.monotonic()
     env = dict(os.environ)
     env.setdefault("PYTHONHASHSEED", "0")
@@ -53,13 +118,14 @@ def run_backend(backend_spec: str, name: str, query: Query, limits: Limits,
     # writing its input on a retry, so a request larger than the pipe buffer (64 KiB)
     # would never arrive when we poll for a cancel request.
     with tempfile.TemporaryFile("w+", encoding="utf-8") as fh:
-        fh.write(request)
+        fh.write(json.dumps(request))
         fh.seek(0)
         proc = subprocess.Popen([sys.executable, "-m", "nnsolve.solvers.worker"],
                                 stdin=fh, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True, env=env,
-                                preexec_fn=_limit_memory(limits.memory_mb, 2 * (limits.timeout + limits.grace) + 5))
-    deadline = start + limits.timeout + limits.grace
+                                preexec_fn=_limit_memory(limits.memory_mb, 2 * wall + 5))
+    deadline = start + wall
+    stopped = None
     while True:
         # short waits so that a cancel request is seen; retrying loses no output
         step = 0.25 if cancel is not None else max(0.0, deadline - time.monotonic())
@@ -68,33 +134,15 @@ def run_backend(backend_spec: str, name: str, query: Query, limits: Limits,
             break
         except subprocess.TimeoutExpired:
             if cancel is not None and cancel.is_set():
+                stopped = "cancelled"
+            elif time.monotonic() >= deadline:
+                stopped = f"timeout after {limits.timeout:g} s (child killed)"
+            if stopped is not None:
                 _kill_group(proc)
-                proc.communicate()
-                return SolverResult(UNKNOWN, name, time.monotonic() - start, reason="cancelled")
-            if time.monotonic() >= deadline:
-                _kill_group(proc)
-                proc.communicate()
-                return SolverResult(UNKNOWN, name, time.monotonic() - start,
-                                    reason=f"timeout after {limits.timeout:g} s (child killed)")
-    seconds = time.monotonic() - start
-    if proc.returncode != 0:
-        _kill_group(proc)
-        return SolverResult(UNKNOWN, name, seconds, reason=_describe_exit(proc.returncode, err, limits))
-    try:
-        raw = json.loads(out)
-        status = raw["status"]
-        if status not in (SAT, UNSAT, UNKNOWN):
-            raise ValueError(f"bad status {status!r}")
-        model = None
-        if raw.get("model") is not None:
-            model = {k: from_json(v) for k, v in raw["model"].items()}
-    except (ValueError, KeyError, TypeError, NumberFormatError) as exc:
-        return SolverResult(UNKNOWN, name, seconds, reason=f"unreadable answer from child: {exc}")
-    finally:
-        _kill_group(proc)
-    log.debug("%s answered %s in %.2f s", name, status, seconds)
-    return SolverResult(status, name, seconds, model=model, reason=raw.get("reason"),
-                        inexact=tuple(raw.get("inexact") or ()))
+                out, err = proc.communicate()
+                break
+    _kill_group(proc)
+    return proc.returncode, out or "", err or "", stopped
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

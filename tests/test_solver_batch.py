@@ -1,0 +1,80 @@
+"""Solver.solve_many: many queries in one child (nnsolve.solvers.runner.run_backend_batch).
+
+The answers are the ones one child per query gives (random ETR-INV formulas of every
+generated family, 3-30 constraints, batches of up to 10), every sat model satisfies its formula exactly,
+and the faults of one query cost only the queries not yet answered: a crash or the
+overall deadline gives unknown with the reason for those, the earlier answers are kept,
+and a cancel ends the child."""
+
+import threading
+import time
+from fractions import Fraction
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from nnsolve.formula.generate import FAMILIES, family_formula
+from nnsolve.formula.model import satisfies
+from nnsolve.formula.smtlib import to_smtlib
+from nnsolve.solvers import Limits, Query, Solver, get_solver
+
+MARKERS = Solver("markers", "faulty_backends:Markers")
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drawn=st.lists(st.tuples(st.sampled_from(FAMILIES), st.integers(3, 30), st.integers(0, 10**6)),
+                      min_size=1, max_size=10))
+def test_a_batch_answers_as_one_child_per_query(drawn):
+    formulas = [family_formula(f, n, seed) for f, n, seed in drawn]
+    queries = [Query(to_smtlib(f), tuple(sorted(f.variables))) for f in formulas]
+    z3 = get_solver("z3")
+    limits = Limits(timeout=20)
+    batch = z3.solve_many(queries, limits)
+    assert len(batch) == len(queries)
+    for formula, query, answer in zip(formulas, queries, batch):
+        single = z3.solve(query, limits)
+        if "unknown" not in (answer.status, single.status):
+            assert answer.status == single.status, (answer, single)
+        if formula.status in ("sat", "unsat") and answer.status != "unknown":
+            assert answer.status == formula.status
+        if answer.status == "sat":
+            values = {n: Fraction(0) for n in query.variables} | dict(answer.model)
+            assert satisfies(formula, values)
+
+
+def test_a_crash_costs_only_the_queries_not_yet_answered(fault_path):
+    queries = [Query("(assert true)"), Query("(assert true) STRATEGY", strategy="orderings"),
+               Query("CRASH"), Query("(assert true)")]
+    results = MARKERS.solve_many(queries, Limits(timeout=5, grace=3))
+    assert [r.status for r in results] == ["unsat", "unknown", "unknown", "unknown"]
+    assert results[1].reason == "strategy=orderings"  # each query's own strategy arrives
+    assert all("SIGSEGV" in r.reason and r.reason.startswith("batch:") for r in results[2:])
+
+
+def test_a_hang_ends_at_the_overall_deadline(fault_path):
+    start = time.monotonic()
+    results = MARKERS.solve_many([Query("(assert true)"), Query("HANG"), Query("(assert true)")],
+                                 Limits(timeout=1, grace=1))
+    assert [r.status for r in results] == ["unsat", "unknown", "unknown"]
+    assert "timeout" in results[1].reason
+    assert time.monotonic() - start < 30
+
+
+def test_cancel_ends_a_batch(fault_path):
+    ev = threading.Event()
+    threading.Timer(1.0, ev.set).start()
+    start = time.monotonic()
+    results = MARKERS.solve_many([Query("HANG")] * 3, Limits(timeout=60), ev)
+    assert all(r.status == "unknown" and r.reason == "batch: cancelled" for r in results)
+    assert time.monotonic() - start < 10
+
+
+def test_an_empty_batch_starts_no_child():
+    assert get_solver("z3").solve_many([], Limits(timeout=1)) == []
+
+
+def test_a_portfolio_batch_is_one_race_per_query():
+    q = Query("(declare-fun x () Real)(assert (= (* x x) 2.0))(assert (< x 0.0))", ("x",))
+    u = Query("(declare-fun x () Real)(assert (= (* x x) -2.0))", ("x",))
+    results = get_solver("portfolio").solve_many([q, u], Limits(timeout=20))
+    assert [r.status for r in results] == ["sat", "unsat"]
+    assert results[0].model["x"] * results[0].model["x"] == 2
