@@ -73,8 +73,9 @@ class EchoStrategy(Backend):
 
 
 class Markers(Backend):
-    """Follows the query's text: CRASH kills the child, HANG never answers, STRATEGY
-    echoes the strategy, anything else is unsat (batch fault tests)."""
+    """Follows the query's text: CRASH kills the child, HANG never answers, NOTANOBJECT
+    prints a JSON line that is not an answer, STRATEGY echoes the strategy, anything else
+    is unsat (batch fault tests)."""
     name = "markers"
 
     def solve(self, query, timeout):
@@ -83,6 +84,10 @@ class Markers(Backend):
         if "HANG" in query.smtlib:
             while True:
                 time.sleep(1)
+        if "NOTANOBJECT" in query.smtlib:  # valid JSON, but not an answer
+            sys.stdout.write("1\n")
+            sys.stdout.flush()
+            os._exit(0)
         if "STRATEGY" in query.smtlib:
             return {"status": "unknown", "reason": f"strategy={query.strategy}"}
         return {"status": "unsat"}

@@ -474,7 +474,10 @@ def _test_the_planted_point_as_guide_is_one_dive(drawn):
         return  # z3 left the dive's leaf undecided
     assert answer.status == SAT, answer.reason
     stats = [r.args[1] for r in records if r.getMessage().startswith("branching: sat")]
-    assert stats and stats[-1].get("dive") == 1, stats
+    # the root and the dive's case, nothing else: a dive that reached a leaf that was not
+    # sat (and left the answer to the search) would open more cases
+    assert stats and stats[-1].get("dive") == 1 and "dive failed" not in stats[-1], stats
+    assert stats[-1]["cases"] == 2, stats
 
 
 test_the_planted_point_as_guide_is_one_dive, test_the_planted_point_as_guide_is_one_dive_slow = tiers(8, 120, residual_problems(planted=True))(_test_the_planted_point_as_guide_is_one_dive)

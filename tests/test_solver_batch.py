@@ -55,8 +55,15 @@ def test_a_hang_ends_at_the_overall_deadline(fault_path):
     results = MARKERS.solve_many([Query("(assert true)"), Query("HANG"), Query("(assert true)")],
                                  Limits(timeout=1, grace=1))
     assert [r.status for r in results] == ["unsat", "unknown", "unknown"]
-    assert "timeout" in results[1].reason
+    assert all("timeout" in r.reason and "whole batch" in r.reason for r in results[1:])
     assert time.monotonic() - start < 30
+
+
+def test_an_answer_that_is_not_an_object_is_unknown_not_an_error(fault_path):
+    results = MARKERS.solve_many([Query("(assert true)"), Query("NOTANOBJECT"), Query("(assert true)")],
+                                 Limits(timeout=5, grace=3))
+    assert [r.status for r in results] == ["unsat", "unknown", "unknown"]
+    assert "unreadable" in results[1].reason and results[2].reason == "batch: an earlier answer was unreadable"
 
 
 def test_cancel_ends_a_batch(fault_path):

@@ -73,17 +73,26 @@ def run_backend_batch(backend_spec: str, name: str, queries, limits: Limits,
         return []
     request = {"backend": backend_spec, "queries": [_query_json(q) for q in queries], "timeout": limits.timeout}
     start = time.monotonic()
-    code, out, err, stopped = _run_child(request, len(queries) * limits.timeout + limits.grace, limits, cancel)
+    wall = len(queries) * limits.timeout + limits.grace
+    code, out, err, stopped = _run_child(request, wall, limits, cancel)
+    if stopped is not None and stopped != "cancelled":
+        stopped = f"timeout after {wall:g} s for the whole batch (child killed)"
     results: list[SolverResult] = []
+    garbled = False
     for line in out.splitlines()[:len(queries)]:
         try:
             raw = json.loads(line)
+            if not isinstance(raw, dict):
+                raise TypeError(f"not an object: {line[:40]!r}")
             results.append(_result(raw, name, float(raw.get("seconds", 0.0))))
         except (ValueError, KeyError, TypeError, NumberFormatError) as exc:
-            results.append(SolverResult(UNKNOWN, name, 0.0, reason=f"unreadable answer from child: {exc}"))
+            # a line cut off by a kill is unreadable too: say why the child was stopped
+            results.append(SolverResult(UNKNOWN, name, 0.0, reason=stopped or f"unreadable answer from child: {exc}"))
+            garbled = True
             break  # the lines after a garbled one are not trusted to be in order
     if len(results) < len(queries):
-        reason = stopped or (_describe_exit(code, err, limits) if code != 0 else "the child ended early")
+        reason = stopped or (_describe_exit(code, err, limits) if code != 0 else
+                             "an earlier answer was unreadable" if garbled else "the child ended early")
         seconds = time.monotonic() - start
         results += [SolverResult(UNKNOWN, name, seconds, reason=f"batch: {reason}")
                     for _ in range(len(queries) - len(results))]
