@@ -49,7 +49,8 @@ def _structure(instance, solver):
     cache, blocks = {}, {}
     for chain in found:
         for li, bi in chain.blocks:
-            blocks[li, bi] = chain_stage._block_data(family[li], bi, instance, cache)
+            # with the solver: the windows refined as the decider refines them
+            blocks[li, bi] = chain_stage._block_data(family[li], bi, instance, cache, solver)
     return analysis, chain_stage._global_system(instance, family, found, blocks)
 
 
