@@ -311,6 +311,14 @@ def coverage(rows: list[dict], manifest: dict, timeout: float, solvers: int = le
     runs, total = len(mine), len(files) * solvers
     mean = sum(r["seconds"] for r in mine) / runs if runs else timeout
     left = (total - runs) * mean / 2 / 3600
+    if runs >= total:
+        return (f"Coverage: all {total} runs (file x solver) at {timeout:g} s, on all {len(files)} files (one or "
+                f"two workers on a 2-core machine shared with other jobs, load average 2 to 7, so times are "
+                f"pessimistic; {mean:.0f} s mean per run). To run again (resumes, skips what is recorded into "
+                f"the results file), then redraw:\n\n"
+                f"```sh\nPYTHONPATH=src python benchmarks/family.py run --jobs 2 --timeout {timeout:g}\n"
+                f"PYTHONPATH=src python benchmarks/family.py report --doc docs/benchmarks.md "
+                f"--plot docs/figures/family_cactus.png\n```")
     return (f"Coverage: {runs} of the {total} runs (file x solver) at {timeout:g} s, on "
             f"{len({r['file'] for r in mine})} of the {len(files)} files, taken in proportion from every "
             f"subfamily (one or two workers on a 2-core machine shared with other jobs, load average 2 to 7, so "
