@@ -101,15 +101,8 @@ def branch_and_eliminate(system: LinearSystem, bounds: Sequence[Bound], equation
     search = _Search(solve_leaf, deadline, max_cases,
                      {k: numbers.approximate(v, 64) for k, v in (guide or {}).items()})
     search.cancel = cancel
-    # every form reduced once by the caller's system; the cases then hold only the pivots
-    # the definitions and ``wanted`` need (LinearSystem.restricted): a case's copy costs
-    # what the residual holds, not the whole elimination
-    red = system.reduce
-    bounds = [Bound(red(b.expr), b.lo, b.hi, b.strict) for b in bounds]
-    equations = [PiecewiseEquation(red(eq.base), tuple((red(c), at, red(t)) for c, at, t in eq.pieces))
-                 for eq in equations]
     try:
-        case = search.settle(Case(system.restricted(wanted), tuple(bounds), tuple(equations)))
+        case = search.settle(_root(system, bounds, equations, wanted))
         status, model, final = (UNSAT, {}, system) if case is None else search.dive(case) or search.solve(case)
     except _OutOfBudget as e:
         log.info("branching: %s (%s)", e, dict(search.stats))
@@ -124,6 +117,27 @@ def branch_and_eliminate(system: LinearSystem, bounds: Sequence[Bound], equation
     if status == UNSAT:
         return SolverResult(UNSAT, "branching", seconds)
     return SolverResult(UNKNOWN, "branching", seconds, reason=search.unknown or "a leaf was unknown")
+
+
+def _root(system: LinearSystem, bounds: Sequence[Bound], equations: Sequence[PiecewiseEquation],
+          wanted: Sequence[Hashable]) -> Case:
+    """The search's root case, before settling."""
+    # every form reduced once by the caller's system; the cases then hold only the pivots
+    # the definitions and ``wanted`` need (LinearSystem.restricted): a case's copy costs
+    # what the residual holds, not the whole elimination
+    red = system.reduce
+    bounds = [Bound(red(b.expr), b.lo, b.hi, b.strict) for b in bounds]
+    equations = [PiecewiseEquation(red(eq.base), tuple((red(c), at, red(t)) for c, at, t in eq.pieces))
+                 for eq in equations]
+    return Case(system.restricted(wanted), tuple(bounds), tuple(equations))
+
+
+def root_case(system: LinearSystem, bounds: Sequence[Bound], equations: Sequence[PiecewiseEquation],
+              wanted: Sequence[Hashable], stats: Counter | None = None) -> Case | None:
+    """The conjunction as branch and eliminate's settled root case (steps 2-4 of the
+    module docstring; its system keeps what ``wanted`` needs), or None when settling
+    closes it (no solution)."""
+    return _settle(_root(system, bounds, equations, wanted), Counter() if stats is None else stats)
 
 
 class _OutOfBudget(Exception):

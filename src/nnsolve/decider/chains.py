@@ -55,7 +55,8 @@ from nnsolve import numbers
 from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
 from nnsolve.decider.result import TrainingResult
 from nnsolve.elimination import Inconsistent, LinearSystem, fraction
-from nnsolve.decider.branching import branch_and_eliminate
+from nnsolve.decider.branching import _items as branching_items, branch_and_eliminate, root_case
+from nnsolve.decider.local_lemmas import LemmaMemory, local_lemmas, pieces as ite_pieces
 from nnsolve.decider import residual_parts
 from nnsolve.decider.recentre import recentre
 from nnsolve.decider.residual_query import (Bound, NonZero, PiecewiseEquation, component_items, component_script,
@@ -321,15 +322,21 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
     With ites, two routes side by side (threads, each waiting on its solver children), the
     first decisive answer wins and cancels the other:
 
-    * the solver on the components as they are (rational solutions: often fast);
-    * branch and eliminate (``nnsolve.decider.branching``), its cases ordered by a model
-      of the relaxation |U - K k| <= SLACK of every bilinear definition (a relaxation
-      has every solution, so its unsat is the residual's).  Irrational solutions of high
-      degree: the exact query stalls, the relaxation has rational models.  Only up to
-      GUIDED_MAX_VARIABLES free variables (a schedule: leaving a route out can only
-      turn an answer into unknown)."""
-    if not any(eq.pieces for eq in equations) or len(free) > GUIDED_MAX_VARIABLES:
+    * the solver on the components as they are (rational solutions: often fast; unsat
+      parts of large components, ``residual_parts``);
+    * up to GUIDED_MAX_VARIABLES free variables, branch and eliminate
+      (``nnsolve.decider.branching``), its cases ordered by a model of the relaxation
+      |U - K k| <= SLACK of every bilinear definition (a relaxation has every solution,
+      so its unsat is the residual's).  Irrational solutions of high degree: the exact
+      query stalls, the relaxation has rational models;
+    * beyond, where the relaxation is no easier than the residual: local lemmas
+      (``nnsolve.decider.local_lemmas``), then branch and eliminate on what they leave.
+
+    Which route runs beside the exact one is a schedule: leaving a route out can only
+    turn an answer into unknown."""
+    if not any(eq.pieces for eq in equations):
         return _solve_components(parts, solver, limits, groups=groups)
+    second = _guided if len(free) <= GUIDED_MAX_VARIABLES else _lemma_route
     start = time.monotonic()
     decided = threading.Event()  # the exact route has a decisive answer
     stop = threading.Event()     # the guided route has one: cancel the exact route
@@ -343,7 +350,7 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
     pool = ThreadPoolExecutor(1)
     try:
         future = pool.submit(exact)
-        guided = _guided(system, bounds, equations, free, keys, solver, limits, decided)
+        guided = second(system, bounds, equations, free, keys, solver, limits, decided)
         if guided.status in (SAT, UNSAT) and not decided.is_set():
             stop.set()
             return replace(guided, solver=solver.name, seconds=time.monotonic() - start)
@@ -380,6 +387,91 @@ def _guided(system, bounds, equations, free, keys, solver: Solver, limits: Limit
                                   cancel=cancel)
     log.info("branch and eliminate: %s in %.2f s %s", answer.status, answer.seconds, answer.reason or "")
     return answer
+
+
+#: the share of the lemma route's time that the lemmas may take (branching has the rest)
+LEMMA_SHARE = 0.7
+
+
+#: the lemma route's first look: one pass of lemmas at the smallest radius, then this
+#: share of the time left for what they leave (on sat residuals one pass is enough for
+#: the relaxation to find a guide; docs/performance.md); then every pass, and the rest
+FIRST_LOOK = 0.25
+
+
+def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: Limits,
+                 cancel: threading.Event) -> SolverResult:
+    """Local lemmas on the settled residual (``nnsolve.decider.local_lemmas``: each lemma
+    is implied by the residual, so the case they leave has its solutions), then
+    ``after_lemmas`` on that case: first after one pass of lemmas, then after all of
+    them (unknown as soon as ``cancel`` is set)."""
+    start = time.monotonic()
+    deadline = start + limits.timeout
+    wanted = [keys[n] for n in free if n in keys]
+    case = root_case(system, bounds, equations, wanted)
+    if case is None:
+        return SolverResult(UNSAT, solver.name, time.monotonic() - start,
+                            reason="exact elimination of the residual is inconsistent")
+    memory, before, lemmas, queries = LemmaMemory(), ite_pieces(case), 0, 0
+    answer = SolverResult(UNKNOWN, solver.name, 0.0, reason="no time for the lemmas")
+    for passes, share in ((1, FIRST_LOOK), (None, 1.0)):
+        left = deadline - time.monotonic()
+        if left <= 1 or cancel.is_set():
+            break
+        out = local_lemmas(case, solver, Limits(LEMMA_SHARE * left, limits.memory_mb), cancel=cancel,
+                           passes=passes, memory=memory)
+        lemmas, queries = lemmas + out.lemmas, queries + out.queries
+        summary = f"local lemmas: {before} -> {out.pieces_after} ite pieces, {lemmas} lemmas, {queries} queries"
+        if out.case is None:
+            return SolverResult(UNSAT, solver.name, time.monotonic() - start, reason=f"{summary}; {out.reason}")
+        if cancel.is_set():
+            break
+        case = out.case
+        answer = after_lemmas(case, wanted, solver, Limits(share * (deadline - time.monotonic()), limits.memory_mb),
+                              cancel, summary)
+        if answer.status in (SAT, UNSAT):
+            break
+    return replace(answer, seconds=time.monotonic() - start)
+
+
+def after_lemmas(case, wanted, solver: Solver, limits: Limits, cancel: threading.Event | None = None,
+                 summary: str = "local lemmas") -> SolverResult:
+    """Decide the case the local lemmas leave: a model of its relaxation (if the solver
+    finds one in a third of the time) orders branch and eliminate's cases."""
+    start = time.monotonic()
+    deadline = start + limits.timeout
+    guide = None
+    if case.equations:
+        # what the lemmas leave is smaller than the residual: its relaxation may now have a
+        # model to order the cases by (the case has the residual's solutions, so the
+        # relaxation's unsat is the residual's)
+        relaxed = residual_components(case.system, case.bounds, list(case.equations),
+                                      "nnsolve: relaxed residual after local lemmas", slack=SLACK)
+        found = _solve_components(relaxed, solver, Limits(max(0.5, (deadline - time.monotonic()) / 3),
+                                                          limits.memory_mb), cancel)
+        log.info("relaxation after %s: %s in %.2f s", summary, found.status, found.seconds)
+        if found.status == UNSAT:
+            return SolverResult(UNSAT, solver.name, time.monotonic() - start,
+                                reason=f"{summary}; the relaxation |U - K k| <= {SLACK} of what they leave is unsat")
+        if found.status == SAT:
+            names = {name(k): k for k in _case_variables(case)}
+            guide = {names[n]: v for n, v in (found.model or {}).items() if n in names}
+
+    def leaf(part):
+        return _solve_components(residual_components(part.system, part.bounds, list(part.equations), "nnsolve: branch leaf"),
+                                 solver, Limits(max(0.5, min(30.0, deadline - time.monotonic())), limits.memory_mb),
+                                 cancel)
+
+    answer = branch_and_eliminate(case.system, case.bounds, case.equations, leaf, wanted,
+                                  deadline=deadline, guide=guide, cancel=cancel)
+    log.info("branch and eliminate after %s: %s in %.2f s %s", summary, answer.status, answer.seconds,
+             answer.reason or "")
+    return replace(answer, reason=f"{summary}; branching: {answer.reason}" if answer.reason else summary)
+
+
+def _case_variables(case) -> set:
+    """The free variables a case's assertions use (keys)."""
+    return {v for _, used in branching_items(case) for v in used}
 
 
 def _solve_components(parts: list[str], solver: Solver, limits: Limits,

@@ -254,6 +254,29 @@ def _items(system: LinearSystem, bounds, equations, slack=None) -> list[tuple[st
     return [(line, used) for lines, used in out for line in lines]
 
 
+def selected_items(system: LinearSystem, bounds: Sequence[Bound], equations: Sequence[PiecewiseEquation],
+                   tags: Iterable[tuple[str, int]]) -> list[tuple[str, set]]:
+    """The items of :func:`_items` for the chosen assertions only: ``("d", i)`` the i-th
+    bilinear definition of ``system``, ``("b", i)`` the i-th bound, ``("e", i)`` the i-th
+    equation (a bound with two ends is two items).  Costs what is chosen, not the
+    whole residual.
+
+    >>> s = LinearSystem()
+    >>> s.define("u", "x", "y")
+    >>> [t for t, _ in selected_items(s, [Bound({"x": 1}, Fraction(0), Fraction(1))], [], [("b", 0), ("d", 0)])]
+    ['(assert (<= 0.0 x))', '(assert (<= x 1.0))', '(assert (= u (* x y)))']
+    """
+    out = []
+    for kind, i in tags:
+        if kind == "d":
+            out.append(assertions(_Only(system, system.bilinear[i]), (), ()))
+        elif kind == "b":
+            out.append(assertions(_Only(system, None), (bounds[i],), ()))
+        else:
+            out.append(assertions(_Only(system, None), (), (equations[i],)))
+    return [(line, used) for lines, used in out for line in lines]
+
+
 class _Only:
     """A view of a system with at most one of its bilinear definitions (for _items)."""
 

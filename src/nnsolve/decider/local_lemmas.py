@@ -1,0 +1,300 @@
+"""Local lemmas: decide the ite conditions of a residual case from small neighbourhoods.
+
+A case of branch and eliminate (:mod:`nnsolve.decider.branching`) is a conjunction:
+bilinear definitions, bounds and piecewise equations over the free variables of a
+linear system.  Its ites ask on which side of a threshold a linear form lies
+(``f <= t``).  A solver on the whole conjunction gives up at a few thousand variables;
+a solver on the assertions *near* one condition (within a few hops in the graph of
+shared variables) answers in milliseconds.
+
+**The argument.**  Let N be any subset of the case's assertions.  Every solution of
+the case satisfies N.  So if N together with ``f < t`` has no real solution, no
+solution of the case has ``f < t``: the case implies ``f >= t`` (a *lemma*), and
+adding it to the case changes no solution.  The same for ``f > t`` and ``f = t``; when
+all three sides are closed, the case has no solution at all.  All lemmas of one
+round are asked of the same case, so the case implies each of them, hence their
+conjunction: adding them all at once changes no solution either (and if the
+conjunction is contradictory, the case has none).  Between rounds, exact elimination
+(:func:`nnsolve.decider.branching._settle`) replaces the case by an equivalent one.
+So the stage's output has exactly the solutions of its input (projected onto the
+variables the caller keeps), or it is None and the input has none.  Only a solver's
+*unsat* is used; its sat and unknown answers, and which neighbourhoods are chosen,
+decide nothing.
+
+What a lemma gives:
+
+============================  ========================================
+sides closed                   added to the case
+============================  ========================================
+``<``, ``>`` and ``=``         none: the case is unsat
+``<`` and ``=``                ``f > t`` (strict bound)
+``>`` and ``=``                ``f < t`` (strict bound)
+``<`` and ``>``                ``f = t`` (a linear equation)
+``>`` only                     ``f <= t`` (decides the ite: its term)
+``<`` only                     ``f >= t``
+``=`` only                     nothing (f != t is not convex)
+============================  ========================================
+
+**Rounds and passes.**  A round asks the three sides of ``batch`` conditions (the
+undecided ones occurring most often first) in one solver child
+(:meth:`~nnsolve.solvers.Solver.solve_many`), adds the lemmas and settles.  A pass
+tries every undecided condition once at one radius.  A pass that found a lemma is
+followed by another (conditions near a new lemma may now close); one that found
+none moves to the next radius of ``radii``; a pass at the last radius without a lemma
+ends the stage.  A neighbourhood whose text was asked before without a lemma is not
+asked again (the same query).  So the stage ends: each pass either removes a piece or
+moves on to a larger radius.
+
+>>> from fractions import Fraction
+>>> from nnsolve.decider.residual_query import Bound, PiecewiseEquation
+>>> from nnsolve.elimination import LinearSystem
+>>> from nnsolve.solvers import get_solver, Limits
+>>> s = LinearSystem()
+>>> s.define("u", "k", "k")                    # u = k^2, 1 <= k <= 2
+>>> eq = PiecewiseEquation({"u": 1, None: -2}, (({"u": 1}, Fraction(1), {None: 5}),))
+>>> # u - 2 + ite(u <= 1, 5, 0) = 0: u <= 1 forces u = -3, impossible with u = k^2
+>>> case = Case(s, (Bound({"k": 1}, Fraction(1), Fraction(2)),), (eq,))
+>>> out = local_lemmas(case, get_solver("z3"), Limits(10))
+>>> out.case.equations, out.lemmas, sorted(out.case.system.reduce({"u": 1}).items(), key=repr)
+((), 1, [(None, Fraction(2, 1))])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+from nnsolve.decider.branching import Case, _add_case, _items, _normal_split, _settle
+from nnsolve.decider.residual_query import Bound, component_script, selected_items, term
+from nnsolve.elimination import Inconsistent
+from nnsolve.encodings.relu import num
+from nnsolve.solvers import UNSAT, Limits, Query
+
+log = logging.getLogger(__name__)
+
+SIDES = (("lt", "<"), ("gt", ">"), ("eq", "="))
+#: radii of the passes (hops in the graph of shared variables): radius 4 closes about a
+#: third of the conditions of a tier-4 residual, 6-8 most of the rest (docs/performance.md)
+RADII = (4, 6, 8)
+#: a neighbourhood stops growing at this many assertions (a subset is still a subset)
+MAX_ITEMS = 600
+
+
+@dataclass(frozen=True)
+class LemmaOutcome:
+    """What the stage left: ``case`` (None: the input has no solution, ``reason`` says
+    which neighbourhood showed it) and its counts."""
+
+    case: Case | None
+    reason: str | None
+    queries: int
+    rounds: int
+    lemmas: int
+    pieces_before: int
+    pieces_after: int
+    seconds: float
+    finished: bool  #: False when the deadline, a cancel or ``passes`` stopped it before its last pass
+
+
+class LemmaMemory:
+    """What one run of the stage leaves for the next on the same residual (its cases
+    all have the same solutions): neighbourhood queries already asked without a lemma,
+    and the sides closed per condition."""
+
+    def __init__(self) -> None:
+        self.asked: set = set()
+        self.known: dict = {}
+
+
+def pieces(case: Case | None) -> int:
+    """The undecided ite pieces of a case (0 for None)."""
+    return 0 if case is None else sum(len(eq.pieces) for eq in case.equations)
+
+
+def conditions(case: Case) -> dict:
+    """The case's undecided conditions: key -> (form, t, occurrences), the key being
+    the normalized split (``branching._normal_split``) so that ``c <= t`` and
+    ``-c <= -t`` are one condition."""
+    out: dict = {}
+    for eq in case.equations:
+        for cond, at, _ in eq.pieces:
+            e = case.system.reduce(cond)
+            if all(k is None for k in e):
+                continue  # constant: the next settle decides it
+            form, t = _normal_split(e, at)
+            key = (tuple(sorted(form.items(), key=lambda kv: repr(kv[0]))), t)
+            if key in out:
+                out[key] = (form, t, out[key][2] + 1)
+            else:
+                out[key] = (form, t, 1)
+    return out
+
+
+def neighbourhood(start: set, index: dict, used: Sequence[set], radius: int, cap: int = MAX_ITEMS) -> list[int]:
+    """Positions of the items within ``radius`` hops of the variables ``start`` (an item
+    is one hop from the variables it uses), breadth first, at most ``cap`` of them.
+
+    >>> used = [{"a", "b"}, {"b", "c"}, {"c", "d"}, {"x"}]
+    >>> index = {}
+    >>> for i, u in enumerate(used):
+    ...     for v in u: index.setdefault(v, []).append(i)
+    >>> neighbourhood({"a"}, index, used, 1), neighbourhood({"a"}, index, used, 2), neighbourhood({"a"}, index, used, 9)
+    ([0], [0, 1], [0, 1, 2])
+    """
+    seen_v, seen_i, frontier, out = set(start), set(), set(start), []
+    for _ in range(radius):
+        nxt: set = set()
+        for v in sorted(frontier, key=repr):
+            for i in index.get(v, ()):
+                if i in seen_i:
+                    continue
+                if len(out) >= cap:
+                    return sorted(out)
+                seen_i.add(i)
+                out.append(i)
+                nxt |= used[i] - seen_v
+        seen_v |= nxt
+        frontier = nxt
+        if not frontier:
+            break
+    return sorted(out)
+
+
+def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADII, batch: int = 40,
+                 query_seconds: float = 1.0, workers: int = 1, cancel: threading.Event | None = None,
+                 stats: Counter | None = None, passes: int | None = None,
+                 memory: LemmaMemory | None = None) -> LemmaOutcome:
+    """Lemmas from neighbourhoods, rounds of ``batch`` conditions, until a pass at the
+    last of ``radii`` finds none, ``passes`` passes are done, ``limits.timeout`` passes
+    or ``cancel`` is set (module docstring).  ``case`` should be settled; each query gets
+    ``query_seconds``, and a round's queries are split over ``workers`` solver children.
+    ``memory`` carries what was asked over to a later run on a case of the same
+    residual."""
+    start = time.monotonic()
+    deadline = start + limits.timeout
+    stats = Counter() if stats is None else stats
+    before = pieces(case)
+    queries = rounds = lemmas = 0
+    memory = LemmaMemory() if memory is None else memory
+    asked = memory.asked     # digests of neighbourhood queries that closed no side
+    known = memory.known     # condition key -> the sides closed so far (a lemma must add one)
+    tried: set = set()       # condition keys tried in this pass
+    level, found_in_pass, done = 0, False, 0
+
+    def outcome(current, reason=None, finished=True):
+        log.info("local lemmas: %d -> %d pieces, %d lemmas, %d queries in %d rounds, %.1f s%s (%s)", before,
+                 pieces(current), lemmas, queries, rounds, time.monotonic() - start,
+                 "" if current is not None else f", unsat: {reason}", dict(stats))
+        return LemmaOutcome(current, reason, queries, rounds, lemmas, before, pieces(current),
+                            time.monotonic() - start, finished)
+
+    while True:
+        if not case.equations:
+            return outcome(case)
+        if time.monotonic() > deadline or (cancel is not None and cancel.is_set()):
+            return outcome(case, finished=False)
+        radius = radii[level]
+        open_ = conditions(case)
+        todo = sorted((k for k in open_ if k not in tried), key=lambda k: (-open_[k][2], repr(k)))
+        if not todo:
+            done += 1
+            if passes is not None and done >= passes:
+                return outcome(case, finished=not found_in_pass)
+            if found_in_pass:
+                level = min(level + 1, len(radii) - 1)
+            elif level + 1 < len(radii):
+                level += 1
+            else:
+                return outcome(case)
+            tried.clear()
+            found_in_pass = False
+            log.debug("local lemmas: next pass at radius %d, %d pieces", radii[level], pieces(case))
+            continue
+        items = _items(case)
+        used = [u for _, u in items]
+        index: dict = {}
+        for i, u in enumerate(used):
+            for v in u:
+                index.setdefault(v, []).append(i)
+        chosen, texts = [], []
+        for key in todo:
+            if len(chosen) >= batch:
+                break
+            tried.add(key)
+            form, t, _ = open_[key]
+            near = neighbourhood(set(form), index, used, radius)
+            hood = selected_items(case.system, case.bounds, case.equations, [items[i][0] for i in near])
+            body = component_script(hood + [("(assert (<= 0.0 0.0))", set(form))])  # declares the form's variables
+            digest = hashlib.sha256(f"{term(form)} {num(t)}\n{body}".encode()).hexdigest()
+            if digest in asked:
+                stats["lemma queries skipped"] += 1
+                continue
+            chosen.append((key, digest))
+            stats[f"lemma items r{radius}"] += len(near)
+            for _, op in SIDES:
+                texts.append(body.replace("(check-sat)", f"(assert ({op} {term(form)} {num(t)}))\n(check-sat)", 1))
+        if not chosen:
+            continue
+        asked_at = time.monotonic()
+        answers = _ask(solver, [Query(text) for text in texts], Limits(query_seconds, limits.memory_mb),
+                       workers, cancel)
+        stats[f"lemma queries r{radius}"] += len(texts)
+        stats[f"lemma seconds r{radius}"] += round(time.monotonic() - asked_at, 1)
+        stats[f"lemma unknowns r{radius}"] += sum(a.status not in ("sat", UNSAT) for a in answers)
+        queries += len(texts)
+        rounds += 1
+        system, bounds = case.system.copy(), list(case.bounds)
+        try:
+            for n, (key, digest) in enumerate(chosen):
+                form, t, _ = open_[key]
+                # sides closed before stay closed (each case since has the same solutions):
+                # a lemma counts only when it closes a new side, so the passes end
+                closed = {side for (side, _), a in zip(SIDES, answers[3 * n:3 * n + 3]) if a.status == UNSAT}
+                closed |= known.get(key, set())
+                if len(closed) == 3:
+                    return outcome(None, f"every side of {term(form)} <= {num(t)} is unsat within radius "
+                                         f"{radius} of it")
+                if closed == known.get(key, set()) or not _apply(system, bounds, form, t, closed):
+                    asked.add(digest)
+                    continue
+                known[key] = closed
+                stats[f"lemmas r{radius}"] += 1
+                lemmas += 1
+                found_in_pass = True
+        except Inconsistent:
+            return outcome(None, "the lemmas of one round contradict each other")
+        case = _settle(Case(system, tuple(bounds), case.equations), stats)
+        if case is None:
+            return outcome(None, "exact elimination after the lemmas is inconsistent")
+
+
+def _apply(system, bounds: list, form: dict, t: Fraction, closed: set) -> bool:
+    """Add what the closed sides (two at most) imply (table in the module docstring);
+    False when they imply nothing."""
+    if not closed or closed == {"eq"}:
+        return False
+    if len(closed) == 2:
+        _add_case(system, bounds, form, t, ({"lt", "gt", "eq"} - closed).pop())
+    elif closed == {"gt"}:
+        bounds.append(Bound(form, None, t))
+    else:  # {"lt"}
+        bounds.append(Bound(form, t, None))
+    return True
+
+
+def _ask(solver, queries: list, limits: Limits, workers: int, cancel) -> list:
+    """The queries' answers in order, ``workers`` children side by side."""
+    if workers <= 1 or len(queries) < 2 * workers:
+        return solver.solve_many(queries, limits, cancel)
+    size = -(-len(queries) // workers)
+    chunks = [queries[i:i + size] for i in range(0, len(queries), size)]
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        parts = list(pool.map(lambda chunk: solver.solve_many(chunk, limits, cancel), chunks))
+    return [a for part in parts for a in part]

@@ -1,0 +1,193 @@
+"""Property tests for the local-lemma stage (nnsolve.decider.local_lemmas).
+
+The stage must keep every solution: its output case has exactly the solutions of its
+input (or it is None and the input has none).  Two oracles:
+
+* a planted point (a solution by construction) satisfies the output exactly: the
+  output's linear system at the point and every definition, bound and equation left
+  (a lemma that closed the point's side, or an elimination that lost it, fails);
+* z3 in-process on the whole conjunction: where it is decided, the output (None or a
+  case, then z3 on the case) has the same status.
+
+The solver the stage queries is the real one (z3 children through solve_many).  Sizes:
+the random residual problems of tests/test_branching.py (3-8 variables), and the chain
+residual of a reduction output (a tier-4-shaped planted formula of 10 constraints:
+about 80 pieces), whose forward witness is the planted point.
+"""
+
+import pytest
+import z3
+from hypothesis import event, strategies as st
+
+import test_branching
+from test_branching import _all_vars, _check, _original_terms, _zvars, residual_problems, tiers
+from nnsolve.decider.branching import Case, _settle, satisfies
+from nnsolve.decider.local_lemmas import local_lemmas, neighbourhood
+from nnsolve.decider.residual_query import Bound, PiecewiseEquation
+from nnsolve.solvers import Limits, get_solver
+
+SOLVER = get_solver("z3")
+
+
+def _holds_on(case: Case, point: dict) -> bool:
+    """The point satisfies the case's linear system (each pivot's expression) and every
+    assertion the case has left, exactly."""
+    for pivot, expr in case.system.pivots.items():
+        if pivot in point and point[pivot] != test_branching._eval(expr, point):
+            return False
+    return satisfies(case, point)
+
+
+def _case_terms(case: Case, zvars) -> list:
+    out = test_branching._system_terms(case.system, zvars)
+    out += [t for b in case.bounds for t in test_branching._bound_terms(b, zvars)]
+    out += [test_branching._eq_term(eq, zvars) for eq in case.equations]
+    return out
+
+
+def _stage(drawn, radii, batch):
+    system, bounds, equations, point = drawn
+    original = system.copy()
+    case = _settle(Case(system.copy(), tuple(bounds), tuple(equations)), __import__("collections").Counter())
+    if case is None:
+        return original, None, None
+    out = local_lemmas(case, SOLVER, Limits(60), radii=radii, batch=batch, query_seconds=3.0)
+    return original, case, out
+
+
+radii = st.sampled_from([(1,), (2,), (1, 3), (2, 4, 6)])
+batches = st.sampled_from([1, 2, 40])
+
+
+def _test_a_planted_point_is_never_cut_off(drawn, rs, batch):
+    if drawn is None:
+        return
+    point = drawn[3]
+    original, case, out = _stage(drawn, rs, batch)
+    assert case is not None  # settle keeps the point (tests/test_branching.py)
+    assert out.case is not None, out.reason
+    assert _holds_on(out.case, point)
+    assert out.pieces_after <= out.pieces_before
+    event(f"pieces {out.pieces_before} -> {out.pieces_after}, lemmas {out.lemmas}")
+
+
+test_a_planted_point_is_never_cut_off, test_a_planted_point_is_never_cut_off_slow = tiers(
+    12, 120, residual_problems(planted=True), radii, batches)(_test_a_planted_point_is_never_cut_off)
+
+
+def _test_the_stage_keeps_the_status(drawn, rs, batch):
+    if drawn is None:
+        return
+    system, bounds, equations, point = drawn
+    original, case, out = _stage(drawn, rs, batch)
+    zvars = _zvars(_all_vars(original, system.given, bounds, equations))
+    _, want = _check(_original_terms(system, original, bounds, equations, zvars))
+    if case is None or want == z3.unknown:
+        return
+    if out.case is None:
+        event("unsat by lemmas")
+        assert want == z3.unsat, out.reason
+        return
+    zvars.update(_zvars(_all_vars(out.case.system, (), out.case.bounds, out.case.equations)))
+    _, got = _check(_case_terms(out.case, zvars))
+    event(f"z3 {want}, lemmas {out.lemmas}")
+    if got != z3.unknown:
+        assert got == want
+
+
+test_the_stage_keeps_the_status, test_the_stage_keeps_the_status_slow = tiers(
+    10, 100, st.one_of(residual_problems(planted=True), residual_problems(planted=False)), radii,
+    batches)(_test_the_stage_keeps_the_status)
+
+
+def test_neighbourhood_is_breadth_first_and_capped():
+    used = [{"a", "b"}, {"b", "c"}, {"c", "d"}, {"a", "e"}, {"e", "f"}]
+    index: dict = {}
+    for i, u in enumerate(used):
+        for v in u:
+            index.setdefault(v, []).append(i)
+    assert neighbourhood({"a"}, index, used, 1) == [0, 3]
+    assert neighbourhood({"a"}, index, used, 2) == [0, 1, 3, 4]
+    assert len(neighbourhood({"a"}, index, used, 5, cap=3)) == 3
+    assert neighbourhood({"z"}, index, used, 3) == []
+
+
+def test_all_sides_closed_is_unsat():
+    """u = x^2 with 1 <= x <= 2 and u + 5 + ite(x <= 3/2, 1, 0) = 0: every side of the
+    condition contradicts u >= 0, which no interval shows (u is unbounded): lemmas."""
+    from fractions import Fraction as F
+    from nnsolve.elimination import LinearSystem
+
+    s = LinearSystem()
+    s.define("u", "x", "x")
+    bounds = (Bound({"x": 1}, F(1), F(2)),)
+    eq = PiecewiseEquation({"u": 1, None: 5}, (({"x": 1}, F(3, 2), {None: 1}),))
+    out = local_lemmas(_settle(Case(s, bounds, (eq,)), __import__("collections").Counter()), SOLVER, Limits(30))
+    assert out.case is None and "every side" in out.reason
+
+
+def _reduction_case(family: str, size: int, seed: int):
+    """The chain residual of a reduction output, settled, with the forward witness in its
+    variables (sat) or None."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "residual_lemmas.py"
+    spec = importlib.util.spec_from_file_location("residual_lemmas", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+
+    formula = family_formula(family, size, seed)
+    reduction = reduce_formula(formula)
+    analysis, (system, bounds, equations, keys) = module._structure(reduction.instance, SOLVER)
+    witness = module._witness_guide(formula, reduction, analysis, system.copy(), SOLVER) if family == "sat" else None
+    return module.settled_case(system, bounds, equations, keys), witness, module
+
+
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow), pytest.param(3, marks=pytest.mark.slow)])
+def test_reduction_residual_keeps_the_forward_witness(seed):
+    case, witness, module = _reduction_case("sat", 10, seed)
+    assert witness is not None and module.witness_holds(case, witness)
+    out = local_lemmas(case, SOLVER, Limits(300))
+    assert out.case is not None, out.reason
+    assert out.lemmas > 0  # the stage does something on these residuals
+    assert module.witness_holds(out.case, witness)
+
+
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow)])
+def test_reduction_residual_unsat_unique_is_closed(seed):
+    """A planted unique solution plus one constraint only the whole system contradicts:
+    at 10 constraints the lemmas show it (measured: radius 4)."""
+    case, _, _ = _reduction_case("unsat-unique", 10, seed)
+    out = local_lemmas(case, SOLVER, Limits(300))
+    assert out.case is None, (out.pieces_before, out.pieces_after)
+
+
+@pytest.mark.parametrize("family, want", [("sat", "sat"), ("unsat-unique", "unsat")])
+def test_the_lemma_route_decides_small_reduction_outputs(family, want, monkeypatch):
+    """The decider with the lemma route taken at any size (GUIDED_MAX_VARIABLES = 0) and
+    the exact route answering unknown: the verdict is the lemma route's, and a sat
+    network still has to pass the decider's exact_fit."""
+    from nnsolve.decider import chains
+    from nnsolve.decider.structured import decide_structured
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import UNKNOWN, SolverResult
+
+    real = chains._solve_components
+    calls = []
+
+    def without_exact_route(parts, solver, limits, cancel=None, groups=None):
+        if groups is not None:  # only the exact route passes the components' items
+            calls.append("exact")
+            return SolverResult(UNKNOWN, "test", 0.0, reason="the exact route is off in this test")
+        return real(parts, solver, limits, cancel, groups)
+
+    monkeypatch.setattr(chains, "_solve_components", without_exact_route)
+    monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
+    instance = reduce_formula(family_formula(family, 10, 1)).instance
+    result = decide_structured(instance, SOLVER, Limits(300))
+    assert calls, "the residual did not reach the exact route: nothing was tested"
+    assert result.status == want, result.reason
