@@ -394,9 +394,10 @@ LEMMA_SHARE = 0.7
 
 
 #: the lemma route's first look: one pass of lemmas at the smallest radius, then this
-#: share of the time left for what they leave (on sat residuals one pass is enough for
-#: the relaxation to find a guide; docs/performance.md); then every pass, and the rest
-FIRST_LOOK = 0.25
+#: share of the time left for a guided search on what they leave (a third of it for the
+#: relaxation; on the sat residual of 100 constraints one pass is enough for the
+#: relaxation to find a guide in 5 s: docs/performance.md); then every pass, and the rest
+FIRST_LOOK = 0.3
 
 
 def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: Limits,
@@ -428,16 +429,18 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
             break
         case = out.case
         answer = after_lemmas(case, wanted, solver, Limits(share * (deadline - time.monotonic()), limits.memory_mb),
-                              cancel, summary)
+                              cancel, summary, need_guide=passes is not None)
         if answer.status in (SAT, UNSAT):
             break
     return replace(answer, seconds=time.monotonic() - start)
 
 
 def after_lemmas(case, wanted, solver: Solver, limits: Limits, cancel: threading.Event | None = None,
-                 summary: str = "local lemmas") -> SolverResult:
+                 summary: str = "local lemmas", need_guide: bool = False) -> SolverResult:
     """Decide the case the local lemmas leave: a model of its relaxation (if the solver
-    finds one in a third of the time) orders branch and eliminate's cases."""
+    finds one in a third of the time) orders branch and eliminate's cases.  With
+    ``need_guide``, unknown when there is no such model (a first look: the search
+    without a guide is left for later)."""
     start = time.monotonic()
     deadline = start + limits.timeout
     guide = None
@@ -456,6 +459,10 @@ def after_lemmas(case, wanted, solver: Solver, limits: Limits, cancel: threading
         if found.status == SAT:
             names = {name(k): k for k in _case_variables(case)}
             guide = {names[n]: v for n, v in (found.model or {}).items() if n in names}
+        elif need_guide:
+            return SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
+                                reason=f"{summary}; no model of the relaxation of what they leave "
+                                       f"({found.status})")
 
     def leaf(part):
         return _solve_components(residual_components(part.system, part.bounds, list(part.equations), "nnsolve: branch leaf"),
