@@ -616,3 +616,11 @@ def test_bounds_and_equations_on_eliminated_variables_are_reduced_before_the_cas
     equations = [PiecewiseEquation({("p",): 1, None: -4}, (({("u",): 1}, F(10), {("u",): 1, None: -3}),))]
     answer = branch_and_eliminate(system, bounds, equations, Z3Leaf(), [("x",)])
     assert answer.status == SAT and answer.model[name(("x",))] == 2
+
+
+def test_settle_checks_bounds_after_an_equation_without_pieces():
+    """A piece-less equation x = 0 against the bound x >= 1: the bound, constant after the
+    elimination, must close the case, not be dropped unchecked (found by a second reader)."""
+    s = LinearSystem()
+    case = branching.root_case(s, [Bound({"x": 1}, F(1), None)], [PiecewiseEquation({"x": 1}, ())], ["x"])
+    assert case is None

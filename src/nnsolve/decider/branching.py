@@ -442,6 +442,7 @@ def _settle(case: Case | None, stats: Counter) -> Case | None:
                     left.append(PiecewiseEquation(base, tuple(pieces)))
                 else:
                     system.equate(base)
+                    changed = True  # the bounds must be checked again under the new equation
             equations = left
             if not changed:
                 break

@@ -30,18 +30,21 @@ sides closed                   added to the case
 ``<`` and ``=``                ``f > t`` (strict bound)
 ``>`` and ``=``                ``f < t`` (strict bound)
 ``<`` and ``>``                ``f = t`` (a linear equation)
-``>`` only                     ``f <= t`` (decides the ite: its term)
+``>`` only                     ``f <= t``
 ``<`` only                     ``f >= t``
 ``=`` only                     nothing (f != t is not convex)
 ============================  ========================================
 
+(f is the condition's form normalized to a first coefficient 1, so a one-sided lemma
+decides the ite when the ite asks f <= t, and leaves f = t open when it asks -f <= -t.)
+
 **Rounds and passes.**  A round asks the three sides of ``batch`` conditions (the
 undecided ones occurring most often first) in one solver child
 (:meth:`~nnsolve.solvers.Solver.solve_many`), adds the lemmas and settles.  A pass
-tries every undecided condition once at one radius.  A pass that found a lemma is
-followed by another (conditions near a new lemma may now close); one that found
-none moves to the next radius of ``radii``; a pass at the last radius without a lemma
-ends the stage.  A neighbourhood whose text was asked before without a lemma is not
+tries every undecided condition once at one radius.  Every pass is followed by one at
+the next radius of ``radii`` (after the last, again at the last) until a pass at the
+last radius finds no lemma, which ends the stage (a pass that found one is repeated:
+conditions near a new lemma may now close).  A neighbourhood whose text was asked before without a lemma is not
 asked again (the same query).  So the stage ends: each pass either removes a piece or
 moves on to a larger radius.
 
