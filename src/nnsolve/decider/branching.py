@@ -181,7 +181,7 @@ class _Search:
                     if all(k is None for k in e):
                         continue  # made constant by an earlier "=": settle decides it
                     form, t = _normal_split(e, at)
-                    key = (tuple(sorted(form.items(), key=lambda kv: repr(kv[0]))), t)
+                    key = condition_key(form, t)
                     if key in seen:
                         continue
                     seen.add(key)
@@ -573,21 +573,36 @@ def _normal_split(e: Mapping, at: Fraction) -> tuple[dict, Fraction]:
     return dict(form), (Fraction(at) - c0) / lead
 
 
-def _split_on(case: Case) -> tuple[dict, Fraction] | None:
-    """The undecided condition that occurs most often, as :func:`_normal_split`; None
-    when no ite is left."""
-    counts: Counter = Counter()
-    forms = {}
+def condition_key(form: Mapping, t: Fraction) -> tuple:
+    """A hashable key of the split (form, t) of :func:`_normal_split`."""
+    return tuple(sorted(form.items(), key=lambda kv: repr(kv[0]))), t
+
+
+def conditions(case: Case) -> dict:
+    """The case's undecided conditions: :func:`condition_key` -> (form, t, occurrences),
+    each as :func:`_normal_split`, so that ``c <= t`` and ``-c <= -t`` are one condition;
+    in the order of first occurrence."""
+    out: dict = {}
     for eq in case.equations:
         for cond, at, _ in eq.pieces:
-            form, t = _normal_split(case.system.reduce(cond), at)
-            key = (tuple(sorted(form.items(), key=lambda kv: repr(kv[0]))), t)
-            counts[key] += 1
-            forms[key] = form
-    if not counts:
+            e = case.system.reduce(cond)
+            if all(k is None for k in e):
+                continue  # constant: the next settle decides it
+            form, t = _normal_split(e, at)
+            key = condition_key(form, t)
+            count = out[key][2] + 1 if key in out else 1
+            out[key] = (form, t, count)
+    return out
+
+
+def _split_on(case: Case) -> tuple[dict, Fraction] | None:
+    """The undecided condition that occurs most often (the first of those), as
+    :func:`_normal_split`; None when no ite is left."""
+    found = conditions(case)
+    if not found:
         return None
-    key, _ = counts.most_common(1)[0]
-    return forms[key], key[1]
+    form, t, _ = max(found.values(), key=lambda c: c[2])
+    return form, t
 
 
 def _extend(system: LinearSystem, model: Mapping, variables) -> dict:

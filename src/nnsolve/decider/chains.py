@@ -55,7 +55,7 @@ from nnsolve import numbers
 from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
 from nnsolve.decider.result import TrainingResult
 from nnsolve.elimination import Inconsistent, LinearSystem, fraction
-from nnsolve.decider.branching import _items as branching_items, branch_and_eliminate, root_case
+from nnsolve.decider.branching import _used as case_variables, branch_and_eliminate, root_case
 from nnsolve.decider.local_lemmas import LemmaMemory, local_lemmas, pieces as ite_pieces
 from nnsolve.decider import residual_parts
 from nnsolve.decider.recentre import recentre
@@ -457,7 +457,7 @@ def after_lemmas(case, wanted, solver: Solver, limits: Limits, cancel: threading
             return SolverResult(UNSAT, solver.name, time.monotonic() - start,
                                 reason=f"{summary}; the relaxation |U - K k| <= {SLACK} of what they leave is unsat")
         if found.status == SAT:
-            names = {name(k): k for k in _case_variables(case)}
+            names = {name(k): k for k in case_variables(case)}
             guide = {names[n]: v for n, v in (found.model or {}).items() if n in names}
         elif need_guide:
             return SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
@@ -474,11 +474,6 @@ def after_lemmas(case, wanted, solver: Solver, limits: Limits, cancel: threading
     log.info("branch and eliminate after %s: %s in %.2f s %s", summary, answer.status, answer.seconds,
              answer.reason or "")
     return replace(answer, reason=f"{summary}; branching: {answer.reason}" if answer.reason else summary)
-
-
-def _case_variables(case) -> set:
-    """The free variables a case's assertions use (keys)."""
-    return {v for _, used in branching_items(case) for v in used}
 
 
 def _solve_components(parts: list[str], solver: Solver, limits: Limits,

@@ -44,9 +44,9 @@ undecided ones occurring most often first) in one solver child
 tries every undecided condition once at one radius.  Every pass is followed by one at
 the next radius of ``radii`` (after the last, again at the last) until a pass at the
 last radius finds no lemma, which ends the stage (a pass that found one is repeated:
-conditions near a new lemma may now close).  A neighbourhood whose text was asked before without a lemma is not
-asked again (the same query).  So the stage ends: each pass either removes a piece or
-moves on to a larger radius.
+conditions near a new lemma may now close).  A neighbourhood whose text was asked
+before without a lemma is not asked again (the same query).  So the stage ends: each
+pass either closes a new side of some condition or moves on to a larger radius.
 
 >>> from fractions import Fraction
 >>> from nnsolve.decider.residual_query import Bound, PiecewiseEquation
@@ -74,7 +74,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
-from nnsolve.decider.branching import Case, _add_case, _items, _normal_split, _settle
+from nnsolve.decider.branching import Case, _add_case, _items, _settle, conditions
 from nnsolve.decider.residual_query import Bound, component_script, selected_items, term
 from nnsolve.elimination import Inconsistent
 from nnsolve.encodings.relu import num
@@ -119,25 +119,6 @@ class LemmaMemory:
 def pieces(case: Case | None) -> int:
     """The undecided ite pieces of a case (0 for None)."""
     return 0 if case is None else sum(len(eq.pieces) for eq in case.equations)
-
-
-def conditions(case: Case) -> dict:
-    """The case's undecided conditions: key -> (form, t, occurrences), the key being
-    the normalized split (``branching._normal_split``) so that ``c <= t`` and
-    ``-c <= -t`` are one condition."""
-    out: dict = {}
-    for eq in case.equations:
-        for cond, at, _ in eq.pieces:
-            e = case.system.reduce(cond)
-            if all(k is None for k in e):
-                continue  # constant: the next settle decides it
-            form, t = _normal_split(e, at)
-            key = (tuple(sorted(form.items(), key=lambda kv: repr(kv[0]))), t)
-            if key in out:
-                out[key] = (form, t, out[key][2] + 1)
-            else:
-                out[key] = (form, t, 1)
-    return out
 
 
 def neighbourhood(start: set, index: dict, used: Sequence[set], radius: int, cap: int = MAX_ITEMS) -> list[int]:
@@ -234,15 +215,15 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
             form, t, _ = open_[key]
             near = neighbourhood(set(form), index, used, radius)
             hood = selected_items(case.system, case.bounds, case.equations, [items[i][0] for i in near])
-            body = component_script(hood + [("(assert (<= 0.0 0.0))", set(form))])  # declares the form's variables
-            digest = hashlib.sha256(f"{term(form)} {num(t)}\n{body}".encode()).hexdigest()
+            sides = [component_script(hood + [(f"(assert ({op} {term(form)} {num(t)}))", set(form))])
+                     for _, op in SIDES]
+            digest = hashlib.sha256(sides[0].encode()).hexdigest()  # the neighbourhood and (form, t)
             if digest in asked:
                 stats["lemma queries skipped"] += 1
                 continue
             chosen.append((key, digest))
             stats[f"lemma items r{radius}"] += len(near)
-            for _, op in SIDES:
-                texts.append(body.replace("(check-sat)", f"(assert ({op} {term(form)} {num(t)}))\n(check-sat)", 1))
+            texts += sides
         if not chosen:
             continue
         asked_at = time.monotonic()
