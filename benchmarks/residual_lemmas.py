@@ -27,6 +27,7 @@ import importlib.util
 from nnsolve.decider import chains
 from nnsolve.decider.branching import Case, probe_model, root_case
 from nnsolve.decider.local_lemmas import RADII, local_lemmas
+from nnsolve.decider.residual_query import residual_components
 from nnsolve.formula.generate import family_formula
 from nnsolve.reduction import reduce_formula
 from nnsolve.solvers import Limits, get_solver
@@ -70,8 +71,9 @@ def main(argv=None) -> int:
     parser.add_argument("--radii", default=",".join(map(str, RADII)))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--check-witness", action="store_true")
-    parser.add_argument("--then", action="store_true",
-                        help="decide what the lemmas leave as the decider does (chains.after_lemmas)")
+    parser.add_argument("--then", nargs="?", const="guided", choices=("guided", "exact"), default=None,
+                        help="decide what the lemmas leave: 'guided' as the decider does "
+                             "(chains.after_lemmas), 'exact' by the solver on its components")
     parser.add_argument("--verbose", action="store_true", help="the stages' log on stderr")
     args = parser.parse_args(argv)
     if args.verbose:
@@ -106,7 +108,12 @@ def main(argv=None) -> int:
                                           else "CUT OFF")
             then, then_s = "-", 0.0
             if out.case is not None and args.then:
-                answer = chains.after_lemmas(out.case, list(keys.values()), solver, Limits(args.timeout))
+                if args.then == "exact":
+                    parts = residual_components(out.case.system, out.case.bounds, list(out.case.equations),
+                                                "nnsolve: residual after local lemmas")
+                    answer = chains._solve_components(parts, solver, Limits(args.timeout))
+                else:
+                    answer = chains.after_lemmas(out.case, list(keys.values()), solver, Limits(args.timeout))
                 then, then_s = answer.status, answer.seconds
             print(f"| {family} | {size:,} | {out.pieces_before:,} | {out.pieces_after:,} | {out.lemmas:,} "
                   f"| {out.queries:,} | {out.rounds} | {out.seconds:.0f} | {result} | {then} | {then_s:.0f} |",

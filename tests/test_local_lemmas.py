@@ -168,11 +168,35 @@ def test_reduction_residual_unsat_unique_is_closed(seed):
     assert out.case is None, (out.pieces_before, out.pieces_after)
 
 
+def test_the_case_the_lemmas_leave_has_a_model_of_the_residual():
+    """``chains._solve_case`` on what one pass leaves of the sat-10 residual: its model,
+    read through the case's system for every free variable of the residual, satisfies
+    the settled residual exactly (the case has the residual's solutions; a wrong
+    extension, or a lemma that cut every solution, fails)."""
+    from nnsolve.decider import chains
+    from nnsolve.decider.branching import _used
+    from nnsolve.decider.residual_query import name
+    from nnsolve.solvers import SAT
+
+    case, _, module = _reduction_case("sat", 10, 1)
+    out = local_lemmas(case, SOLVER, Limits(300), radii=(4,), passes=1)
+    assert out.case is not None and out.lemmas > 0
+    wanted = sorted(_used(case), key=repr)
+    answer = chains._solve_case(out.case, wanted, SOLVER, Limits(120))
+    assert answer.status == SAT, answer.reason
+    keys = {name(k): k for k in wanted}
+    values = {keys[n]: v for n, v in answer.model.items()}
+    assert set(values) == set(wanted)
+    assert module.witness_holds(case, values)
+
+
 @pytest.mark.parametrize("family, want", [("sat", "sat"), ("unsat-unique", "unsat")])
-def test_the_lemma_route_decides_small_reduction_outputs(family, want, monkeypatch):
+@pytest.mark.parametrize("exact_after_lemmas", [True, False])
+def test_the_lemma_route_decides_small_reduction_outputs(family, want, exact_after_lemmas, monkeypatch):
     """The decider with the lemma route taken at any size (GUIDED_MAX_VARIABLES = 0) and
     the exact route answering unknown: the verdict is the lemma route's, and a sat
-    network still has to pass the decider's exact_fit."""
+    network still has to pass the decider's exact_fit.  Without the exact query after
+    the lemmas (``_solve_case`` answering unknown) the guide and branching decide."""
     from nnsolve.decider import chains
     from nnsolve.decider.structured import decide_structured
     from nnsolve.formula.generate import family_formula
@@ -189,6 +213,8 @@ def test_the_lemma_route_decides_small_reduction_outputs(family, want, monkeypat
         return real(parts, solver, limits, cancel, groups)
 
     monkeypatch.setattr(chains, "_solve_components", without_exact_route)
+    if not exact_after_lemmas:
+        monkeypatch.setattr(chains, "_solve_case", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0))
     monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
     instance = reduce_formula(family_formula(family, 10, 1)).instance
     result = decide_structured(instance, SOLVER, Limits(300))

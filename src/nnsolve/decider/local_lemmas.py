@@ -38,8 +38,10 @@ sides closed                   added to the case
 (f is the condition's form normalized to a first coefficient 1, so a one-sided lemma
 decides the ite when the ite asks f <= t, and leaves f = t open when it asks -f <= -t.)
 
-**Rounds and passes.**  A round asks the three sides of ``batch`` conditions (the
-undecided ones occurring most often first) in one solver child
+**Rounds and passes.**  A round asks the three sides of a batch of conditions (the
+undecided ones occurring most often first; ``batch`` of them, or a
+:data:`ROUNDS_PER_PASS`-th of those open when that is more, so that a pass costs a bounded
+number of rounds, each settling the whole case, whatever the residual's size) in one solver child
 (:meth:`~nnsolve.solvers.Solver.solve_many`), adds the lemmas and settles.  A pass
 tries every undecided condition once at one radius.  Every pass is followed by one at
 the next radius of ``radii`` (after the last, again at the last) until a pass at the
@@ -88,6 +90,10 @@ SIDES = (("lt", "<"), ("gt", ">"), ("eq", "="))
 RADII = (4, 6, 8)
 #: a neighbourhood stops growing at this many assertions (a subset is still a subset)
 MAX_ITEMS = 600
+#: the conditions of a round: at least ``batch``, and at least the open ones over this
+#: (every round settles the whole case, O(residual); unsat-unique 300: batch 40, 35
+#: rounds, 145 s; batch 160, 10 rounds, 137 s; docs/performance.md)
+ROUNDS_PER_PASS = 25
 
 
 @dataclass(frozen=True)
@@ -208,8 +214,9 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
             for v in u:
                 index.setdefault(v, []).append(i)
         chosen, texts = [], []
+        size = max(batch, len(open_) // ROUNDS_PER_PASS)
         for key in todo:
-            if len(chosen) >= batch:
+            if len(chosen) >= size:
                 break
             tried.add(key)
             form, t, _ = open_[key]
