@@ -38,11 +38,12 @@ sides closed                   added to the case
 (f is the condition's form normalized to a first coefficient 1, so a one-sided lemma
 decides the ite when the ite asks f <= t, and leaves f = t open when it asks -f <= -t.)
 
-**Rounds and passes.**  A round asks the three sides of a batch of conditions (the
+**Rounds and passes.**  A round asks the sides ``<`` and ``>`` of a batch of conditions (the
 undecided ones occurring most often first; ``batch`` of them, or a
 :data:`ROUNDS_PER_PASS`-th of those open when that is more, so that a pass costs a bounded
 number of rounds, each settling the whole case, whatever the residual's size) in one solver child
-(:meth:`~nnsolve.solvers.Solver.solve_many`), adds the lemmas and settles.  A pass
+(:meth:`~nnsolve.solvers.Solver.solve_many`), then the side ``=`` of those with a strict side
+closed (now or before: closed alone, ``=`` implies nothing), adds the lemmas and settles.  A pass
 tries every undecided condition once at one radius.  Every pass is followed by one at
 the next radius of ``radii`` (after the last, again at the last) until a pass at the
 last radius finds no lemma, which ends the stage (a pass that found one is repeated:
@@ -213,7 +214,7 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
         for i, u in enumerate(used):
             for v in u:
                 index.setdefault(v, []).append(i)
-        chosen, texts = [], []
+        chosen = []
         size = max(batch, len(open_) // ROUNDS_PER_PASS)
         for key in todo:
             if len(chosen) >= size:
@@ -222,33 +223,47 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
             form, t, _ = open_[key]
             near = neighbourhood(set(form), index, used, radius)
             hood = selected_items(case.system, case.bounds, case.equations, [items[i][0] for i in near])
-            sides = [component_script(hood + [(f"(assert ({op} {term(form)} {num(t)}))", set(form))])
-                     for _, op in SIDES]
-            digest = hashlib.sha256(sides[0].encode()).hexdigest()  # the neighbourhood and (form, t)
+            sides = {side: component_script(hood + [(f"(assert ({op} {term(form)} {num(t)}))", set(form))])
+                     for side, op in SIDES}
+            digest = hashlib.sha256(sides["lt"].encode()).hexdigest()  # the neighbourhood and (form, t)
             if digest in asked:
                 stats["lemma queries skipped"] += 1
                 continue
-            chosen.append((key, digest))
+            chosen.append((key, digest, sides))
             stats[f"lemma items r{radius}"] += len(near)
-            texts += sides
         if not chosen:
             continue
         asked_at = time.monotonic()
-        answers = _ask(solver, [Query(text) for text in texts], Limits(query_seconds, limits.memory_mb),
-                       workers, cancel)
-        stats[f"lemma queries r{radius}"] += len(texts)
+        # f < t and f > t first; f = t closed alone implies nothing (f != t is not convex),
+        # so it is asked only where a strict side is closed (now or before): there it turns
+        # f >= t into f > t, f = t into unsat
+        answers = _ask(solver, [Query(sides[side]) for _, _, sides in chosen for side in ("lt", "gt")],
+                       Limits(query_seconds, limits.memory_mb), workers, cancel)
+        closed_by_key = {}
+        for n, (key, _, _) in enumerate(chosen):
+            closed_by_key[key] = {side for side, a in zip(("lt", "gt"), answers[2 * n:2 * n + 2])
+                                  if a.status == UNSAT} | known.get(key, set())
+        equal = [(key, sides["eq"]) for key, _, sides in chosen
+                 if closed_by_key[key] & {"lt", "gt"} and "eq" not in closed_by_key[key]]
+        if equal:
+            more = _ask(solver, [Query(text) for _, text in equal], Limits(query_seconds, limits.memory_mb),
+                        workers, cancel)
+            for (key, _), a in zip(equal, more):
+                if a.status == UNSAT:
+                    closed_by_key[key].add("eq")
+            answers += more
+        stats[f"lemma queries r{radius}"] += len(answers)
         stats[f"lemma seconds r{radius}"] += round(time.monotonic() - asked_at, 1)
         stats[f"lemma unknowns r{radius}"] += sum(a.status not in ("sat", UNSAT) for a in answers)
-        queries += len(texts)
+        queries += len(answers)
         rounds += 1
         system, bounds = case.system.copy(), list(case.bounds)
         try:
-            for n, (key, digest) in enumerate(chosen):
+            for key, digest, _ in chosen:
                 form, t, _ = open_[key]
                 # sides closed before stay closed (each case since has the same solutions):
                 # a lemma counts only when it closes a new side, so the passes end
-                closed = {side for (side, _), a in zip(SIDES, answers[3 * n:3 * n + 3]) if a.status == UNSAT}
-                closed |= known.get(key, set())
+                closed = closed_by_key[key]
                 if len(closed) == 3:
                     return outcome(None, f"every side of {term(form)} <= {num(t)} is unsat within radius "
                                          f"{radius} of it")
