@@ -410,3 +410,63 @@ def test_counting_step_by_exhaustion():
     for gadgets in range(1, 4):
         assert next(_misaligned_fits(gadgets, strict=True), None) is None
     assert next(_misaligned_fits(2, strict=False)) == ((1, 1), ((0, 0, 1), (1, 1, 0)))
+
+
+def _naive_readings(red, network):
+    """The backward map's readings as its definition reads: one full evaluation per
+    (variable gadget, cross-section)."""
+    from nnsolve.numbers import add, sign
+    from nnsolve.reduction.layout import UPPER
+    from nnsolve.training.network import evaluate
+
+    values, consistent = {}, True
+    for v in red.formula.variables:
+        g = red.gadgets[red.variable_gadget[v]]
+        readings = [evaluate(network, g.stripe.at(xi, UPPER))[0] for xi in red.cross_sections]
+        consistent &= all(sign(add(r, -readings[0])) == 0 for r in readings[1:])
+        values[v] = add(readings[0], -4)
+    return values, consistent
+
+
+small = st.fractions(min_value=-4, max_value=4, max_denominator=6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_backward_map_reads_what_the_network_computes(data):
+    """The grouped readings of backward_map equal one full evaluation per reading, on
+    forward networks of random planted formulas (5-60 constraints) with random neurons
+    changed: moved along their stripe, turned to a random direction (not parallel to any
+    stripe) or given new output weights; irrational solutions included."""
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import forward_map
+    from nnsolve.decision.etr import decide_etr
+    from nnsolve.solvers import Limits, get_solver
+
+    from nnsolve.formula.generate import planted_irrational_formula
+
+    size = data.draw(st.sampled_from([5, 12, 30, 60]), "constraints")
+    seed = data.draw(st.integers(1, 50), "seed")
+    if data.draw(st.booleans(), "irrational"):
+        formula, model = planted_irrational_formula(min(size, 12), 2, seed)
+    else:
+        formula = family_formula("sat", size, seed)
+        model = decide_etr(formula, get_solver("z3"), Limits(60)).model
+        if model is None:
+            return
+    red = reduce_formula(formula)
+    net = forward_map(red, model)
+    neurons = list(net.neurons)
+    for j in data.draw(st.lists(st.integers(0, len(neurons) - 1), max_size=12), "changed"):
+        n = neurons[j]
+        how = data.draw(st.sampled_from(["move", "turn", "weights"]))
+        if how == "move":
+            neurons[j] = Neuron(n.w, n.b + data.draw(small), n.a)
+        elif how == "turn":
+            neurons[j] = Neuron((data.draw(small), data.draw(small)), data.draw(small), n.a)
+        else:
+            neurons[j] = Neuron(n.w, n.b, (data.draw(small), data.draw(small)))
+    other = Network(tuple(neurons), (data.draw(small), data.draw(small)))
+    values, consistent = _naive_readings(red, other)
+    back = backward_map(red, other)
+    assert dict(back.values) == values and back.consistent == consistent
