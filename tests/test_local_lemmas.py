@@ -220,3 +220,43 @@ def test_the_lemma_route_decides_small_reduction_outputs(family, want, exact_aft
     result = decide_structured(instance, SOLVER, Limits(300))
     assert calls, "the residual did not reach the exact route: nothing was tested"
     assert result.status == want, result.reason
+
+
+def test_equal_side_closes_at_a_larger_radius():
+    """u = x y with u = 1 and 0 < y <= 1 forces x >= 1 (f < t closed within radius 2 of
+    x <= 1); x = 1 would give y = 1, w = y^2 = 1, which the bound w < 1 three hops away
+    rules out (f = t closed at radius 3 only).  Together: x > 1, and the ite on x <= 1 is
+    decided.  A stage that never asks f = t, or asks it only at the first radius, leaves
+    the ite open."""
+    from fractions import Fraction as F
+    from nnsolve.elimination import LinearSystem
+
+    s = LinearSystem()
+    s.define("u", "x", "y")
+    s.define("w", "y", "y")
+    bounds = (Bound({"u": 1}, F(1), F(1)), Bound({"y": 1}, F(0), None, strict=True), Bound({"y": 1}, None, F(1)),
+              Bound({"w": 1}, None, F(1), strict=True))
+    eq = PiecewiseEquation({"v": 1, None: -1}, (({"x": 1}, F(1), {None: 5}),))
+    case = _settle(Case(s, bounds, (eq,)), Counter())
+    assert case is not None and case.equations
+    first = local_lemmas(case, SOLVER, Limits(60), radii=(2,))
+    assert first.case is not None and first.case.equations  # only x >= 1 at radius 2
+    out = local_lemmas(case, SOLVER, Limits(60), radii=(2, 3))
+    assert out.case is not None and not out.case.equations, out
+    assert out.lemmas == 2  # x >= 1 at radius 2, then x > 1 at radius 3
+
+
+def test_solve_case_does_not_pass_on_inexact_values(monkeypatch):
+    """A sat answer whose values could not be read exactly is unknown, with no model."""
+    from fractions import Fraction as F
+    from nnsolve.decider import chains
+    from nnsolve.elimination import LinearSystem
+    from nnsolve.solvers import SAT, UNKNOWN, SolverResult
+
+    s = LinearSystem()
+    s.define("u", "x", "x")
+    case = Case(s, (Bound({"x": 1}, F(1), F(2)),), ())
+    monkeypatch.setattr(chains, "_solve_components",
+                        lambda *a, **k: SolverResult(SAT, "test", 0.0, {"x": F(1)}, inexact=("x",)))
+    answer = chains._solve_case(case, ["x", "u"], SOLVER, Limits(10))
+    assert answer.status == UNKNOWN and answer.model is None and "not exact" in answer.reason

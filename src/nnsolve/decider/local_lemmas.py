@@ -48,7 +48,9 @@ tries every undecided condition once at one radius.  Every pass is followed by o
 the next radius of ``radii`` (after the last, again at the last) until a pass at the
 last radius finds no lemma, which ends the stage (a pass that found one is repeated:
 conditions near a new lemma may now close).  A neighbourhood whose text was asked
-before without a lemma is not asked again (the same query).  So the stage ends: each
+before without a lemma, every answer sat or unsat, is not asked again (the same query;
+an unknown, a query's timeout or the stage's deadline cutting a round, may go otherwise
+another time).  The queries of a round stop at the stage's deadline.  So the stage ends: each
 pass either closes a new side of some condition or moves on to a larger radius.
 
 >>> from fractions import Fraction
@@ -81,7 +83,7 @@ from nnsolve.decider.branching import Case, _add_case, _items, _settle, conditio
 from nnsolve.decider.residual_query import Bound, component_script, selected_items, term
 from nnsolve.elimination import Inconsistent
 from nnsolve.encodings.relu import num
-from nnsolve.solvers import UNSAT, Limits, Query
+from nnsolve.solvers import SAT, UNSAT, Limits, Query
 
 log = logging.getLogger(__name__)
 
@@ -237,20 +239,26 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
         # f < t and f > t first; f = t closed alone implies nothing (f != t is not convex),
         # so it is asked only where a strict side is closed (now or before): there it turns
         # f >= t into f > t, f = t into unsat
+        # a round's queries stop at the stage's deadline too (a round of a large residual
+        # holds hundreds of them); an unanswered query is unknown and closes nothing
+        stop = _Until(deadline, cancel)
         answers = _ask(solver, [Query(sides[side]) for _, _, sides in chosen for side in ("lt", "gt")],
-                       Limits(query_seconds, limits.memory_mb), workers, cancel)
-        closed_by_key = {}
+                       Limits(query_seconds, limits.memory_mb), workers, stop)
+        closed_by_key, answered = {}, {}
         for n, (key, _, _) in enumerate(chosen):
-            closed_by_key[key] = {side for side, a in zip(("lt", "gt"), answers[2 * n:2 * n + 2])
+            pair = answers[2 * n:2 * n + 2]
+            closed_by_key[key] = {side for side, a in zip(("lt", "gt"), pair)
                                   if a.status == UNSAT} | known.get(key, set())
+            answered[key] = all(a.status in (SAT, UNSAT) for a in pair)
         equal = [(key, sides["eq"]) for key, _, sides in chosen
                  if closed_by_key[key] & {"lt", "gt"} and "eq" not in closed_by_key[key]]
         if equal:
             more = _ask(solver, [Query(text) for _, text in equal], Limits(query_seconds, limits.memory_mb),
-                        workers, cancel)
+                        workers, stop)
             for (key, _), a in zip(equal, more):
                 if a.status == UNSAT:
                     closed_by_key[key].add("eq")
+                answered[key] = answered[key] and a.status in (SAT, UNSAT)
             answers += more
         stats[f"lemma queries r{radius}"] += len(answers)
         stats[f"lemma seconds r{radius}"] += round(time.monotonic() - asked_at, 1)
@@ -268,7 +276,8 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
                     return outcome(None, f"every side of {term(form)} <= {num(t)} is unsat within radius "
                                          f"{radius} of it")
                 if closed == known.get(key, set()) or not _apply(system, bounds, form, t, closed):
-                    asked.add(digest)
+                    if answered[key]:  # an unknown (timeout, deadline) may close a side another time
+                        asked.add(digest)
                     continue
                 known[key] = closed
                 stats[f"lemmas r{radius}"] += 1
@@ -279,6 +288,17 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
         case = _settle(Case(system, tuple(bounds), case.equations), stats)
         if case is None:
             return outcome(None, "exact elimination after the lemmas is inconsistent")
+
+
+class _Until:
+    """A cancel request (``is_set``, as the solver runner polls it) that is set when
+    ``cancel`` is or the deadline has passed."""
+
+    def __init__(self, deadline: float, cancel: threading.Event | None) -> None:
+        self.deadline, self.cancel = deadline, cancel
+
+    def is_set(self) -> bool:
+        return time.monotonic() > self.deadline or (self.cancel is not None and self.cancel.is_set())
 
 
 def _apply(system, bounds: list, form: dict, t: Fraction, closed: set) -> bool:
