@@ -220,6 +220,8 @@ def test_the_lemma_route_decides_small_reduction_outputs(family, want, exact_aft
     result = decide_structured(instance, SOLVER, Limits(300))
     assert calls, "the residual did not reach the exact route: nothing was tested"
     assert result.status == want, result.reason
+    if want == "sat":  # the sat report names the route that found the model
+        assert "residual by the lemma route" in result.reason, result.reason
 
 
 def test_equal_side_closes_at_a_larger_radius():

@@ -303,8 +303,13 @@ def _residual(instance, family, found, system, bounds, equations, keys, order, s
         network = _network(instance, family, found, system, values, flipped)
         report = exact_fit(instance, network)
         if report.ok:
+            # which route of the residual found the model (a sat answer is checked, not
+            # argued, so the route is a report, not part of the verdict)
+            route = answer.stats.get("route")
+            said = [f"{len(flipped)} flipped neurons"] if flipped else []
+            said += [f"residual by the {route} route" + (f" ({answer.reason})" if answer.reason else "")] if route else []
             return TrainingResult(SAT, METHOD, solver.name, time.monotonic() - start, network=network,
-                                  reason=f"{len(flipped)} flipped neurons" if flipped else None)
+                                  reason="; ".join(said) or None)
         return unknown(f"the residual's model ({attempt}) failed the exact check")
     return unknown("the relaxation is satisfiable, but no orientation of the neurons makes it a network")
 
@@ -353,10 +358,11 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
         guided = second(system, bounds, equations, free, keys, solver, limits, decided)
         if guided.status in (SAT, UNSAT) and not decided.is_set():
             stop.set()
-            return replace(guided, solver=solver.name, seconds=time.monotonic() - start)
+            return replace(guided, solver=solver.name, seconds=time.monotonic() - start,
+                           stats={**guided.stats, "route": "guided" if second is _guided else "lemma"})
         answer = future.result()
         log.info("exact residual: %s in %.2f s", answer.status, answer.seconds)
-        return replace(answer, seconds=time.monotonic() - start)
+        return replace(answer, seconds=time.monotonic() - start, stats={**answer.stats, "route": "exact"})
     finally:
         stop.set()
         pool.shutdown(wait=True)
