@@ -27,7 +27,6 @@ import importlib.util
 from nnsolve.decider import chains
 from nnsolve.decider.branching import Case, probe_model, root_case
 from nnsolve.decider.local_lemmas import RADII, local_lemmas
-from nnsolve.decider.residual_query import residual_components
 from nnsolve.formula.generate import family_formula
 from nnsolve.reduction import reduce_formula
 from nnsolve.solvers import Limits, get_solver
@@ -108,10 +107,8 @@ def main(argv=None) -> int:
                                           else "CUT OFF")
             then, then_s = "-", 0.0
             if out.case is not None and args.then:
-                if args.then == "exact":
-                    parts = residual_components(out.case.system, out.case.bounds, list(out.case.equations),
-                                                "nnsolve: residual after local lemmas")
-                    answer = chains._solve_components(parts, solver, Limits(args.timeout))
+                if args.then == "exact":  # as after_lemmas asks it first
+                    answer = chains._solve_case(out.case, list(keys.values()), solver, Limits(args.timeout))
                 else:
                     answer = chains.after_lemmas(out.case, list(keys.values()), solver, Limits(args.timeout))
                 then, then_s = answer.status, answer.seconds

@@ -382,15 +382,9 @@ def _guided(system, bounds, equations, free, keys, solver: Solver, limits: Limit
     if cancel.is_set():
         return SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason="cancelled")
     wanted = [keys[n] for n in free if n in keys]
-
-    def leaf(case):
-        return _solve_components(residual_components(case.system, case.bounds, list(case.equations), "nnsolve: branch leaf"),
-                                 solver, Limits(max(0.5, min(30.0, deadline - time.monotonic())), limits.memory_mb),
-                                 cancel)
-
     model = {keys[n]: v for n, v in (guide.model or {}).items() if n in keys} if guide.status == SAT else None
-    answer = branch_and_eliminate(system, bounds, equations, leaf, wanted, deadline=deadline, guide=model,
-                                  cancel=cancel)
+    answer = branch_and_eliminate(system, bounds, equations, _leaf_solver(solver, deadline, limits, cancel), wanted,
+                                  deadline=deadline, guide=model, cancel=cancel)
     log.info("branch and eliminate: %s in %.2f s %s", answer.status, answer.seconds, answer.reason or "")
     return answer
 
@@ -478,19 +472,14 @@ def after_lemmas(case, wanted, solver: Solver, limits: Limits, cancel: threading
             return SolverResult(UNSAT, solver.name, time.monotonic() - start,
                                 reason=f"{summary}; the relaxation |U - K k| <= {SLACK} of what they leave is unsat")
         if found.status == SAT:
-            names = {name(k): k for k in case_variables(case)}
-            guide = {names[n]: v for n, v in (found.model or {}).items() if n in names}
+            guide = _by_key(case, found.model)
         elif need_guide:
             return SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
                                 reason=f"{summary}; no model of the relaxation of what they leave "
                                        f"({found.status})")
 
-    def leaf(part):
-        return _solve_components(residual_components(part.system, part.bounds, list(part.equations), "nnsolve: branch leaf"),
-                                 solver, Limits(max(0.5, min(30.0, deadline - time.monotonic())), limits.memory_mb),
-                                 cancel)
-
-    answer = branch_and_eliminate(case.system, case.bounds, case.equations, leaf, wanted,
+    answer = branch_and_eliminate(case.system, case.bounds, case.equations,
+                                  _leaf_solver(solver, deadline, limits, cancel), wanted,
                                   deadline=deadline, guide=guide, cancel=cancel)
     log.info("branch and eliminate after %s: %s in %.2f s %s", summary, answer.status, answer.seconds,
              answer.reason or "")
@@ -508,9 +497,25 @@ def _solve_case(case, wanted, solver: Solver, limits: Limits, cancel: threading.
     if answer.inexact:
         return replace(answer, status=UNKNOWN, model=None,
                        reason=f"values not exact: {', '.join(answer.inexact[:3])}")
-    names = {name(k): k for k in case_variables(case)}
-    values = {names[n]: v for n, v in (answer.model or {}).items() if n in names}
+    values = _by_key(case, answer.model)
     return replace(answer, model={name(v): x for v, x in _extend(case.system, values, wanted).items()})
+
+
+def _by_key(case, model) -> dict:
+    """A solver's model of a case's query (values by name) by the case's variable keys."""
+    names = {name(k): k for k in case_variables(case)}
+    return {names[n]: v for n, v in (model or {}).items() if n in names}
+
+
+def _leaf_solver(solver: Solver, deadline: float, limits: Limits, cancel):
+    """Branch and eliminate's leaf: the solver on the case's components, for at most 30 s
+    and what is left before ``deadline``."""
+    def leaf(case):
+        return _solve_components(residual_components(case.system, case.bounds, list(case.equations),
+                                                     "nnsolve: branch leaf"),
+                                 solver, Limits(max(0.5, min(30.0, deadline - time.monotonic())), limits.memory_mb),
+                                 cancel)
+    return leaf
 
 
 def _solve_components(parts: list[str], solver: Solver, limits: Limits,

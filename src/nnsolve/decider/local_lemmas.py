@@ -225,35 +225,34 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
             form, t, _ = open_[key]
             near = neighbourhood(set(form), index, used, radius)
             hood = selected_items(case.system, case.bounds, case.equations, [items[i][0] for i in near])
-            sides = {side: component_script(hood + [(f"(assert ({op} {term(form)} {num(t)}))", set(form))])
-                     for side, op in SIDES}
-            digest = hashlib.sha256(sides["lt"].encode()).hexdigest()  # the neighbourhood and (form, t)
+            lt = _side_script(hood, form, t, "lt")
+            digest = hashlib.sha256(lt.encode()).hexdigest()  # the neighbourhood and (form, t)
             if digest in asked:
                 stats["lemma queries skipped"] += 1
                 continue
-            chosen.append((key, digest, sides))
+            chosen.append((key, digest, hood, lt))
             stats[f"lemma items r{radius}"] += len(near)
         if not chosen:
             continue
         asked_at = time.monotonic()
         # f < t and f > t first; f = t closed alone implies nothing (f != t is not convex),
         # so it is asked only where a strict side is closed (now or before): there it turns
-        # f >= t into f > t, f = t into unsat
-        # a round's queries stop at the stage's deadline too (a round of a large residual
-        # holds hundreds of them); an unanswered query is unknown and closes nothing
+        # f >= t into f > t, f = t into unsat.  The queries stop at the stage's deadline (a
+        # round of a large residual holds hundreds); an unanswered one closes nothing
         stop = _Until(deadline, cancel)
-        answers = _ask(solver, [Query(sides[side]) for _, _, sides in chosen for side in ("lt", "gt")],
-                       Limits(query_seconds, limits.memory_mb), workers, stop)
+        limit = Limits(query_seconds, limits.memory_mb)
+        answers = _ask(solver, [Query(text) for key, _, hood, lt in chosen
+                                for text in (lt, _side_script(hood, *open_[key][:2], "gt"))], limit, workers, stop)
         closed_by_key, answered = {}, {}
-        for n, (key, _, _) in enumerate(chosen):
+        for n, (key, _, _, _) in enumerate(chosen):
             pair = answers[2 * n:2 * n + 2]
             closed_by_key[key] = {side for side, a in zip(("lt", "gt"), pair)
                                   if a.status == UNSAT} | known.get(key, set())
             answered[key] = all(a.status in (SAT, UNSAT) for a in pair)
-        equal = [(key, sides["eq"]) for key, _, sides in chosen
+        equal = [(key, hood) for key, _, hood, _ in chosen
                  if closed_by_key[key] & {"lt", "gt"} and "eq" not in closed_by_key[key]]
         if equal:
-            more = _ask(solver, [Query(text) for _, text in equal], Limits(query_seconds, limits.memory_mb),
+            more = _ask(solver, [Query(_side_script(hood, *open_[key][:2], "eq")) for key, hood in equal], limit,
                         workers, stop)
             for (key, _), a in zip(equal, more):
                 if a.status == UNSAT:
@@ -262,12 +261,12 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
             answers += more
         stats[f"lemma queries r{radius}"] += len(answers)
         stats[f"lemma seconds r{radius}"] += round(time.monotonic() - asked_at, 1)
-        stats[f"lemma unknowns r{radius}"] += sum(a.status not in ("sat", UNSAT) for a in answers)
+        stats[f"lemma unknowns r{radius}"] += sum(a.status not in (SAT, UNSAT) for a in answers)
         queries += len(answers)
         rounds += 1
         system, bounds = case.system.copy(), list(case.bounds)
         try:
-            for key, digest, _ in chosen:
+            for key, digest, _, _ in chosen:
                 form, t, _ = open_[key]
                 # sides closed before stay closed (each case since has the same solutions):
                 # a lemma counts only when it closes a new side, so the passes end
@@ -288,6 +287,12 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
         case = _settle(Case(system, tuple(bounds), case.equations), stats)
         if case is None:
             return outcome(None, "exact elimination after the lemmas is inconsistent")
+
+
+def _side_script(hood: list, form: dict, t: Fraction, side: str) -> str:
+    """The neighbourhood's query with one side of ``form <= t`` (``side`` of SIDES)."""
+    op = dict(SIDES)[side]
+    return component_script(hood + [(f"(assert ({op} {term(form)} {num(t)}))", set(form))])
 
 
 class _Until:
