@@ -262,3 +262,46 @@ def test_solve_case_does_not_pass_on_inexact_values(monkeypatch):
                         lambda *a, **k: SolverResult(SAT, "test", 0.0, {"x": F(1)}, inexact=("x",)))
     answer = chains._solve_case(case, ["x", "u"], SOLVER, Limits(10))
     assert answer.status == UNKNOWN and answer.model is None and "not exact" in answer.reason
+
+
+def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
+    """The lemma route's schedule (chains.LOOK_RADII): one pass at radius 2, the exact
+    query on what it leaves, one pass at radius 3, the exact query again, then every
+    pass at the stage's radii; each look gets the case the one before left (memory
+    shared), and what the exact query answers ends the route."""
+    from nnsolve.decider import chains
+    from nnsolve.decider.local_lemmas import RADII
+    from nnsolve.decider.structured import decide_structured
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import UNKNOWN, SolverResult
+
+    real_lemmas, real_after = chains.local_lemmas, chains.after_lemmas
+    calls, memories = [], set()
+
+    def lemmas(case, solver, limits, radii=RADII, passes=None, memory=None, **kw):
+        calls.append((tuple(radii), passes))
+        memories.add(id(memory))
+        return real_lemmas(case, solver, limits, radii=radii, passes=passes, memory=memory, **kw)
+
+    def after(case, wanted, solver, limits, cancel=None, summary="", need_guide=False):
+        if need_guide:  # the looks: nothing decided, so the route goes on
+            return SolverResult(UNKNOWN, "test", 0.0, reason="look")
+        return real_after(case, wanted, solver, limits, cancel, summary, need_guide)
+
+    def without_exact_route(parts, solver, limits, cancel=None, groups=None):
+        return SolverResult(UNKNOWN, "test", 0.0, reason="the exact route is off in this test")
+
+    monkeypatch.setattr(chains, "local_lemmas", lemmas)
+    monkeypatch.setattr(chains, "after_lemmas", after)
+    real_components = chains._solve_components
+    monkeypatch.setattr(chains, "_solve_components",
+                        lambda parts, solver, limits, cancel=None, groups=None:
+                        without_exact_route(parts, solver, limits) if groups is not None
+                        else real_components(parts, solver, limits, cancel, groups))
+    monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
+    instance = reduce_formula(family_formula("sat", 10, 1)).instance
+    result = decide_structured(instance, SOLVER, Limits(300))
+    assert calls == [((r,), 1) for r in chains.LOOK_RADII] + [(RADII, None)], calls
+    assert len(memories) == 1
+    assert result.status == "sat", result.reason

@@ -56,7 +56,7 @@ from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
 from nnsolve.decider.result import TrainingResult
 from nnsolve.elimination import Inconsistent, LinearSystem, fraction
 from nnsolve.decider.branching import _extend, _used as case_variables, branch_and_eliminate, root_case
-from nnsolve.decider.local_lemmas import LemmaMemory, local_lemmas, pieces as ite_pieces
+from nnsolve.decider.local_lemmas import RADII, LemmaMemory, local_lemmas, pieces as ite_pieces
 from nnsolve.decider import residual_parts
 from nnsolve.decider.recentre import recentre
 from nnsolve.decider.residual_query import (Bound, NonZero, PiecewiseEquation, component_items, component_script,
@@ -393,10 +393,13 @@ def _guided(system, bounds, equations, free, keys, solver: Solver, limits: Limit
 LEMMA_SHARE = 0.7
 
 
-#: the lemma route's first look: one pass of lemmas at the smallest radius, then this
-#: share of the time left for a guided search on what they leave (a third of it for the
-#: relaxation; on the sat residual of 100 constraints one pass is enough for the
-#: relaxation to find a guide in 5 s: docs/performance.md); then every pass, and the rest
+#: the lemma route's looks before its last stage: one pass of lemmas at each of these
+#: radii in turn, each followed by this share of the time left for the exact query on
+#: what they leave (and a guided search if its relaxation has a model).  Small radii
+#: first: a pass at radius 2 costs a seventh of one at radius 4 and is often enough for
+#: the exact query (sat 1,000: radius 2, 125 s, 7,874 -> 6,136 ite pieces, then sat in
+#: 51 s; radius 4, 877 s, -> 2,478 pieces, then sat in 24 s; docs/performance.md)
+LOOK_RADII = (2, 3)
 FIRST_LOOK = 0.3
 
 
@@ -404,8 +407,8 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
                  cancel: threading.Event) -> SolverResult:
     """Local lemmas on the settled residual (``nnsolve.decider.local_lemmas``: each lemma
     is implied by the residual, so the case they leave has its solutions), then
-    ``after_lemmas`` on that case: first after one pass of lemmas, then after all of
-    them (unknown as soon as ``cancel`` is set)."""
+    ``after_lemmas`` on that case: after one pass at each of :data:`LOOK_RADII`, then
+    after every pass at the stage's radii (unknown as soon as ``cancel`` is set)."""
     start = time.monotonic()
     deadline = start + limits.timeout
     wanted = [keys[n] for n in free if n in keys]
@@ -415,12 +418,13 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
                             reason="exact elimination of the residual is inconsistent")
     memory, before, lemmas, queries = LemmaMemory(), ite_pieces(case), 0, 0
     answer = SolverResult(UNKNOWN, solver.name, 0.0, reason="no time for the lemmas")
-    for passes, share in ((1, FIRST_LOOK), (None, 1.0)):
+    looks = [((r,), 1, FIRST_LOOK) for r in LOOK_RADII] + [(RADII, None, 1.0)]
+    for radii, passes, share in looks:
         left = deadline - time.monotonic()
         if left <= 1 or cancel.is_set():
             break
-        out = local_lemmas(case, solver, Limits(LEMMA_SHARE * left, limits.memory_mb), cancel=cancel,
-                           passes=passes, memory=memory)
+        out = local_lemmas(case, solver, Limits(LEMMA_SHARE * left, limits.memory_mb), radii=radii,
+                           cancel=cancel, passes=passes, memory=memory)
         lemmas, queries = lemmas + out.lemmas, queries + out.queries
         summary = f"local lemmas: {before} -> {out.pieces_after} ite pieces, {lemmas} lemmas, {queries} queries"
         if out.case is None:
