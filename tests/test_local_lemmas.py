@@ -268,7 +268,8 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     """The lemma route's schedule (chains.LOOK_RADII): one pass at radius 2, the exact
     query on what it leaves, one pass at radius 3, the exact query again, then every
     pass at the stage's radii; each look gets the case the one before left (memory
-    shared), and what the exact query answers ends the route."""
+    shared), and what the exact query answers ends the route.  Once the exact route
+    beside it has ended, the lemma rounds use SPARE_WORKERS solver children."""
     from nnsolve.decider import chains
     from nnsolve.decider.local_lemmas import RADII
     from nnsolve.decider.structured import decide_structured
@@ -277,11 +278,12 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     from nnsolve.solvers import UNKNOWN, SolverResult
 
     real_lemmas, real_after = chains.local_lemmas, chains.after_lemmas
-    calls, memories = [], set()
+    calls, memories, children = [], set(), []
 
     def lemmas(case, solver, limits, radii=RADII, passes=None, memory=None, **kw):
         calls.append((tuple(radii), passes))
         memories.add(id(memory))
+        children.append(kw["workers"]())
         return real_lemmas(case, solver, limits, radii=radii, passes=passes, memory=memory, **kw)
 
     def after(case, wanted, solver, limits, cancel=None, summary="", need_guide=False):
@@ -304,4 +306,21 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     result = decide_structured(instance, SOLVER, Limits(300))
     assert calls == [((r,), 1) for r in chains.LOOK_RADII] + [(RADII, None)], calls
     assert len(memories) == 1
+    # the exact route (off here: unknown at once) has ended, so the rounds use its core
+    assert children[-1] == chains.SPARE_WORKERS
     assert result.status == "sat", result.reason
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_a_round_split_over_children_keeps_the_order(workers):
+    """_ask with several solver children gives each query its own answer, in order
+    (the lemmas of a round are matched to their conditions by position)."""
+    from nnsolve.decider.local_lemmas import _ask
+    from nnsolve.solvers import Query
+
+    wants = ["sat", "unsat", "unsat", "sat", "sat", "unsat", "sat", "unsat", "unsat"]
+    # x > i >= 0 and x^2 < i^2 + 100: sat; x > i and x^2 < i^2: unsat
+    texts = [f"(declare-const x Real)(assert (> x {i}))(assert (< (* x x) {i * i + (100 if w == 'sat' else 0)}))"
+             for i, w in enumerate(wants)]
+    answers = _ask(SOLVER, [Query(t, ("x",)) for t in texts], Limits(30), workers, None)
+    assert [a.status for a in answers] == wants

@@ -337,17 +337,31 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
     * beyond, where the relaxation is no easier than the residual: local lemmas
       (``nnsolve.decider.local_lemmas``), then branch and eliminate on what they leave.
 
-    Which route runs beside the exact one is a schedule: leaving a route out can only
-    turn an answer into unknown."""
+    Which route runs beside the exact one, and for how long, is a schedule: leaving a
+    route out or stopping it early can only turn an answer into unknown.  Beside the
+    lemma route the exact route has :data:`EXACT_SHARE` of the time (at those sizes it
+    decides early or not at all: unsat parts in seconds at 10,000 constraints; sat
+    1,000 and 3,000 with no answer in 600 s and 4,000 s), then the lemma queries use its
+    core as well."""
     if not any(eq.pieces for eq in equations):
         return _solve_components(parts, solver, limits, groups=groups)
     second = _guided if len(free) <= GUIDED_MAX_VARIABLES else _lemma_route
     start = time.monotonic()
     decided = threading.Event()  # the exact route has a decisive answer
     stop = threading.Event()     # the guided route has one: cancel the exact route
+    finished = threading.Event()  # the exact route has ended: its core is free
+    exact_limits, extra = limits, {}
+    if second is _lemma_route:
+        # beside the lemma route the exact route has EXACT_SHARE of the time, then the
+        # lemma queries take its core too
+        exact_limits = Limits(EXACT_SHARE * limits.timeout, limits.memory_mb)
+        extra = {"spare_core": finished}
 
     def exact() -> SolverResult:
-        answer = _solve_components(parts, solver, limits, stop, groups)
+        try:
+            answer = _solve_components(parts, solver, exact_limits, stop, groups)
+        finally:
+            finished.set()
         if answer.status in (SAT, UNSAT):
             decided.set()
         return answer
@@ -355,7 +369,7 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
     pool = ThreadPoolExecutor(1)
     try:
         future = pool.submit(exact)
-        guided = second(system, bounds, equations, free, keys, solver, limits, decided)
+        guided = second(system, bounds, equations, free, keys, solver, limits, decided, **extra)
         if guided.status in (SAT, UNSAT) and not decided.is_set():
             stop.set()
             return replace(guided, solver=solver.name, seconds=time.monotonic() - start,
@@ -389,6 +403,12 @@ def _guided(system, bounds, equations, free, keys, solver: Solver, limits: Limit
     return answer
 
 
+#: the exact route's share of the time when the lemma route runs beside it (_solve_residual)
+EXACT_SHARE = 0.25
+#: solver children of a lemma round once the exact route has ended
+SPARE_WORKERS = 2
+
+
 #: the share of the lemma route's time that the lemmas may take (branching has the rest)
 LEMMA_SHARE = 0.7
 
@@ -404,11 +424,12 @@ FIRST_LOOK = 0.3
 
 
 def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: Limits,
-                 cancel: threading.Event) -> SolverResult:
+                 cancel: threading.Event, spare_core: threading.Event | None = None) -> SolverResult:
     """Local lemmas on the settled residual (``nnsolve.decider.local_lemmas``: each lemma
     is implied by the residual, so the case they leave has its solutions), then
     ``after_lemmas`` on that case: after one pass at each of :data:`LOOK_RADII`, then
-    after every pass at the stage's radii (unknown as soon as ``cancel`` is set)."""
+    after every pass at the stage's radii (unknown as soon as ``cancel`` is set).  Once
+    ``spare_core`` is set, a round's queries go to :data:`SPARE_WORKERS` children."""
     start = time.monotonic()
     deadline = start + limits.timeout
     wanted = [keys[n] for n in free if n in keys]
@@ -419,12 +440,16 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     memory, before, lemmas, queries = LemmaMemory(), ite_pieces(case), 0, 0
     answer = SolverResult(UNKNOWN, solver.name, 0.0, reason="no time for the lemmas")
     looks = [((r,), 1, FIRST_LOOK) for r in LOOK_RADII] + [(RADII, None, 1.0)]
+
+    def workers() -> int:
+        return SPARE_WORKERS if spare_core is not None and spare_core.is_set() else 1
+
     for radii, passes, share in looks:
         left = deadline - time.monotonic()
         if left <= 1 or cancel.is_set():
             break
         out = local_lemmas(case, solver, Limits(LEMMA_SHARE * left, limits.memory_mb), radii=radii,
-                           cancel=cancel, passes=passes, memory=memory)
+                           cancel=cancel, passes=passes, memory=memory, workers=workers)
         lemmas, queries = lemmas + out.lemmas, queries + out.queries
         summary = f"local lemmas: {before} -> {out.pieces_after} ite pieces, {lemmas} lemmas, {queries} queries"
         if out.case is None:

@@ -77,7 +77,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import Callable, Sequence
 
 from nnsolve.decider.branching import Case, _add_case, _items, _settle, conditions
 from nnsolve.decider.residual_query import Bound, component_script, selected_items, term
@@ -161,13 +161,15 @@ def neighbourhood(start: set, index: dict, used: Sequence[set], radius: int, cap
 
 
 def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADII, batch: int = 40,
-                 query_seconds: float = 1.0, workers: int = 1, cancel: threading.Event | None = None,
+                 query_seconds: float = 1.0, workers: int | Callable[[], int] = 1,
+                 cancel: threading.Event | None = None,
                  stats: Counter | None = None, passes: int | None = None,
                  memory: LemmaMemory | None = None) -> LemmaOutcome:
     """Lemmas from neighbourhoods, rounds of ``batch`` conditions, until a pass at the
     last of ``radii`` finds none, ``passes`` passes are done, ``limits.timeout`` passes
     or ``cancel`` is set (module docstring).  ``case`` should be settled; each query gets
-    ``query_seconds``, and a round's queries are split over ``workers`` solver children.
+    ``query_seconds``, and a round's queries are split over ``workers`` solver children
+    (a callable: asked each round, for a caller whose other work frees a core on the way).
     ``memory`` carries what was asked over to a later run on a case of the same
     residual."""
     start = time.monotonic()
@@ -241,8 +243,9 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
         # round of a large residual holds hundreds); an unanswered one closes nothing
         stop = _Until(deadline, cancel)
         limit = Limits(query_seconds, limits.memory_mb)
+        children = workers() if callable(workers) else workers
         answers = _ask(solver, [Query(text) for key, _, hood, lt in chosen
-                                for text in (lt, _side_script(hood, *open_[key][:2], "gt"))], limit, workers, stop)
+                                for text in (lt, _side_script(hood, *open_[key][:2], "gt"))], limit, children, stop)
         closed_by_key, answered = {}, {}
         for n, (key, _, _, _) in enumerate(chosen):
             pair = answers[2 * n:2 * n + 2]
@@ -253,7 +256,7 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
                  if closed_by_key[key] & {"lt", "gt"} and "eq" not in closed_by_key[key]]
         if equal:
             more = _ask(solver, [Query(_side_script(hood, *open_[key][:2], "eq")) for key, hood in equal], limit,
-                        workers, stop)
+                        children, stop)
             for (key, _), a in zip(equal, more):
                 if a.status == UNSAT:
                     closed_by_key[key].add("eq")
