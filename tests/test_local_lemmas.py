@@ -324,3 +324,28 @@ def test_a_round_split_over_children_keeps_the_order(workers):
              for i, w in enumerate(wants)]
     answers = _ask(SOLVER, [Query(t, ("x",)) for t in texts], Limits(30), workers, None)
     assert [a.status for a in answers] == wants
+
+
+@pytest.mark.parametrize("need_guide", [True, False])
+def test_a_look_at_a_large_case_skips_the_relaxation(need_guide, monkeypatch):
+    """after_lemmas in a look (need_guide) on a case of more than GUIDED_MAX_VARIABLES
+    variables: the exact query unknown, the relaxation is not asked and the answer is
+    unknown; outside a look the relaxation is asked as before."""
+    from nnsolve.decider import chains
+    from nnsolve.solvers import UNKNOWN, SolverResult
+
+    case, _, _ = _reduction_case("sat", 10, 1)
+    asked = []
+    monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
+    monkeypatch.setattr(chains, "_solve_case", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="off"))
+
+    def components(parts, solver, limits, cancel=None, groups=None):
+        asked.append("relaxation" if any("relaxed" in p for p in parts) else "other")
+        return SolverResult(UNKNOWN, "test", 0.0, reason="off")
+
+    monkeypatch.setattr(chains, "_solve_components", components)
+    answer = chains.after_lemmas(case, [], SOLVER, Limits(5), need_guide=need_guide)
+    if need_guide:
+        assert answer.status == UNKNOWN and asked == []
+    else:
+        assert asked and asked[0] == "relaxation"
