@@ -190,6 +190,24 @@ def test_the_case_the_lemmas_leave_has_a_model_of_the_residual():
     assert module.witness_holds(case, values)
 
 
+def _exact_route_off(monkeypatch) -> list:
+    """Make the residual's exact route answer unknown at once (the other calls of
+    ``chains._solve_components`` unchanged); the list returned records each exact call."""
+    from nnsolve.decider import chains
+    from nnsolve.solvers import UNKNOWN, SolverResult
+
+    real, calls = chains._solve_components, []
+
+    def without_exact_route(parts, solver, limits, cancel=None, groups=None):
+        if groups is not None:  # only the exact route passes the components' items
+            calls.append("exact")
+            return SolverResult(UNKNOWN, "test", 0.0, reason="the exact route is off in this test")
+        return real(parts, solver, limits, cancel, groups)
+
+    monkeypatch.setattr(chains, "_solve_components", without_exact_route)
+    return calls
+
+
 @pytest.mark.parametrize("family, want", [("sat", "sat"), ("unsat-unique", "unsat")])
 @pytest.mark.parametrize("exact_after_lemmas", [True, False])
 def test_the_lemma_route_decides_small_reduction_outputs(family, want, exact_after_lemmas, monkeypatch):
@@ -203,16 +221,7 @@ def test_the_lemma_route_decides_small_reduction_outputs(family, want, exact_aft
     from nnsolve.reduction import reduce_formula
     from nnsolve.solvers import UNKNOWN, SolverResult
 
-    real = chains._solve_components
-    calls = []
-
-    def without_exact_route(parts, solver, limits, cancel=None, groups=None):
-        if groups is not None:  # only the exact route passes the components' items
-            calls.append("exact")
-            return SolverResult(UNKNOWN, "test", 0.0, reason="the exact route is off in this test")
-        return real(parts, solver, limits, cancel, groups)
-
-    monkeypatch.setattr(chains, "_solve_components", without_exact_route)
+    calls = _exact_route_off(monkeypatch)
     if not exact_after_lemmas:
         monkeypatch.setattr(chains, "_solve_case", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0))
     monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
@@ -291,16 +300,9 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
             return SolverResult(UNKNOWN, "test", 0.0, reason="look")
         return real_after(case, wanted, solver, limits, cancel, summary, need_guide)
 
-    def without_exact_route(parts, solver, limits, cancel=None, groups=None):
-        return SolverResult(UNKNOWN, "test", 0.0, reason="the exact route is off in this test")
-
     monkeypatch.setattr(chains, "local_lemmas", lemmas)
     monkeypatch.setattr(chains, "after_lemmas", after)
-    real_components = chains._solve_components
-    monkeypatch.setattr(chains, "_solve_components",
-                        lambda parts, solver, limits, cancel=None, groups=None:
-                        without_exact_route(parts, solver, limits) if groups is not None
-                        else real_components(parts, solver, limits, cancel, groups))
+    _exact_route_off(monkeypatch)
     monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
     instance = reduce_formula(family_formula("sat", 10, 1)).instance
     result = decide_structured(instance, SOLVER, Limits(300))

@@ -29,7 +29,7 @@ from nnsolve.solvers import Limits, get_solver
 from nnsolve.training import sweep
 from nnsolve.training.network import Network, Neuron, evaluate, exact_fit
 
-SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False)
+SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DEFAULT_SIZES = [1000, 2000, 3000]
 SLOW_SIZES = [10_000]
 
