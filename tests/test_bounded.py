@@ -3,8 +3,10 @@ stage ran out and how long each took."""
 
 import time
 
+import threading
+
 import nnsolve.decider.bounded as bounded
-from nnsolve.decider.result import TrainingResult
+from nnsolve.decider.result import TrainingResult, progress_log
 from nnsolve.solvers import Limits, get_solver
 from nnsolve.training import read_instance
 
@@ -17,6 +19,18 @@ def _stuck(method, instance, solver, limits, progress=None, max_work=None):
     progress("line-count")
     progress("a-stage-that-never-ends")
     while True:  # pure Python, no solver: only the process limit can stop it
+        time.sleep(0.1)
+
+
+def _stuck_talking(method, instance, solver, limits, progress=None, max_work=None):
+    progress("chains:residual")
+    progress_log.info("local lemmas: pass 1 at radius 2 done, 900 -> 700 ite pieces")
+    # a second thread, as the exact route beside the lemma route
+    other = threading.Thread(target=progress_log.info, args=("exact residual route: unknown in 3 s",))
+    other.start()
+    other.join()
+    progress_log.info("local lemmas: pass 2 at radius %d done, 900 -> %d ite pieces", 3, 400)
+    while True:
         time.sleep(0.1)
 
 
@@ -34,6 +48,18 @@ def test_a_stuck_stage_is_cut_at_the_limit(monkeypatch):
     assert "out of time in stage a-stage-that-never-ends" in result.reason
     assert "line-count" in result.reason
     assert [name for name, _ in result.stages] == ["line-count", "a-stage-that-never-ends"]
+
+
+def test_out_of_time_says_the_last_progress_line_of_each_kind(monkeypatch):
+    monkeypatch.setattr(bounded, "decide_with", _stuck_talking)
+    result = bounded.decide_bounded("structured", INSTANCE, get_solver("z3"), Limits(timeout=2), grace=1)
+    assert result.status == "unknown" and "out of time in stage chains:residual" in result.reason
+    last = result.reason.split("; last progress: ", 1)[1]
+    # the later lemma line replaced the earlier one; the exact route's line is kept beside it
+    assert last == ("exact residual route: unknown in 3 s; "
+                    "local lemmas: pass 2 at radius 3 done, 900 -> 400 ite pieces")
+    # the parent's own logging was not changed by the child's forwarding
+    assert progress_log.handlers == [] and progress_log.propagate
 
 
 def test_a_crash_in_a_stage_is_unknown_with_the_reason(monkeypatch):

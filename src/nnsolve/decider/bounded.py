@@ -7,7 +7,9 @@ elimination, decoding and checking a network) run in Python and could outlast
 decision in a child process of its own session, listens for the stages it enters,
 and kills the child with everything it started when the limit (plus a grace period
 for start-up and answering) has passed: the answer is then ``unknown`` with the
-stage that ran out and how long each stage took.
+stage that ran out, how long each stage took and the last progress line the child
+sent of each kind (:data:`nnsolve.decider.result.progress_log`: e.g. how many ite
+pieces the local lemmas had left, what the exact route answered).
 
 The child's address space is capped at what it inherits plus ``limits.memory_mb``
 (so ``--memory`` bounds what the decision allocates, at any instance size).
@@ -29,7 +31,7 @@ import threading
 import time
 
 from nnsolve.decider.structured import decide_with
-from nnsolve.decider.result import TrainingResult
+from nnsolve.decider.result import TrainingResult, progress_log
 from nnsolve.solvers import UNKNOWN, Limits
 from nnsolve.training import TrainingInstance
 
@@ -39,13 +41,37 @@ log = logging.getLogger(__name__)
 GRACE = 5.0
 
 
+class _Forward(logging.Handler):
+    """Sends each :data:`~nnsolve.decider.result.progress_log` line to the parent."""
+
+    def __init__(self, send) -> None:
+        super().__init__(logging.INFO)
+        self.send = send
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.send("note", record.getMessage())
+        except Exception:  # a line that cannot be sent is lost, never the decision
+            self.handleError(record)
+
+
 def _child(method, instance, solver, limits, conn, max_work=None) -> None:
     os.setsid()  # a session of its own: the parent kills it and every solver it started at once
     _limit_memory(limits.memory_mb)
     start = time.monotonic()
+    lock = threading.Lock()  # stages and progress lines come from the decision's threads
+
+    def send(kind: str, payload) -> None:
+        with lock:
+            conn.send((kind, payload, time.monotonic() - start))
 
     def progress(stage: str) -> None:
-        conn.send(("stage", stage, time.monotonic() - start))
+        send("stage", stage)
+
+    # this process's own logger configuration: the parent logs what it is sent
+    progress_log.setLevel(logging.INFO)
+    progress_log.propagate = False
+    progress_log.addHandler(_Forward(send))
 
     try:
         result = decide_with(method, instance, solver, limits, progress=progress, max_work=max_work)
@@ -96,6 +122,7 @@ def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limi
     proc.start()
     send.close()
     stages: list[tuple[str, float]] = []
+    notes: dict[str, str] = {}  # the child's last progress line of each kind (text before ':')
     deadline = start + limits.timeout + grace
 
     def give_up(reason: str) -> TrainingResult:
@@ -103,8 +130,9 @@ def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limi
         elapsed = time.monotonic() - start
         where = f" in stage {stages[-1][0]}" if stages else " before the first stage"
         times = f" (stages: {_stage_text(stages, elapsed)})" if stages else ""
+        last = f"; last progress: {'; '.join(notes.values())}" if notes else ""
         return TrainingResult(UNKNOWN, method, getattr(solver, "name", "-"), elapsed,
-                              reason=reason.format(where=where) + times,
+                              reason=reason.format(where=where) + times + last,
                               stages=tuple((name, round(s, 3)) for name, s in _spans(stages, elapsed)))
 
     try:
@@ -124,6 +152,11 @@ def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limi
             if kind == "stage":
                 stages.append((payload, at))
                 log.info("training side: stage %s at %.1f s", payload, at)
+            elif kind == "note":
+                kind_of = payload.split(":", 1)[0]
+                notes.pop(kind_of, None)  # in the order of their last update
+                notes[kind_of] = payload
+                log.info("training side at %.1f s: %s", at, payload)
             elif kind == "error":
                 return give_up(f"the decision failed{{where}}: {payload}")
             else:

@@ -53,7 +53,7 @@ from typing import Callable
 
 from nnsolve import numbers
 from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
-from nnsolve.decider.result import TrainingResult
+from nnsolve.decider.result import TrainingResult, progress_log
 from nnsolve.elimination import Inconsistent, LinearSystem, fraction
 from nnsolve.decider.branching import _extend, _used as case_variables, branch_and_eliminate, root_case
 from nnsolve.decider.local_lemmas import RADII, LemmaMemory, local_lemmas, pieces as ite_pieces
@@ -362,6 +362,8 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
             answer = _solve_components(parts, solver, exact_limits, stop, groups)
         finally:
             finished.set()
+        progress_log.info("exact residual route: %s in %.0f s%s", answer.status, answer.seconds,
+                          f" ({answer.reason})" if answer.reason else "")
         if answer.status in (SAT, UNSAT):
             decided.set()
         return answer
@@ -459,6 +461,8 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
         case = out.case
         answer = after_lemmas(case, wanted, solver, Limits(share * (deadline - time.monotonic()), limits.memory_mb),
                               cancel, summary, need_guide=passes is not None)
+        progress_log.info("after the lemmas at radii %s: %s in %.0f s (%s)", ",".join(map(str, radii)),
+                          answer.status, answer.seconds, answer.reason or "-")
         if answer.status in (SAT, UNSAT):
             break
     return replace(answer, seconds=time.monotonic() - start)

@@ -79,6 +79,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Sequence
 
+from nnsolve.decider.result import progress_log
 from nnsolve.decider.branching import Case, _add_case, _items, _settle, conditions
 from nnsolve.decider.residual_query import Bound, component_script, selected_items, term
 from nnsolve.elimination import Inconsistent
@@ -184,6 +185,9 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
     level, found_in_pass, done = 0, False, 0
 
     def outcome(current, reason=None, finished=True):
+        progress_log.info("local lemmas: stage %s, %d -> %d ite pieces, %d lemmas, %d queries, %.0f s",
+                          "ended" if finished else "stopped", before, pieces(current), lemmas, queries,
+                          time.monotonic() - start)
         log.info("local lemmas: %d -> %d pieces, %d lemmas, %d queries in %d rounds, %.1f s%s (%s)", before,
                  pieces(current), lemmas, queries, rounds, time.monotonic() - start,
                  "" if current is not None else f", unsat: {reason}", dict(stats))
@@ -200,6 +204,9 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
         todo = sorted((k for k in open_ if k not in tried), key=lambda k: (-open_[k][2], repr(k)))
         if not todo:
             done += 1
+            progress_log.info("local lemmas: pass %d at radius %d done, %d -> %d ite pieces, %d lemmas, "
+                              "%d queries, %.0f s", done, radius, before, pieces(case), lemmas, queries,
+                              time.monotonic() - start)
             if passes is not None and done >= passes:
                 return outcome(case, finished=not found_in_pass)
             if found_in_pass:
