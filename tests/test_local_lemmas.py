@@ -351,3 +351,23 @@ def test_a_look_at_a_large_case_skips_the_relaxation(need_guide, monkeypatch):
         assert answer.status == UNKNOWN and asked == []
     else:
         assert asked and asked[0] == "relaxation"
+
+
+@pytest.mark.parametrize("size, seed", [(100, 4), pytest.param(300, 5, marks=pytest.mark.slow),
+                                        pytest.param(1000, 6, marks=pytest.mark.slow)])
+def test_the_looks_keep_the_forward_witness_at_tier4_sizes(size, seed):
+    """The lemma route's looks as the blind decision runs them on a tier-4 residual (one
+    pass at radius 2, then one at radius 3, one memory): the planted network's values
+    satisfy the case after each, exactly.  Sizes as users run them (100: about 800 ite
+    pieces; 300: 2,400; 1,000: 7,900); one wrong lemma among thousands fails it."""
+    from nnsolve.decider.local_lemmas import LemmaMemory
+
+    case, witness, module = _reduction_case("sat", size, seed)
+    assert witness is not None and module.witness_holds(case, witness)
+    memory, lemmas = LemmaMemory(), 0
+    for radius in (2, 3):
+        out = local_lemmas(case, SOLVER, Limits(3000), radii=(radius,), passes=1, memory=memory, workers=2)
+        assert out.case is not None, out.reason
+        assert module.witness_holds(out.case, witness), f"radius {radius} cut off the planted network"
+        case, lemmas = out.case, lemmas + out.lemmas
+    assert lemmas > 0  # the passes decided something
