@@ -371,3 +371,23 @@ def test_the_looks_keep_the_forward_witness_at_tier4_sizes(size, seed):
         assert module.witness_holds(out.case, witness), f"radius {radius} cut off the planted network"
         case, lemmas = out.case, lemmas + out.lemmas
     assert lemmas > 0  # the passes decided something
+
+
+def test_an_undecided_residual_says_what_each_route_did(monkeypatch):
+    """Neither route decides (exact route off, the lemma route given no time to speak
+    of): the unknown names both routes' reasons, not only the exact route's."""
+    from nnsolve.decider import chains
+    from nnsolve.decider.structured import decide_structured
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import UNKNOWN, SolverResult
+
+    _exact_route_off(monkeypatch)
+    monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
+    monkeypatch.setattr(chains, "_lemma_route", lambda *a, **k: SolverResult(
+        UNKNOWN, "test", 0.0, reason="local lemmas: 80 -> 12 ite pieces; what they leave: unknown"))
+    instance = reduce_formula(family_formula("sat", 10, 1)).instance
+    result = decide_structured(instance, SOLVER, Limits(120), max_work=1)
+    assert result.status == "unknown"
+    assert ("exact route: the exact route is off in this test; lemma route: local lemmas: 80 -> 12 ite pieces; "
+            "what they leave: unknown") in result.reason, result.reason

@@ -378,7 +378,12 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
                            stats={**guided.stats, "route": "guided" if second is _guided else "lemma"})
         answer = future.result()
         log.info("exact residual: %s in %.2f s", answer.status, answer.seconds)
-        return replace(answer, seconds=time.monotonic() - start, stats={**answer.stats, "route": "exact"})
+        reason = answer.reason
+        if answer.status not in (SAT, UNSAT):  # neither route decided: say what each did
+            name_of = "guided" if second is _guided else "lemma"
+            reason = f"exact route: {answer.reason or answer.status}; {name_of} route: {guided.reason or guided.status}"
+        return replace(answer, seconds=time.monotonic() - start, reason=reason,
+                       stats={**answer.stats, "route": "exact"})
     finally:
         stop.set()
         pool.shutdown(wait=True)

@@ -29,6 +29,7 @@ Argument (docs/solving.md, "Line counting"):
 from __future__ import annotations
 
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ from nnsolve.decider.lines import (DataLine, data_lines, greedy_windows, line_bl
                                    normalized_key)
 from nnsolve.decider.windows import block_system, cell_assignments
 
+#: a line's description lists its blocks' kink counts up to this many blocks, then counts them
+LISTED_BLOCKS = 12
 ELIMINATION_BOUND_CANDIDATES = 2_000  # above this the solver's count is cheaper than listing
 
 
@@ -62,10 +65,24 @@ class LineCount:
         return sum(b.kinks for b in self.blocks)
 
     def describe(self) -> str:
+        """One line: the line, its kink count and its blocks' counts (listed up to
+        :data:`LISTED_BLOCKS` blocks, else how many blocks need each count).
+
+        >>> line = DataLine(1, 0, Fraction(3), tuple(range(9)), tuple(range(9)))
+        >>> LineCount(line, (BlockCount(0, 2, 1, True), BlockCount(3, 5, 2, True))).describe()
+        'the 9 points on the line x = 3 need at least 3 kinks (blocks: 1, 2)'
+        >>> LineCount(line, tuple(BlockCount(0, 2, 4 + i % 3 // 2, True) for i in range(30))).describe()
+        'the 9 points on the line x = 3 need at least 130 kinks (30 blocks: 20 of 4 kinks, 10 of 5)'
+        """
         a, b, c = self.line.a, self.line.b, self.line.c
         eq = f"{a} x + {b} y = {c}" if b else f"x = {c / a}"
-        return (f"the {len(self.line.points)} points on the line {eq} need at least {self.kinks} kinks "
-                f"(blocks: {', '.join(str(k.kinks) for k in self.blocks)})")
+        if len(self.blocks) <= LISTED_BLOCKS:
+            blocks = f"blocks: {', '.join(str(k.kinks) for k in self.blocks)}"
+        else:  # a reason stays one readable line at any size (3,663 blocks at 1,000 constraints)
+            counts = sorted(Counter(k.kinks for k in self.blocks).items())
+            blocks = f"{len(self.blocks)} blocks: " + ", ".join(
+                f"{n} of {kinks}" + (" kinks" if i == 0 else "") for i, (kinks, n) in enumerate(counts))
+        return f"the {len(self.line.points)} points on the line {eq} need at least {self.kinks} kinks ({blocks})"
 
 
 @dataclass(frozen=True)
