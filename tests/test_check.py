@@ -110,3 +110,21 @@ def test_max_work_does_not_bound_the_certificate():
     r = run_cli("check", "instances/tier4/planted_100_s1.smt2", "--json", "--timeout", "60", "--max-work", "1000")
     out = json.loads(r.stdout)
     assert out["verdict"] == "agree" and out["training"]["method"] == "certificate:forward-map"
+
+
+def test_an_undecided_blind_side_neither_agrees_nor_disagrees_with_the_certificate():
+    """Blind, sat formula: the forward certificate is sat; a blind side that is unknown is
+    reported as nothing to compare (JSON null), a decided one as agreeing or not."""
+    from nnsolve.decision.check import CheckReport
+    from nnsolve.decision.etr import EtrResult
+    from nnsolve.decider.result import TrainingResult
+
+    f = read_smtlib(ROOT / "instances" / "tier1" / "sqrt2.smt2")
+    cert = TrainingResult("sat", "certificate:forward-map", "-", 0.1)
+    base = CheckReport("x", f, EtrResult("sat", "z3", 0.1), None, "inconclusive", 0.2, blind=True, certificate=cert)
+    seen = {}
+    for status in ("unknown", "sat", "unsat"):
+        report = replace(base, training=TrainingResult(status, "structured", "z3", 1.0))
+        seen[status] = report.certificate_agrees
+    assert seen == {"unknown": None, "sat": True, "unsat": False}
+    assert replace(base, certificate=None).certificate_agrees is None

@@ -391,9 +391,11 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print("stages    " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in tr.stages))
         cert = report.certificate
         if cert is not None:
-            agrees = "agrees" if tr is not None and cert.status == tr.status else "DOES NOT agree"
-            print(f"certificate {cert.status} ({cert.method}, {cert.seconds:.2f} s): {agrees} with the blind "
-                  "training side" + (f"; {cert.reason}" if cert.reason else ""))
+            agrees = {True: "agrees with the blind training side",
+                      False: "DOES NOT agree with the blind training side",
+                      None: "the blind training side is undecided, nothing to compare"}[report.certificate_agrees]
+            print(f"certificate {cert.status} ({cert.method}, {cert.seconds:.2f} s): {agrees}"
+                  + (f"; {cert.reason}" if cert.reason else ""))
         print(f"verdict   {report.verdict}")
         if report.reason:
             print(f"reason    {report.reason}")

@@ -40,7 +40,7 @@ def report_json(report: CheckReport) -> dict:
         out["training"]["stages"] = {name: seconds for name, seconds in tr.stages}
     if report.certificate is not None:
         out["certificate"] = {"status": report.certificate.status, "method": report.certificate.method,
-                              "agrees": report.certificate.status == (tr.status if tr else None)}
+                              "agrees": report.certificate_agrees}  # null: the blind side is undecided
         if report.certificate.reason:
             out["certificate"]["reason"] = report.certificate.reason
     if report.reason:

@@ -56,6 +56,15 @@ class CheckReport:
     blind: bool = False
     certificate: TrainingResult | None = None  # blind mode, sat formulas: the forward witness's check
 
+    @property
+    def certificate_agrees(self) -> bool | None:
+        """Blind mode: whether the forward certificate's status is the blind training
+        side's; None when there is no certificate or the blind side is undecided (an
+        unknown neither agrees nor disagrees)."""
+        if self.certificate is None or self.training is None or self.training.status not in (SAT, UNSAT):
+            return None
+        return self.certificate.status == self.training.status
+
 
 def _suspect(etr: EtrResult, training: TrainingResult, extraction: Extraction | None,
              certificate_failure: str | None, certificate: TrainingResult | None = None) -> str:
