@@ -1,9 +1,8 @@
 """The training side answers within its limit whatever a stage does, and says which
 stage ran out and how long each took."""
 
-import time
-
 import threading
+import time
 
 import nnsolve.decider.bounded as bounded
 from nnsolve.decider.result import TrainingResult, progress_log

@@ -346,6 +346,7 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
     if not any(eq.pieces for eq in equations):
         return _solve_components(parts, solver, limits, groups=groups)
     second = _guided if len(free) <= GUIDED_MAX_VARIABLES else _lemma_route
+    route = "guided" if second is _guided else "lemma"
     start = time.monotonic()
     decided = threading.Event()  # the exact route has a decisive answer
     stop = threading.Event()     # the guided route has one: cancel the exact route
@@ -375,13 +376,12 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
         if guided.status in (SAT, UNSAT) and not decided.is_set():
             stop.set()
             return replace(guided, solver=solver.name, seconds=time.monotonic() - start,
-                           stats={**guided.stats, "route": "guided" if second is _guided else "lemma"})
+                           stats={**guided.stats, "route": route})
         answer = future.result()
         log.info("exact residual: %s in %.2f s", answer.status, answer.seconds)
         reason = answer.reason
         if answer.status not in (SAT, UNSAT):  # neither route decided: say what each did
-            name_of = "guided" if second is _guided else "lemma"
-            reason = f"exact route: {answer.reason or answer.status}; {name_of} route: {guided.reason or guided.status}"
+            reason = f"exact route: {answer.reason or answer.status}; {route} route: {guided.reason or guided.status}"
         return replace(answer, seconds=time.monotonic() - start, reason=reason,
                        stats={**answer.stats, "route": "exact"})
     finally:
