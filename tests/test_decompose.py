@@ -247,3 +247,33 @@ def test_the_forward_witness_satisfies_everything_elimination_derived(path, pref
             if nb.compare(ev(cond), at) <= 0:
                 total = nb.add(total, ev(piece))
         assert nb.sign(total) == 0
+
+
+coefficient = st.one_of(st.integers(-7, 7), st.fractions(min_value=-7, max_value=7, max_denominator=9))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(small, min_size=6, max_size=6), min_size=0, max_size=4),
+       st.dictionaries(st.sampled_from(["a", "b", "c", "d", "e", "f", None]), coefficient, max_size=7),
+       st.booleans())
+def test_reduce_equals_the_general_path_whether_or_not_the_form_is_reduced(rows, expr, reduced_first):
+    """``reduce`` skips the mpq round trip when no key is a pivot; its answer must be the
+    general path's exactly: same keys in the same order, Fraction values of Python ints,
+    zero entries dropped (forms kept reduced by a case hit the short path, the others not)."""
+    from gmpy2 import mpq
+    from nnsolve.elimination import _fractions
+
+    names = ["a", "b", "c", "d", "e", "f"]
+    system = LinearSystem()
+    for row in rows:
+        try:
+            system.equate({**{n: r for n, r in zip(names, row)}, None: 1})
+        except Inconsistent:
+            pass
+    if reduced_first:
+        expr = {k: mpq(v) for k, v in system.reduce_stored(expr).items()}  # mpq values, no pivots
+    general = _fractions(system.reduce_stored(expr))
+    fast = system.reduce(expr)
+    assert list(fast.items()) == list(general.items())
+    assert all(type(v) is F and type(v.numerator) is int and type(v.denominator) is int for v in fast.values())
+    assert system.free_variables(expr) == {k for k in general if k is not None}

@@ -65,6 +65,11 @@ def fraction(v) -> Fraction:
     return Fraction(int(v.numerator), int(v.denominator))
 
 
+def _fraction_of(v) -> Fraction:
+    """An int, mpq or other exact rational as a Fraction of Python ints."""
+    return Fraction(v) if isinstance(v, int) else fraction(mpq(v))
+
+
 def _fractions(expr: Mapping) -> Expr:
     return {k: fraction(v) for k, v in expr.items()}
 
@@ -167,7 +172,29 @@ class LinearSystem:
 
     def reduce(self, expr: Mapping) -> Expr:
         """``expr`` rewritten in the free variables (Fraction coefficients)."""
-        return _fractions(self.reduce_stored(expr))
+        pivots = self._pivots
+        for k in expr:
+            if k is not None and k in pivots:
+                return _fractions(self.reduce_stored(expr))
+        # already in the free variables (a form kept reduced by its owner, the common case
+        # when cases are settled again): the same dict as the general path, without the
+        # round trip through mpq
+        return {k: v if type(v) is Fraction else _fraction_of(v) for k, v in expr.items() if v}
+
+    def free_variables(self, expr: Mapping) -> set:
+        """The variables of ``expr`` rewritten in the free variables (the keys of
+        :meth:`reduce` but None), without building the coefficients when no key is a pivot.
+
+        >>> s = LinearSystem()
+        >>> s.equate({"x": 1, "y": -1})                    # x = y
+        >>> s.free_variables({"x": 1, "y": -1}), sorted(s.free_variables({"x": 1, "z": 2}))
+        (set(), ['y', 'z'])
+        """
+        pivots = self._pivots
+        for k in expr:
+            if k is not None and k in pivots:
+                return {k for k in self.reduce_stored(expr) if k is not None}
+        return {k for k, v in expr.items() if k is not None and v}
 
     def reduce_stored(self, expr: Mapping) -> dict:
         """:meth:`reduce` with the coefficients in the stored rational type (``mpq``: exact,

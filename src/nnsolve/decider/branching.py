@@ -353,7 +353,7 @@ def _items(case: Case) -> list[tuple[tuple, set]]:
     system = case.system
 
     def free(*exprs) -> set:
-        return {k for e in exprs for k in system.reduce(e) if k is not None}
+        return set().union(*(system.free_variables(e) for e in exprs))
 
     out = [(("d", i), free({p: 1}, {a: 1}, {b: 1})) for i, (p, a, b) in enumerate(system.bilinear)]
     out += [(("b", i), free(b.expr)) for i, b in enumerate(case.bounds)]
@@ -414,8 +414,9 @@ def _settle(case: Case | None, stats: Counter) -> Case | None:
     try:
         system.propagate()
         while True:
-            intervals = _intervals(system, case.bounds)
-            forms = _form_intervals(system, case.bounds)
+            reduced = [system.reduce(b.expr) for b in case.bounds]  # once for both
+            intervals = _intervals(system, case.bounds, reduced)
+            forms = _form_intervals(system, case.bounds, reduced)
             if intervals is None or forms is None:
                 stats["closed:bounds"] += 1
                 return None
@@ -459,12 +460,14 @@ def _settle(case: Case | None, stats: Counter) -> Case | None:
     return Case(system, tuple(bounds), tuple(equations))
 
 
-def _intervals(system: LinearSystem, bounds: Sequence[Bound]) -> dict | None:
+def _intervals(system: LinearSystem, bounds: Sequence[Bound], reduced: Sequence | None = None) -> dict | None:
     """Each variable's interval from the one-variable bounds; None when a bound is empty
-    or a constant bound fails."""
+    or a constant bound fails.  ``reduced``: each bound's form reduced by ``system``,
+    when the caller has them."""
     out: dict = {}
-    for b in bounds:
-        e = system.reduce(b.expr)
+    if reduced is None:
+        reduced = [system.reduce(b.expr) for b in bounds]
+    for b, e in zip(bounds, reduced, strict=True):
         variables = [k for k in e if k is not None]
         c0 = Fraction(e.get(None, 0))
         if not variables:
@@ -481,13 +484,18 @@ def _intervals(system: LinearSystem, bounds: Sequence[Bound]) -> dict | None:
     return out
 
 
-def _form_intervals(system: LinearSystem, bounds: Sequence[Bound]) -> dict | None:
+def _form_intervals(system: LinearSystem, bounds: Sequence[Bound], reduced: Sequence | None = None) -> dict | None:
     """The interval of each normalized linear form (:func:`_normal`) of two or more
     variables that a bound bounds, by the form's key; None when one is empty.  The split
-    f < t on a condition of several variables is decided by these in its case."""
+    f < t on a condition of several variables is decided by these in its case.
+    ``reduced``: as for :func:`_intervals`."""
     out: dict = {}
-    for b in bounds:
-        normal = _normal(system.reduce(b.expr))
+    if reduced is None:
+        reduced = [system.reduce(b.expr) for b in bounds]
+    for b, e in zip(bounds, reduced, strict=True):
+        if sum(k is not None for k in e) < 2:
+            continue  # one variable: _intervals has it
+        normal = _normal(e)
         if normal is None or len(normal[0]) < 2:
             continue
         key, lead, c0 = normal
@@ -510,11 +518,13 @@ def _tighten(out: dict, key, c: Fraction, c0: Fraction, b: Bound) -> bool:
     """Intersect ``out[key]`` with what ``b`` says about x, where b's form is c x + c0 (c != 0);
     False when the interval becomes empty.  Ends exact: a strict bound gives open ends."""
     lo, lo_open, hi, hi_open = out.get(key, (None, False, None, False))
+    positive = c > 0
+    plain = c == 1 and not c0  # the bound is on x itself (most are): no arithmetic
     for end, is_lo in ((b.lo, True), (b.hi, False)):
         if end is None:
             continue
-        value = (end - c0) / c
-        if is_lo == (c > 0):  # a lower bound on x
+        value = end if plain and type(end) is Fraction else (end - c0) / c
+        if is_lo == positive:  # a lower bound on x
             if lo is None or value > lo or (value == lo and b.strict):
                 lo, lo_open = value, b.strict
         else:
