@@ -275,7 +275,8 @@ def test_solve_case_does_not_pass_on_inexact_values(monkeypatch):
 
 def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     """The lemma route's schedule (chains.LOOK_RADII): one pass at radius 2, the exact
-    query on what it leaves, one pass at radius 3, the exact query again, then every
+    query on what it leaves, the value lemmas (chains.VALUE_RADII; the exact query again
+    if they fixed a value), one pass at radius 3, the exact query again, then every
     pass at the stage's radii; each look gets the case the one before left (memory
     shared), and what the exact query answers ends the route.  Once the exact route
     beside it has ended, the lemma rounds use SPARE_WORKERS solver children."""
@@ -286,8 +287,12 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     from nnsolve.reduction import reduce_formula
     from nnsolve.solvers import UNKNOWN, SolverResult
 
-    real_lemmas, real_after = chains.local_lemmas, chains.after_lemmas
+    real_lemmas, real_after, real_values = chains.local_lemmas, chains.after_lemmas, chains.value_lemmas
     calls, memories, children = [], set(), []
+
+    def values(case, solver, limits, radii, **kw):
+        calls.append(("values", tuple(radii)))
+        return real_values(case, solver, limits, radii=radii, **kw)
 
     def lemmas(case, solver, limits, radii=RADII, passes=None, memory=None, **kw):
         calls.append((tuple(radii), passes))
@@ -302,11 +307,13 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
 
     monkeypatch.setattr(chains, "local_lemmas", lemmas)
     monkeypatch.setattr(chains, "after_lemmas", after)
+    monkeypatch.setattr(chains, "value_lemmas", values)
     _exact_route_off(monkeypatch)
     monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
     instance = reduce_formula(family_formula("sat", 10, 1)).instance
     result = decide_structured(instance, SOLVER, Limits(300))
-    assert calls == [((r,), 1) for r in chains.LOOK_RADII] + [(RADII, None)], calls
+    first, *rest = chains.LOOK_RADII
+    assert calls == [((first,), 1), ("values", chains.VALUE_RADII)] + [((r,), 1) for r in rest] + [(RADII, None)], calls
     assert len(memories) == 1
     # the exact route (off here: unknown at once) has ended, so the rounds use its core
     assert children[-1] == chains.SPARE_WORKERS

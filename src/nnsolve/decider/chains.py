@@ -57,6 +57,7 @@ from nnsolve.decider.result import TrainingResult, progress_log
 from nnsolve.elimination import Inconsistent, LinearSystem, fraction
 from nnsolve.decider.branching import _extend, _used as case_variables, branch_and_eliminate, root_case
 from nnsolve.decider.local_lemmas import RADII, LemmaMemory, local_lemmas, pieces as ite_pieces
+from nnsolve.decider.value_lemmas import VALUE_RADII, value_lemmas
 from nnsolve.decider import residual_parts
 from nnsolve.decider.recentre import recentre
 from nnsolve.decider.residual_query import (Bound, NonZero, PiecewiseEquation, component_items, component_script,
@@ -428,13 +429,18 @@ LEMMA_SHARE = 0.7
 #: 51 s; radius 4, 877 s, -> 2,478 pieces, then sat in 24 s; docs/performance.md)
 LOOK_RADII = (2, 3)
 FIRST_LOOK = 0.3
+#: the share of the time left that the value lemmas may take, after the first look
+#: (they end at their fixpoint; unsat-unique 1,000 from the settled residual: 256 s)
+VALUE_SHARE = 0.5
 
 
 def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: Limits,
                  cancel: threading.Event, spare_core: threading.Event | None = None) -> SolverResult:
     """Local lemmas on the settled residual (``nnsolve.decider.local_lemmas``: each lemma
     is implied by the residual, so the case they leave has its solutions), then
-    ``after_lemmas`` on that case: after one pass at each of :data:`LOOK_RADII`, then
+    ``after_lemmas`` on that case: after one pass at the first of :data:`LOOK_RADII`,
+    after the value lemmas (``nnsolve.decider.value_lemmas``: exact values the residual
+    forces, carried along it; implied too), after one pass at each further radius, then
     after every pass at the stage's radii (unknown as soon as ``cancel`` is set).  Once
     ``spare_core`` is set, a round's queries go to :data:`SPARE_WORKERS` children."""
     start = time.monotonic()
@@ -444,30 +450,41 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     if case is None:
         return SolverResult(UNSAT, solver.name, time.monotonic() - start,
                             reason="exact elimination of the residual is inconsistent")
-    memory, before, lemmas, queries = LemmaMemory(), ite_pieces(case), 0, 0
+    memory, before, lemmas, queries, values = LemmaMemory(), ite_pieces(case), 0, 0, 0
     answer = SolverResult(UNKNOWN, solver.name, 0.0, reason="no time for the lemmas")
-    looks = [((r,), 1, FIRST_LOOK) for r in LOOK_RADII] + [(RADII, None, 1.0)]
+    looks = [("lemmas", (r,), 1, FIRST_LOOK) for r in LOOK_RADII]
+    looks.insert(1, ("values", VALUE_RADII, None, FIRST_LOOK))
+    looks.append(("lemmas", RADII, None, 1.0))
 
     def workers() -> int:
         return SPARE_WORKERS if spare_core is not None and spare_core.is_set() else 1
 
-    for radii, passes, share in looks:
+    for kind, radii, passes, share in looks:
         left = deadline - time.monotonic()
         if left <= 1 or cancel.is_set():
             break
-        out = local_lemmas(case, solver, Limits(LEMMA_SHARE * left, limits.memory_mb), radii=radii,
-                           cancel=cancel, passes=passes, memory=memory, workers=workers)
-        lemmas, queries = lemmas + out.lemmas, queries + out.queries
-        summary = f"local lemmas: {before} -> {out.pieces_after} ite pieces, {lemmas} lemmas, {queries} queries"
+        if kind == "values":
+            out = value_lemmas(case, solver, Limits(VALUE_SHARE * left, limits.memory_mb), radii=radii,
+                               workers=workers, cancel=cancel)
+            values, queries = values + out.lemmas, queries + out.queries
+        else:
+            out = local_lemmas(case, solver, Limits(LEMMA_SHARE * left, limits.memory_mb), radii=radii,
+                               cancel=cancel, passes=passes, memory=memory, workers=workers)
+            lemmas, queries = lemmas + out.lemmas, queries + out.queries
+        summary = f"local lemmas: {before} -> {out.pieces_after} ite pieces, {lemmas} lemmas, " + \
+            (f"{values} values, " if values else "") + f"{queries} queries"
         if out.case is None:
             return SolverResult(UNSAT, solver.name, time.monotonic() - start, reason=f"{summary}; {out.reason}")
         if cancel.is_set():
             break
+        if kind == "values" and not out.lemmas:
+            continue  # nothing fixed: the case is the one the last look asked about
         case = out.case
         answer = after_lemmas(case, wanted, solver, Limits(share * (deadline - time.monotonic()), limits.memory_mb),
-                              cancel, summary, need_guide=passes is not None)
-        progress_log.info("after the lemmas at radii %s: %s in %.0f s (%s)", ",".join(map(str, radii)),
-                          answer.status, answer.seconds, answer.reason or "-")
+                              cancel, summary, need_guide=passes is not None or kind == "values")
+        progress_log.info("after the %s at radii %s: %s in %.0f s (%s)", "value lemmas" if kind == "values"
+                          else "lemmas", ",".join(map(str, radii)), answer.status, answer.seconds,
+                          answer.reason or "-")
         if answer.status in (SAT, UNSAT):
             break
     return replace(answer, seconds=time.monotonic() - start)

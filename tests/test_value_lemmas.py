@@ -1,0 +1,130 @@
+"""Property tests for the value-lemma stage (nnsolve.decider.value_lemmas).
+
+The stage must keep every solution.  Oracles as for the local lemmas
+(tests/test_local_lemmas.py): a planted point satisfies the output exactly, and z3
+in-process on the whole conjunction has the output's status where it decides.  On
+reduction outputs: a planted formula whose solution is forced in part (x * x = 1 fixes
+x = 1, and the constraints through x fix more) keeps its forward witness while the stage
+fixes values, and the unsat-unique family, unsat by construction, is closed.
+"""
+
+from collections import Counter
+
+import pytest
+import z3
+from hypothesis import event, strategies as st
+
+import test_branching
+from test_branching import _all_vars, _check, _original_terms, _zvars, residual_problems, tiers
+from test_local_lemmas import SOLVER, _bench, _case_terms
+from nnsolve.decider.branching import Case, _settle
+from nnsolve.decider.value_lemmas import value_lemmas
+from nnsolve.solvers import Limits
+
+radii = st.sampled_from([(1,), (2,), (1, 3), (3, 4)])
+
+
+def _stage(drawn, radius):
+    system, bounds, equations, point = drawn
+    original = system.copy()
+    case = _settle(Case(system.copy(), tuple(bounds), tuple(equations)), Counter())
+    if case is None:
+        return original, None, None
+    return original, case, value_lemmas(case, SOLVER, Limits(60), radii=radius, query_seconds=3.0)
+
+
+def _test_a_planted_point_is_never_cut_off(drawn, radius):
+    if drawn is None:
+        return
+    point = drawn[3]
+    original, case, out = _stage(drawn, radius)
+    assert case is not None
+    assert out.case is not None, out.reason
+    assert _bench().witness_holds(out.case, point)
+    assert out.pieces_after <= out.pieces_before
+    event(f"values {out.lemmas}")
+
+
+test_a_planted_point_is_never_cut_off, test_a_planted_point_is_never_cut_off_slow = tiers(
+    12, 120, residual_problems(planted=True), radii)(_test_a_planted_point_is_never_cut_off)
+
+
+def _test_the_stage_keeps_the_status(drawn, radius):
+    if drawn is None:
+        return
+    system, bounds, equations, point = drawn
+    original, case, out = _stage(drawn, radius)
+    zvars = _zvars(_all_vars(original, system.given, bounds, equations))
+    _, want = _check(_original_terms(system, original, bounds, equations, zvars))
+    if case is None or want == z3.unknown:
+        return
+    if out.case is None:
+        event("unsat by values")
+        assert want == z3.unsat, out.reason
+        return
+    zvars.update(_zvars(_all_vars(out.case.system, (), out.case.bounds, out.case.equations)))
+    _, got = _check(_case_terms(out.case, zvars))
+    event(f"z3 {want}, values {out.lemmas}")
+    if got != z3.unknown:
+        assert got == want
+
+
+test_the_stage_keeps_the_status, test_the_stage_keeps_the_status_slow = tiers(
+    10, 100, st.one_of(residual_problems(planted=True), residual_problems(planted=False)),
+    radii)(_test_the_stage_keeps_the_status)
+
+
+def _forced_formula(size: int, seed: int):
+    """A planted formula of ``size`` constraints plus x * x = 1 for a variable planted at 1
+    (the sat family's shape at 1,000 constraints, where one such constraint fixes 180 of
+    the residual's conditions at their thresholds): sat, with part of its solution forced."""
+    from fractions import Fraction
+
+    from nnsolve.formula.generate import planted_formula
+    from nnsolve.formula.model import Formula, Inv
+
+    for s in range(seed, seed + 50):
+        formula, sol = planted_formula(size, s)
+        ones = [v for v in formula.variables if sol[v] == Fraction(1)]
+        if ones:
+            return Formula(formula.variables, formula.constraints + (Inv(ones[0], ones[0]),), status="sat",
+                           source=f"planted {size} (seed {s}) and {ones[0]} * {ones[0]} = 1")
+    raise AssertionError("no planted variable at 1")  # pragma: no cover
+
+
+def _reduction_case(formula):
+    from nnsolve.reduction import reduce_formula
+
+    module = _bench()
+    reduction = reduce_formula(formula)
+    analysis, (system, bounds, equations, keys) = module._structure(reduction.instance, SOLVER)
+    witness = module._witness_guide(formula, reduction, analysis, system.copy(), SOLVER)
+    return module.settled_case(system, bounds, equations, keys), witness, module
+
+
+@pytest.mark.parametrize("size, seed", [(30, 1), pytest.param(100, 2, marks=pytest.mark.slow)])
+def test_forced_values_keep_the_forward_witness(size, seed):
+    """The stage fixes values on a reduction output whose formula forces some (x * x = 1),
+    and the planted network's values satisfy what it leaves, exactly: a value asked with one
+    side open, or a wrong model taken for a value, fails this."""
+    case, witness, module = _reduction_case(_forced_formula(size, seed))
+    assert witness is not None and module.witness_holds(case, witness)
+    out = value_lemmas(case, SOLVER, Limits(600))
+    assert out.case is not None, out.reason
+    assert out.lemmas > 0, "x * x = 1 fixes values the stage should find"
+    assert module.witness_holds(out.case, witness)
+    assert out.pieces_after < out.pieces_before
+
+
+@pytest.mark.parametrize("size, seed", [(10, 1), (30, 2), pytest.param(100, 3, marks=pytest.mark.slow)])
+def test_unsat_unique_is_closed_by_values(size, seed):
+    """The unsat-unique family (a planted solution unique up to sign, plus one constraint its
+    values violate: unsat by construction): the values cascade from the anchor until a
+    neighbourhood, or the elimination, has no solution."""
+    from nnsolve.formula.generate import family_formula
+
+    formula = family_formula("unsat-unique", size, seed)
+    case, _, _ = _reduction_case(formula)
+    out = value_lemmas(case, SOLVER, Limits(600))
+    assert out.case is None, (out.pieces_before, out.pieces_after, out.lemmas)
+    assert out.lemmas > 0 or "no solution" in out.reason
