@@ -131,6 +131,18 @@ def pieces(case: Case | None) -> int:
     return 0 if case is None else sum(len(eq.pieces) for eq in case.equations)
 
 
+def item_index(case: Case) -> tuple[list, list[set], dict]:
+    """The case's assertions (``branching._items``), the free variables each uses, and
+    variable -> positions of the assertions using it (for :func:`neighbourhood`)."""
+    items = _items(case)
+    used = [u for _, u in items]
+    index: dict = {}
+    for i, u in enumerate(used):
+        for v in u:
+            index.setdefault(v, []).append(i)
+    return items, used, index
+
+
 def neighbourhood(start: set, index: dict, used: Sequence[set], radius: int, cap: int = MAX_ITEMS) -> list[int]:
     """Positions of the items within ``radius`` hops of the variables ``start`` (an item
     is one hop from the variables it uses), breadth first, at most ``cap`` of them.
@@ -219,12 +231,7 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
             found_in_pass = False
             log.debug("local lemmas: next pass at radius %d, %d pieces", radii[level], pieces(case))
             continue
-        items = _items(case)
-        used = [u for _, u in items]
-        index: dict = {}
-        for i, u in enumerate(used):
-            for v in u:
-                index.setdefault(v, []).append(i)
+        items, used, index = item_index(case)
         chosen = []
         size = max(batch, len(open_) // ROUNDS_PER_PASS)
         for key in todo:

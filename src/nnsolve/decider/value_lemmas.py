@@ -16,21 +16,31 @@ assertions N within ``radius`` hops of v:
    has v = m.
 
 **The argument** is the local lemmas' ("``<`` and ``>`` closed: ``f = t``"): N is a
-subset of the case's assertions, so every solution of the case satisfies N and hence
-has v = m; adding the linear equation v = m to the case changes no solution.  All
+subset of the case's assertions, written in the free variables through the system's own
+equations (``selected_items``: no relaxation, no added bound), and v has the same
+injective name (``residual_query.name``) in N and in the side query; so every solution
+of the case satisfies N and hence has v = m, and adding the linear equation v = m
+changes no solution.  m is a Fraction (only exact model values are taken) and is
+written exactly (``num``).  All
 values of one round are asked of the same case, so the case implies their conjunction
 (a contradictory conjunction: the case has none).  If N itself is unsat, so is the
 case.  Between rounds, exact elimination (:func:`nnsolve.decider.branching._settle`)
 replaces the case by an equivalent one.  So the output has exactly the input's
 solutions (projected onto the variables the caller keeps), or it is None and the input
-has none.  Only a solver's *unsat* decides; its models only choose which m to ask, and
-a wrong, inexact or missing model only costs a lemma.
+has none.  Only a solver's *unsat* decides (as for the local lemmas, the trust base is
+the solver's unsat on QF_NRA, each answer matched to its query by position); its models
+only choose which m to ask, and a wrong, inexact or missing model only costs a lemma.
+The input case is only read (elimination runs on a copy), so the caller may keep it.
 
 **Rounds.**  A round asks every condition variable whose neighbourhood text has not
 been asked before in this stage (so after the first round, only the neighbourhoods a
-new value changed), then the two sides of the exact values proposed.  The stage ends
-when a round has nothing new to ask (a fixpoint: every equation fixes one more
-variable, so there are finitely many), at the deadline, or on ``cancel``.
+new value changed), then the two sides of the exact values proposed.  When a round at a
+radius has nothing new to ask, the stage moves to the next of ``radii``; a round that
+fixes a value sends it back to the first (the cheapest).  It ends when the last radius
+has nothing new to ask, at the deadline, or on ``cancel``.  It ends at all: each v asked
+is free in the case it was asked of and distinct within its round, so every round that
+fixes something removes free variables for good, and a round that fixes nothing leaves
+the case, hence every neighbourhood text, as it was.
 
 On the unsat-unique family the values cascade from the anchor through the formula
 (300 constraints: 4 values in the first round, then 17, 40, 77, ... until a
@@ -62,8 +72,9 @@ from collections import Counter
 from fractions import Fraction
 from typing import Callable, Sequence
 
-from nnsolve.decider.branching import Case, _add_case, _items, _settle, conditions
-from nnsolve.decider.local_lemmas import LemmaOutcome, _ask, _side_script, _Until, neighbourhood, pieces
+from nnsolve.decider.branching import Case, _add_case, _settle, conditions
+from nnsolve.decider.local_lemmas import (LemmaOutcome, _ask, _side_script, _Until, item_index,
+                                          neighbourhood, pieces)
 from nnsolve.decider.residual_query import component_script, name, selected_items
 from nnsolve.decider.result import progress_log
 from nnsolve.elimination import Inconsistent
@@ -88,6 +99,8 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
     query gets ``query_seconds``; a round's queries are split over ``workers`` children (a
     callable: asked each round).  The outcome's ``finished`` is False when the deadline
     or ``cancel`` stopped the stage."""
+    if not radii:
+        raise ValueError("value_lemmas needs at least one radius")
     start = time.monotonic()
     deadline = start + limits.timeout
     stats = Counter() if stats is None else stats
@@ -108,12 +121,7 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
         stop = _Until(deadline, cancel)
         if stop.is_set():
             return outcome(case, finished=False)
-        items = _items(case)
-        used = [u for _, u in items]
-        index: dict = {}
-        for i, u in enumerate(used):
-            for v in u:
-                index.setdefault(v, []).append(i)
+        items, used, index = item_index(case)
         variables = sorted({v for form, _, _ in conditions(case).values() for v in form}, key=repr)
         radius = radii[level]
         jobs = []
