@@ -37,7 +37,9 @@ been asked before in this stage (so after the first round, only the neighbourhoo
 new value changed), then the two sides of the exact values proposed.  When a round at a
 radius has nothing new to ask, the stage moves to the next of ``radii``; a round that
 fixes a value sends it back to the first (the cheapest).  It ends when the last radius
-has nothing new to ask, at the deadline, or on ``cancel``.  It ends at all: each v asked
+has nothing new to ask, when the first radius has nothing new to ask and no value has
+been fixed (nothing forced to carry: a larger radius is not tried), at the deadline, or
+on ``cancel``.  It ends at all: each v asked
 is free in the case it was asked of and distinct within its round, so every round that
 fixes something removes free variables for good, and a round that fixes nothing leaves
 the case, hence every neighbourhood text, as it was.
@@ -137,7 +139,9 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
             asked.add(digest)  # asked once per stage, whatever the answer: the stage ends
             jobs.append((v, hood, script))
         if not jobs:
-            if level + 1 == len(radii):
+            if level + 1 == len(radii) or not lemmas:
+                # no value at the first radius: nothing is forced there to carry further
+                # (a planted sat formula), and a round at a larger radius costs more
                 return outcome(case)
             level += 1  # a fixpoint at this radius: look further
             continue
