@@ -69,24 +69,29 @@ test_a_planted_point_is_never_cut_off, test_a_planted_point_is_never_cut_off_slo
     12, 120, residual_problems(planted=True), radii, batches)(_test_a_planted_point_is_never_cut_off)
 
 
-def _test_the_stage_keeps_the_status(drawn, rs, batch):
-    if drawn is None:
-        return
-    system, bounds, equations, point = drawn
-    original, case, out = _stage(drawn, rs, batch)
+def assert_status_kept(drawn, original, case, out, what: str = "lemmas") -> None:
+    """z3 in-process gives a stage's output (``out``, a LemmaOutcome of the settled
+    ``case``) the status of the drawn problem, where it decides both."""
+    system, bounds, equations, _ = drawn
     zvars = _zvars(_all_vars(original, system.given, bounds, equations))
     _, want = _check(_original_terms(system, original, bounds, equations, zvars))
     if case is None or want == z3.unknown:
         return
     if out.case is None:
-        event("unsat by lemmas")
+        event(f"unsat by {what}")
         assert want == z3.unsat, out.reason
         return
     zvars.update(_zvars(_all_vars(out.case.system, (), out.case.bounds, out.case.equations)))
     _, got = _check(_case_terms(out.case, zvars))
-    event(f"z3 {want}, lemmas {out.lemmas}")
+    event(f"z3 {want}, {what} {out.lemmas}")
     if got != z3.unknown:
         assert got == want
+
+
+def _test_the_stage_keeps_the_status(drawn, rs, batch):
+    if drawn is None:
+        return
+    assert_status_kept(drawn, *_stage(drawn, rs, batch))
 
 
 test_the_stage_keeps_the_status, test_the_stage_keeps_the_status_slow = tiers(

@@ -11,12 +11,10 @@ fixes values, and the unsat-unique family, unsat by construction, is closed.
 from collections import Counter
 
 import pytest
-import z3
 from hypothesis import event, strategies as st
 
-import test_branching
-from test_branching import _all_vars, _check, _original_terms, _zvars, residual_problems, tiers
-from test_local_lemmas import SOLVER, _bench, _case_terms
+from test_branching import residual_problems, tiers
+from test_local_lemmas import SOLVER, _bench, assert_status_kept
 from nnsolve.decider.branching import Case, _settle
 from nnsolve.decider.value_lemmas import value_lemmas
 from nnsolve.solvers import Limits
@@ -52,21 +50,7 @@ test_a_planted_point_is_never_cut_off, test_a_planted_point_is_never_cut_off_slo
 def _test_the_stage_keeps_the_status(drawn, radius):
     if drawn is None:
         return
-    system, bounds, equations, point = drawn
-    original, case, out = _stage(drawn, radius)
-    zvars = _zvars(_all_vars(original, system.given, bounds, equations))
-    _, want = _check(_original_terms(system, original, bounds, equations, zvars))
-    if case is None or want == z3.unknown:
-        return
-    if out.case is None:
-        event("unsat by values")
-        assert want == z3.unsat, out.reason
-        return
-    zvars.update(_zvars(_all_vars(out.case.system, (), out.case.bounds, out.case.equations)))
-    _, got = _check(_case_terms(out.case, zvars))
-    event(f"z3 {want}, values {out.lemmas}")
-    if got != z3.unknown:
-        assert got == want
+    assert_status_kept(drawn, *_stage(drawn, radius), what="values")
 
 
 test_the_stage_keeps_the_status, test_the_stage_keeps_the_status_slow = tiers(

@@ -172,10 +172,8 @@ class LinearSystem:
 
     def reduce(self, expr: Mapping) -> Expr:
         """``expr`` rewritten in the free variables (Fraction coefficients)."""
-        pivots = self._pivots
-        for k in expr:
-            if k is not None and k in pivots:
-                return _fractions(self.reduce_stored(expr))
+        if self._uses_pivot(expr):
+            return _fractions(self.reduce_stored(expr))
         # already in the free variables (a form kept reduced by its owner, the common case
         # when cases are settled again): the same dict as the general path, without the
         # round trip through mpq
@@ -190,11 +188,14 @@ class LinearSystem:
         >>> s.free_variables({"x": 1, "y": -1}), sorted(s.free_variables({"x": 1, "z": 2}))
         (set(), ['y', 'z'])
         """
-        pivots = self._pivots
-        for k in expr:
-            if k is not None and k in pivots:
-                return {k for k in self.reduce_stored(expr) if k is not None}
+        if self._uses_pivot(expr):
+            return {k for k in self.reduce_stored(expr) if k is not None}
         return {k for k, v in expr.items() if k is not None and v}
+
+    def _uses_pivot(self, expr: Mapping) -> bool:
+        """Whether a key of ``expr`` is a pivot (else ``expr`` is already reduced)."""
+        pivots = self._pivots
+        return any(k is not None and k in pivots for k in expr)
 
     def reduce_stored(self, expr: Mapping) -> dict:
         """:meth:`reduce` with the coefficients in the stored rational type (``mpq``: exact,

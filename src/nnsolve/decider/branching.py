@@ -494,11 +494,8 @@ def _form_intervals(system: LinearSystem, bounds: Sequence[Bound], reduced: Sequ
         reduced = [system.reduce(b.expr) for b in bounds]
     for b, e in zip(bounds, reduced, strict=True):
         if sum(k is not None for k in e) < 2:
-            continue  # one variable: _intervals has it
-        normal = _normal(e)
-        if normal is None or len(normal[0]) < 2:
-            continue
-        key, lead, c0 = normal
+            continue  # one variable or none: _intervals has it
+        key, lead, c0 = _normal(e)
         if not _tighten(out, key, lead, c0, b):
             return None
     return out

@@ -81,6 +81,7 @@ from typing import Callable, Sequence
 
 from nnsolve.decider.result import progress_log
 from nnsolve.decider.branching import Case, _add_case, _items, _settle, conditions
+from nnsolve.decider import residual_parts
 from nnsolve.decider.residual_query import Bound, component_script, selected_items, term
 from nnsolve.elimination import Inconsistent
 from nnsolve.encodings.relu import num
@@ -135,12 +136,7 @@ def item_index(case: Case) -> tuple[list, list[set], dict]:
     """The case's assertions (``branching._items``), the free variables each uses, and
     variable -> positions of the assertions using it (for :func:`neighbourhood`)."""
     items = _items(case)
-    used = [u for _, u in items]
-    index: dict = {}
-    for i, u in enumerate(used):
-        for v in u:
-            index.setdefault(v, []).append(i)
-    return items, used, index
+    return items, [u for _, u in items], residual_parts.item_index(items)
 
 
 def neighbourhood(start: set, index: dict, used: Sequence[set], radius: int, cap: int = MAX_ITEMS) -> list[int]:
