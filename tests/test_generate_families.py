@@ -57,3 +57,49 @@ def test_gen_rejects_bad_lists(tmp_path):
     for args in (("--sizes", "10,x"), ("--sizes", "0"), ("--families", "sat,nope")):
         r = run_cli("gen", "--corpus", tmp_path / "c", *args)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def _deletion_core(f: Formula, timeout: float = 120):
+    """A minimal subset of ``f``'s constraints with no solution in the box (drop each one
+    that is not needed; the training side decides exactly "no solution in the box"), or
+    None when the solver leaves a subset undecided."""
+    solver, core = get_solver("z3"), list(f.constraints)
+    for c in f.constraints:
+        trial = [d for d in core if d is not c]
+        status = decide_etr(Formula(f.variables, tuple(trial)), solver, Limits(timeout=timeout)).status
+        if status not in ("sat", "unsat", "promise-violated"):
+            return None
+        if status != "sat":
+            core = trial
+    return core
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_unique_solution_contradiction_spans_the_formula(seed):
+    # the reason is not local: a minimal core holds most of the constraints, the
+    # last one (the cycle's closing edge) and the spine's end; the generator before
+    # 2026-12-05 (definitions from the last eight, values on the box's edge) fails this
+    f = family_formula("unsat-unique", 12, seed)
+    core = _deletion_core(f)
+    assert core is not None
+    assert f.constraints[-1] in core and f.constraints[-2] in core
+    assert len(core) >= 0.75 * len(f.constraints), (len(core), core)
+
+
+def test_unique_solution_values_stay_inside_the_box():
+    # the box pins nothing away from the anchor: the planted values are the definitions'
+    # unique solution, and only x1 = 2 and x2 = 1/2 touch the box's edge
+    from fractions import Fraction
+    from nnsolve.formula.model import Inv
+    f = family_formula("unsat-unique", 3000, 1)
+    value = {"x0": Fraction(1)}
+    for c in f.constraints[1:-1]:
+        if isinstance(c, Inv):
+            value[c.y] = 1 / value[c.x]
+        elif c.z not in value:
+            value[c.z] = value[c.x] + value[c.y]
+        else:
+            value[c.y] = value[c.z] - value[c.x]
+    assert set(value) == set(f.variables)
+    edge = {v for v, q in value.items() if not Fraction(4, 7) <= q <= Fraction(7, 4)}
+    assert edge == {"x1", "x2"}

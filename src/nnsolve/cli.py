@@ -724,8 +724,9 @@ argument for each family is in nnsolve.formula.generate):
 
   sat               a planted rational solution in [1/2, 2]^n
   unsat             a planted solution plus x + x = x and x * y = 1 (local)
-  unsat-unique      a solution unique up to sign (anchor u * u = 1, every other
-                    variable defined once) plus one constraint it violates
+  unsat-unique      a solution unique up to sign (anchor u * u = 1, then a spine
+                    of definitions, each from the one before) plus u * z = 1 for
+                    the spine's end z, which it violates: a cycle through it all
   unsat-random      random additions and inversions whose additions force an
                     inverted variable to 0 (certified by exact linear algebra)
   promise-violated  a planted formula and a long chain of copies hiding three

@@ -119,49 +119,94 @@ def doubling_chain_violation(constraints: int, seed: int, doublings: int = 3) ->
                           f"{len(kinds)} steps), {len(cons)} constraints, seed {seed}")
 
 
-def unique_solution_contradiction(constraints: int, seed: int) -> Formula:
-    """Unsat for a global reason: a planted solution that is unique up to sign, plus one
-    constraint that it violates.
+#: planted spine values stay in this interval: inside the box by a margin, and closed
+#: under x -> 1/x, so an inversion is always possible
+SPINE_LOW, SPINE_HIGH = Fraction(4, 7), Fraction(7, 4)
+#: and their numerators and denominators stay at most this (sums of small fractions)
+SPINE_SIZE = 128
 
-    Construction: an anchor u with u * u = 1 (u = +-1); every other variable is defined
-    once from earlier ones, as z = x + y (z new) or x * y = 1 (y new), with planted
-    values in [1/2, 2]; then one more constraint over variables defined far apart that
-    the planted values violate.  Status ``unsat``: u = +-1 and the definitions fix
-    every other variable, so the only real solutions are the planted one and its
-    negation (additions and inversions are both invariant under x -> -x); the last
-    constraint fails on the planted values, hence on their negation too.
+
+def _spine_value(v: Fraction) -> bool:
+    return SPINE_LOW <= v <= SPINE_HIGH and v.numerator <= SPINE_SIZE and v.denominator <= SPINE_SIZE
+
+
+def unique_solution_contradiction(constraints: int, seed: int, inversions: float = 0.3) -> Formula:
+    """Unsat for a reason that spans the formula: a planted solution that is unique up to
+    sign, plus one constraint that closes a cycle through all of it and that it violates.
+
+    Construction:
+
+    - the anchor x0 * x0 = 1 (x0 = +-1), then x1 = x0 + x0, x1 * x2 = 1, x3 = x2 + x0
+      (planted 1, 2, 1/2, 3/2);
+    - a *spine*: each new variable is defined from the previous one, as its inverse, or
+      as it plus or minus an earlier variable (the partner, drawn from anywhere before;
+      a partner of the last four steps is skipped, since x - y right after x = w + y
+      only copies w);
+    - the last constraint joins the anchor and the spine's end: x0 * z = 1 (z = x_last,
+      planted value not 1; if it is 1, x0 + x0 = z).
+
+    Status ``unsat``: the anchor gives x0 = +-1, every definition then fixes its new
+    variable, so the only real solutions of all but the last constraint are the planted
+    one and its negation (additions and inversions are invariant under x -> -x), and
+    the last constraint fails on both.
+
+    Why no small part contradicts (what the old generator lacked): every unsat subset
+    contains the last constraint, since the planted values satisfy the rest.  Every
+    planted value but x1 = 2 and x2 = 1/2 lies in [4/7, 7/4], strictly inside the box,
+    and those two bound x0 from the same side (x0 <= 1), so the box pins no value of a
+    part that lacks the anchor; and the last constraint closes one cycle x0 -> x3 ->
+    spine -> z -> x0 through every spine variable.  Measured, not proved: minimal
+    subsets with no solution in the box (deletion-based, z3 through ``decide_etr``) hold
+    26 and 19 of 30 constraints (seeds 0, 1); with the anchor removed, the ETR side's
+    exact elimination leaves one part over the whole spine (x0 to the end) at 300 and
+    3,000 constraints (docs/performance.md); ``tests/test_generate_families.py`` checks
+    that the minimal subset covers most of the formula.
+
+    >>> f = unique_solution_contradiction(12, 1)
+    >>> len(f.constraints), f.constraints[0], f.status
+    (12, Inv(x='x0', y='x0'), 'unsat')
     """
     rng = random.Random(f"unique-contradiction-{constraints}-{seed}")
-    sol: dict[str, Fraction] = {"x0": Fraction(1)}
-    cons: list = [Inv("x0", "x0")]
-    while len(cons) < max(2, constraints) - 1:
+    sol = {"x0": Fraction(1), "x1": Fraction(2), "x2": Fraction(1, 2), "x3": Fraction(3, 2)}
+    start = [Inv("x0", "x0"), Add("x0", "x0", "x1"), Inv("x1", "x2"), Add("x2", "x0", "x3")]
+    cons: list = start[: max(1, constraints - 1)]
+    last = f"x{len(cons) - 1}" if len(cons) > 1 else "x0"
+    sol = {v: sol[v] for v in list(sol)[: len(cons)]}
+    small = [v for v in sol if sol[v].denominator <= 8]  # partners that keep sums small
+    by_denominator: dict[int, list[str]] = {}
+    for v, value in sol.items():
+        by_denominator.setdefault(value.denominator, []).append(v)
+    recent: list = ["x0", "x2"]
+    while len(cons) < constraints - 1:
         names = list(sol)
-        x = rng.choice(names[-8:] if rng.random() < 0.7 else names)
-        new = f"x{len(sol)}"
-        if rng.random() < 0.4 and Fraction(1, 2) <= 1 / sol[x] <= 2:
-            sol[new] = 1 / sol[x]
-            cons.append(Inv(x, new))
-            continue
-        partners = [y for y in rng.sample(names, min(len(names), 8)) if sol[x] + sol[y] <= 2]
-        if partners:
-            y = rng.choice(partners)
-            sol[new] = sol[x] + sol[y]
-            cons.append(Add(x, y, new))
-    names = list(sol)
-    early, late = names[: max(1, len(names) // 3)], names[-max(1, len(names) // 3):]
-    for _ in range(1000):
-        x, y, z = rng.choice(early), rng.choice(names), rng.choice(late)
-        if sol[x] + sol[y] != sol[z]:
-            cons.append(Add(x, y, z))
-            break
-        if sol[x] * sol[z] != 1:
-            cons.append(Inv(x, z))
-            break
-    else:  # pragma: no cover - values are never all equal and reciprocal
-        raise AssertionError("no violated constraint found")
-    return Formula(tuple(names), tuple(cons), status="unsat",
-                   source=f"nnsolve gen: solution unique up to sign (anchor x0 * x0 = 1) plus one constraint it "
-                          f"violates, {len(cons)} constraints, seed {seed}")
+        new, v = f"x{len(sol)}", sol[last]
+        options = []
+        if rng.random() >= inversions:
+            same = by_denominator.get(v.denominator, [])
+            for y in (rng.sample(names, min(len(names), 4)) + rng.sample(small, min(len(small), 4))
+                      + rng.sample(same, min(len(same), 4))):
+                if y in recent:
+                    continue
+                if _spine_value(v + sol[y]):
+                    options.append(("add", y, v + sol[y]))
+                if _spine_value(v - sol[y]):
+                    options.append(("sub", y, v - sol[y]))
+        if options and rng.random() < 0.5:  # half the time the smallest denominator
+            options = [min(options, key=lambda o: o[2].denominator)]
+        kind, y, value = rng.choice(options) if options else ("inv", None, 1 / v)
+        sol[new] = value
+        by_denominator.setdefault(value.denominator, []).append(new)
+        if value.denominator <= 8:
+            small.append(new)
+        cons.append(Inv(last, new) if kind == "inv" else Add(last, y, new) if kind == "add"
+                    else Add(y, new, last))  # sub: new = last - y
+        recent = (recent + [y])[-4:]
+        last = new
+    cons.append(Inv("x0", last) if sol[last] != 1 else Add("x0", "x0", last))
+    return Formula(tuple(sol), tuple(cons), status="unsat",
+                   source=f"nnsolve gen: solution unique up to sign (anchor x0 * x0 = 1, a spine of "
+                          f"definitions) plus x0 * z = 1 for the spine's end z, which it violates, "
+                          f"{len(cons)} constraints, seed {seed}")
 
 
 def random_unsat_formula(constraints: int, seed: int, inversions: float = 0.3) -> Formula:
