@@ -17,14 +17,14 @@ assertions N within ``radius`` hops of v:
 
 **The argument** is the local lemmas' ("``<`` and ``>`` closed: ``f = t``"): N is a
 subset of the case's assertions, written in the free variables through the system's own
-equations (``selected_items``: no relaxation, no added bound), and v has the same
-injective name (``residual_query.name``) in N and in the side query; so every solution
-of the case satisfies N and hence has v = m, and adding the linear equation v = m
-changes no solution.  m is a Fraction (only exact model values are taken) and is
-written exactly (``num``).  All
-values of one round are asked of the same case, so the case implies their conjunction
-(a contradictory conjunction: the case has none).  If N itself is unsat, so is the
-case.  Between rounds, exact elimination (:func:`nnsolve.decider.branching._settle`)
+equations (``selected_items``: no relaxation, no added bound), plus equations w = m'
+for values fixed earlier in the stage, each implied by the case by induction; v has the
+same injective name (``residual_query.name``) in N and in the side query; so every
+solution of the case satisfies N and hence has v = m, and adding the linear equation
+v = m changes no solution.  m is a Fraction (only exact model values are taken) and is
+written exactly (``num``).  All values fixed between two eliminations are implied by
+the same case, so the case implies their conjunction (a contradictory conjunction: the
+case has none).  If N itself is unsat, so is the case.  At each elimination (:func:`nnsolve.decider.branching._settle`)
 replaces the case by an equivalent one.  So the output has exactly the input's
 solutions (projected onto the variables the caller keeps), or it is None and the input
 has none.  Only a solver's *unsat* decides (as for the local lemmas, the trust base is
@@ -32,22 +32,29 @@ the solver's unsat on QF_NRA, each answer matched to its query by position); its
 only choose which m to ask, and a wrong, inexact or missing model only costs a lemma.
 The input case is only read (elimination runs on a copy), so the caller may keep it.
 
-**Rounds.**  A round asks every condition variable whose neighbourhood text has not
-been asked before in this stage (so after the first round, only the neighbourhoods a
-new value changed), then the two sides of the exact values proposed.  When a round at a
-radius has nothing new to ask, the stage moves to the next of ``radii``; a round that
-fixes a value sends it back to the first (the cheapest).  It ends when the last radius
-has nothing new to ask, when the first radius has nothing new to ask and no value has
-been fixed (nothing forced to carry: a larger radius is not tried), at the deadline, or
-on ``cancel``.  It ends at all: each v asked
-is free in the case it was asked of and distinct within its round, so every round that
-fixes something removes free variables for good, and a round that fixes nothing leaves
-the case, hence every neighbourhood text, as it was.
+**Steps.**  Values are carried by a worklist, not by re-reading the whole case: the
+case is settled once, its assertions indexed and each one's text written once (when a
+neighbourhood first needs it).  A step asks a batch of queued condition variables (at
+first all of them), then the two sides of the exact values proposed.  A fixed value
+v = m is kept as the assertion ``v = m`` (implied by the case, so any neighbourhood may
+carry it: the argument above is unchanged), written into every later neighbourhood
+that uses v, and the condition variables within ``radius`` hops of v are queued again;
+so a step costs its neighbourhoods, not the residual, and the values cascade along the
+formula without an elimination of the whole case per value.  A neighbourhood text
+(variable and assertions) is asked at most once in the stage.  When the queue is
+empty, the values fixed since the last elimination go into the case
+(:func:`nnsolve.decider.branching._settle`, which also decides the ites they decide)
+and the queue starts again from every condition variable at the first radius; when
+nothing was fixed, the next of ``radii`` is tried, but only if some value has been fixed
+in the stage (otherwise nothing is forced to carry: a planted sat formula).  It ends
+at all: a step queues variables only for a value it fixed, each variable is fixed at
+most once per elimination and is then no longer free, and every elimination follows a
+fixed value.
 
 On the unsat-unique family the values cascade from the anchor through the formula
-(300 constraints: 4 values in the first round, then 17, 40, 77, ... until a
-neighbourhood is unsat after 19 rounds, 78 s; docs/performance.md).  On a planted
-formula with free values nothing is fixed, and the first round is the stage's cost.
+until a neighbourhood has no solution (docs/performance.md, "Value lemmas").  On a
+planted formula with free values nothing is fixed, and the first pass over every
+condition variable is the stage's cost.
 
 >>> from fractions import Fraction
 >>> from nnsolve.decider.branching import Case
@@ -70,7 +77,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from fractions import Fraction
 from typing import Callable, Sequence
 
@@ -90,7 +97,12 @@ log = logging.getLogger(__name__)
 #: radius 4 closes the case in 10 s); radius 2 holds too little of a gadget to fix a value
 VALUE_RADII = (3, 4)
 
-__all__ = ["VALUE_RADII", "value_lemmas"]
+__all__ = ["MAX_STEP", "VALUE_RADII", "value_lemmas"]
+
+
+#: condition variables asked in one step at most (a step is one solver batch; a value
+#: fixed queues its neighbours first, so a small step lets the cascade start early)
+MAX_STEP = 100
 
 
 def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALUE_RADII, query_seconds: float = 1.0,
@@ -98,8 +110,8 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
                  stats: Counter | None = None) -> LemmaOutcome:
     """Value lemmas to a fixpoint at each of ``radii`` in turn (module docstring); ``case``
     should be settled.  Each
-    query gets ``query_seconds``; a round's queries are split over ``workers`` children (a
-    callable: asked each round).  The outcome's ``finished`` is False when the deadline
+    query gets ``query_seconds``; a step's queries are split over ``workers`` children (a
+    callable: asked each step).  The outcome's ``finished`` is False when the deadline
     or ``cancel`` stopped the stage."""
     if not radii:
         raise ValueError("value_lemmas needs at least one radius")
@@ -108,75 +120,125 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
     stats = Counter() if stats is None else stats
     before = pieces(case)
     asked: set = set()  # digests of (variable, neighbourhood) asked in this stage
-    queries = rounds = lemmas = level = 0
+    counts = Counter()  # queries, steps, values
 
     def outcome(current, reason=None, finished=True):
         progress_log.info("value lemmas: stage %s, %d -> %d ite pieces, %d values, %d queries, %.0f s",
-                          "ended" if finished else "stopped", before, pieces(current), lemmas, queries,
-                          time.monotonic() - start)
-        return LemmaOutcome(current, reason, queries, rounds, lemmas, before, pieces(current),
-                            time.monotonic() - start, finished)
+                          "ended" if finished else "stopped", before, pieces(current), counts["values"],
+                          counts["queries"], time.monotonic() - start)
+        return LemmaOutcome(current, reason, counts["queries"], counts["steps"], counts["values"], before,
+                            pieces(current), time.monotonic() - start, finished)
 
+    level = 0
     while True:
         if not case.equations:
             return outcome(case)
-        stop = _Until(deadline, cancel)
-        if stop.is_set():
+        fixed: dict = {}
+        try:
+            unsat = _worklist(case, solver, limits, radii[level], query_seconds, workers, _Until(deadline, cancel),
+                              asked, fixed, counts, stats, start)
+        except _Stopped:
+            unsat = None
+            if not fixed:
+                return outcome(case, finished=False)
+        if unsat is not None:
+            return outcome(None, unsat)
+        if not fixed:
+            if level + 1 == len(radii) or not counts["values"]:
+                # no value at the first radius: nothing is forced there to carry further
+                # (a planted sat formula), and a pass at a larger radius costs more
+                return outcome(case)
+            level += 1  # a fixpoint at this radius: look further
+            continue
+        system, bounds = case.system.copy(), list(case.bounds)
+        try:
+            for v, m in fixed.items():
+                _add_case(system, bounds, {v: 1}, m, "eq")
+        except Inconsistent:
+            v, m = next(reversed(fixed.items()))
+            return outcome(None, f"the values fixed contradict each other (e.g. {name(v)} = {num(m)})")
+        level = 0  # the new values may fix more at the smallest radius, the cheapest
+        case = _settle(Case(system, tuple(bounds), case.equations), stats)
+        if case is None:
+            return outcome(None, "exact elimination after the value lemmas is inconsistent")
+        if _Until(deadline, cancel).is_set():
             return outcome(case, finished=False)
-        items, used, index = item_index(case)
-        variables = sorted({v for form, _, _ in conditions(case).values() for v in form}, key=repr)
-        radius = radii[level]
+
+
+class _Stopped(Exception):
+    """The deadline or a cancel request ended a step."""
+
+
+def _worklist(case: Case, solver, limits: Limits, radius: int, query_seconds: float, workers, stop: _Until,
+              asked: set, fixed: dict, counts: Counter, stats: Counter, start: float) -> str | None:
+    """Carry values through ``case`` at ``radius`` until the queue is empty: the values go
+    into ``fixed`` (v -> m), and the reason is returned when a neighbourhood has no
+    solution.  Raises :class:`_Stopped` at the deadline (``fixed`` keeps what was found)."""
+    items, used, index = item_index(case)
+    asking = {v for form, _, _ in conditions(case).values() for v in form}
+    texts: dict = {}
+
+    def text(i: int) -> list:
+        if i not in texts:
+            texts[i] = selected_items(case.system, case.bounds, case.equations, [items[i][0]])
+        return texts[i]
+
+    queue = deque(sorted(asking, key=repr))
+    queued = set(queue)
+    limit = Limits(query_seconds, limits.memory_mb)
+    while queue:
+        if stop.is_set():
+            raise _Stopped
         jobs = []
-        for v in variables:
+        while queue and len(jobs) < MAX_STEP:
+            v = queue.popleft()
+            if v not in queued or v in fixed:
+                continue
+            queued.discard(v)
             near = neighbourhood({v}, index, used, radius)
             if not near:
                 continue
-            hood = selected_items(case.system, case.bounds, case.equations, [items[i][0] for i in near])
+            hood = [pair for i in near for pair in text(i)]
+            carried = set().union(*(used[i] for i in near)) & fixed.keys()
+            hood += [(f"(assert (= {name(w)} {num(fixed[w])}))", {w}) for w in sorted(carried, key=repr)]
             script = component_script(hood)
             digest = hashlib.sha256(f"{name(v)}\n{script}".encode()).hexdigest()
             if digest in asked:
                 continue
-            asked.add(digest)  # asked once per stage, whatever the answer: the stage ends
+            asked.add(digest)  # asked once per stage, whatever the answer
             jobs.append((v, hood, script))
         if not jobs:
-            if level + 1 == len(radii) or not lemmas:
-                # no value at the first radius: nothing is forced there to carry further
-                # (a planted sat formula), and a round at a larger radius costs more
-                return outcome(case)
-            level += 1  # a fixpoint at this radius: look further
             continue
         children = workers() if callable(workers) else workers
-        limit = Limits(query_seconds, limits.memory_mb)
         models = _ask(solver, [Query(script, (name(v),)) for v, _, script in jobs], limit, children, stop)
         proposed = []
         for (v, hood, _), answer in zip(jobs, models):
             if answer.status == UNSAT:
-                return outcome(None, f"the assertions within radius {radius} of {name(v)} have no solution")
+                return f"the assertions within radius {radius} of {name(v)} have no solution"
             value = (answer.model or {}).get(name(v)) if answer.status == SAT and not answer.inexact else None
             if isinstance(value, (int, Fraction)):
                 proposed.append((v, hood, Fraction(value)))
         sides = _ask(solver, [Query(_side_script(hood, {v: 1}, m, side)) for v, hood, m in proposed
                               for side in ("lt", "gt")], limit, children, stop)
-        queries += len(models) + len(sides)
-        rounds += 1
-        fixed = [(v, m) for k, (v, _, m) in enumerate(proposed)
-                 if sides[2 * k].status == UNSAT and sides[2 * k + 1].status == UNSAT]
+        counts["queries"] += len(models) + len(sides)
+        counts["steps"] += 1
         stats["value queries"] += len(models) + len(sides)
-        log.info("value lemmas: round %d, %d neighbourhoods, %d exact models, %d values", rounds, len(jobs),
-                 len(proposed), len(fixed))
-        if not fixed:
-            continue  # the next round has nothing new to ask unless the deadline cut this one
-        system, bounds = case.system.copy(), list(case.bounds)
-        try:
-            for v, m in fixed:
-                _add_case(system, bounds, {v: 1}, m, "eq")
-        except Inconsistent:
-            return outcome(None, f"the values of round {rounds} contradict each other "
-                                 f"(e.g. {name(fixed[-1][0])} = {num(fixed[-1][1])})")
-        lemmas += len(fixed)
-        level = 0  # the new values may fix more at the smallest radius, the cheapest
-        progress_log.info("value lemmas: round %d, %d values (%d in all), %.0f s", rounds, len(fixed), lemmas,
-                          time.monotonic() - start)
-        case = _settle(Case(system, tuple(bounds), case.equations), stats)
-        if case is None:
-            return outcome(None, "exact elimination after the value lemmas is inconsistent")
+        new = [(v, m) for k, (v, _, m) in enumerate(proposed)
+               if sides[2 * k].status == UNSAT and sides[2 * k + 1].status == UNSAT]
+        log.info("value lemmas: step %d, %d neighbourhoods, %d exact models, %d values", counts["steps"],
+                 len(jobs), len(proposed), len(new))
+        touched: set = set()
+        for v, m in new:
+            fixed[v] = m
+            # the variables whose neighbourhoods hold v: those within radius hops of it
+            touched |= set().union(*(used[i] for i in neighbourhood({v}, index, used, radius))) & asking
+        # to the front: the cascade goes on before the rest of the first pass (on a
+        # formula with one forced region, the pass over the rest finds nothing)
+        for w in sorted(touched - fixed.keys(), key=repr, reverse=True):
+            queue.appendleft(w)  # a later copy of w is skipped once this one is asked
+            queued.add(w)
+        counts["values"] += len(new)
+        if new:
+            progress_log.info("value lemmas: step %d at radius %d, %d values (%d in all), %.0f s", counts["steps"],
+                              radius, len(new), counts["values"], time.monotonic() - start)
+    return None
