@@ -10,10 +10,10 @@ import threading
 import time
 from fractions import Fraction
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from nnsolve.formula.generate import FAMILIES, family_formula
-from nnsolve.formula.model import satisfies
+from nnsolve.formula.model import Formula, satisfies
 from nnsolve.formula.smtlib import to_smtlib
 from nnsolve.solvers import Limits, Query, Solver, get_solver
 
@@ -85,3 +85,57 @@ def test_a_portfolio_batch_is_one_race_per_query():
     results = get_solver("portfolio").solve_many([q, u], Limits(timeout=20))
     assert [r.status for r in results] == ["sat", "unsat"]
     assert results[0].model["x"] * results[0].model["x"] == 2
+
+
+def _pin_script(body: str) -> str:
+    return f"(set-logic QF_NRA)\n(declare-fun x () Real)\n(declare-fun y () Real)\n{body}\n(check-sat)\n(exit)\n"
+
+
+def test_a_pinned_value_is_one_every_solution_has():
+    z3 = get_solver("z3")
+    forced = Query(_pin_script("(assert (= (* x x) 4))\n(assert (> x 0))\n(assert (= y (+ x 1)))"), ("x", "y"),
+                   pin="y")
+    free = Query(_pin_script("(assert (= (* x x) 4))\n(assert (= y (+ x 1)))"), ("x", "y"), pin="x")
+    none = Query(_pin_script("(assert (= (* x x) 4))\n(assert (> x 0))"), ("x",))
+    a, b, c = z3.solve_many([forced, free, none], Limits(timeout=20))
+    assert a.status == "sat" and a.pinned and a.model["y"] == 3
+    assert b.status == "sat" and not b.pinned  # x = 2 and x = -2 both solve it
+    assert c.status == "sat" and not c.pinned  # nothing was asked
+    try:
+        Query("(assert true)", ("x",), pin="y")
+    except ValueError as exc:
+        assert "pin" in str(exc)
+    else:
+        raise AssertionError("a pin outside the variables is refused")
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(family=st.sampled_from(["sat", "unsat-unique"]), n=st.integers(3, 30), seed=st.integers(0, 10**6),
+       pick=st.integers(0, 10**6))
+def test_pinned_means_no_solution_with_another_value(family, n, seed, pick):
+    # oracle: z3 in this process on the formula with pin != m (not the worker's code)
+    import z3 as z3api
+
+    formula = family_formula(family, n, seed)
+    if family == "unsat-unique":  # without its last constraint: sat, unique up to sign
+        formula = Formula(formula.variables, formula.constraints[:-1])
+    names = tuple(sorted(formula.variables))
+    pin = names[pick % len(names)]
+    text = to_smtlib(formula)
+    if family == "unsat-unique":  # and with x0 > 0, every value is forced
+        text = text.replace("(check-sat)", "(assert (> x0 0))\n(check-sat)")
+    answer = get_solver("z3").solve(Query(text, names, pin=pin), Limits(timeout=20))
+    if answer.status != "sat" or pin not in (answer.model or {}):
+        assert not answer.pinned
+        return
+    m = Fraction(answer.model[pin])
+    event(f"pinned: {answer.pinned}")
+    s = z3api.Solver()
+    s.set("timeout", 20000)
+    s.from_string(text.replace("(check-sat)", "").replace("(exit)", ""))
+    s.add(z3api.Real(pin) != z3api.Q(m.numerator, m.denominator))
+    other = s.check()
+    if answer.pinned:
+        assert other == z3api.unsat, (family, n, seed, pin, m)
+    else:
+        assert other != z3api.unsat, (family, n, seed, pin, m)

@@ -12,8 +12,8 @@ This stage asks for that value.  For a variable v of an undecided condition and 
 assertions N within ``radius`` hops of v:
 
 1. a solver's model of N proposes a value m for v (a guess: it decides nothing);
-2. N with v < m and N with v > m are asked; when both are unsat, every solution of N
-   has v = m.
+2. N with v != m is asked, by the same child (``Query.pin``); when it is unsat (the same
+   as N with v < m and N with v > m both unsat), every solution of N has v = m.
 
 **The argument** is the local lemmas' ("``<`` and ``>`` closed: ``f = t``"): N is a
 subset of the case's assertions, written in the free variables through the system's own
@@ -35,7 +35,7 @@ The input case is only read (elimination runs on a copy), so the caller may keep
 **Steps.**  Values are carried by a worklist, not by re-reading the whole case: the
 case is settled once, its assertions indexed and each one's text written once (when a
 neighbourhood first needs it).  A step asks a batch of queued condition variables (at
-first all of them), then the two sides of the exact values proposed.  A fixed value
+first all of them), each with its value check, in one solver child.  A fixed value
 v = m is kept as the assertion ``v = m`` (implied by the case, so any neighbourhood may
 carry it: the argument above is unchanged), written into every later neighbourhood
 that uses v, and the condition variables within ``radius`` hops of v are queued again;
@@ -82,7 +82,7 @@ from fractions import Fraction
 from typing import Callable, Sequence
 
 from nnsolve.decider.branching import Case, _add_case, _settle, conditions
-from nnsolve.decider.local_lemmas import (LemmaOutcome, _ask, _side_script, _Until, item_index,
+from nnsolve.decider.local_lemmas import (LemmaOutcome, _ask, _Until, item_index,
                                           neighbourhood, pieces)
 from nnsolve.decider.residual_query import component_script, name, selected_items
 from nnsolve.decider.result import progress_log
@@ -206,27 +206,25 @@ def _worklist(case: Case, solver, limits: Limits, radius: int, query_seconds: fl
             if digest in asked:
                 continue
             asked.add(digest)  # asked once per stage, whatever the answer
-            jobs.append((v, hood, script))
+            jobs.append((v, script))
         if not jobs:
             continue
         children = workers() if callable(workers) else workers
-        models = _ask(solver, [Query(script, (name(v),)) for v, _, script in jobs], limit, children, stop)
-        proposed = []
-        for (v, hood, _), answer in zip(jobs, models):
+        # one child per step: a model proposes m, and the same child asks N with v != m
+        # (Query.pin); unsat there is the lemma's condition, "< m and > m both unsat"
+        answers = _ask(solver, [Query(script, (name(v),), pin=name(v)) for v, script in jobs], limit, children,
+                       stop)
+        new = []
+        for (v, _), answer in zip(jobs, answers):
             if answer.status == UNSAT:
                 return f"the assertions within radius {radius} of {name(v)} have no solution"
             value = (answer.model or {}).get(name(v)) if answer.status == SAT and not answer.inexact else None
-            if isinstance(value, (int, Fraction)):
-                proposed.append((v, hood, Fraction(value)))
-        sides = _ask(solver, [Query(_side_script(hood, {v: 1}, m, side)) for v, hood, m in proposed
-                              for side in ("lt", "gt")], limit, children, stop)
-        counts["queries"] += len(models) + len(sides)
+            if answer.pinned and isinstance(value, (int, Fraction)):
+                new.append((v, Fraction(value)))
+        counts["queries"] += 2 * len(answers)
         counts["steps"] += 1
-        stats["value queries"] += len(models) + len(sides)
-        new = [(v, m) for k, (v, _, m) in enumerate(proposed)
-               if sides[2 * k].status == UNSAT and sides[2 * k + 1].status == UNSAT]
-        log.info("value lemmas: step %d, %d neighbourhoods, %d exact models, %d values", counts["steps"],
-                 len(jobs), len(proposed), len(new))
+        stats["value queries"] += 2 * len(answers)
+        log.info("value lemmas: step %d, %d neighbourhoods, %d values", counts["steps"], len(jobs), len(new))
         touched: set = set()
         for v, m in new:
             fixed[v] = m

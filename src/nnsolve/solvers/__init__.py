@@ -64,12 +64,12 @@ class Portfolio:
                     if r.status == UNSAT or (r.status == SAT and not r.inexact):
                         stop.set()
                         return SolverResult(r.status, f"portfolio:{r.solver}", r.seconds, r.model, r.reason,
-                                            r.inexact)
+                                            r.inexact, pinned=r.pinned)
         reasons = "; ".join(f"{r.solver}: {r.reason}" for r in results if r.reason)
         best = next((r for r in results if r.status == SAT), None)
         if best is not None:
             return SolverResult(SAT, f"portfolio:{best.solver}", best.seconds, best.model, best.reason,
-                                best.inexact)
+                                best.inexact, pinned=best.pinned)
         return SolverResult(UNKNOWN, "portfolio", max((r.seconds for r in results), default=0.0),
                             reason=reasons or "no member answered")
 

@@ -31,6 +31,11 @@ class Query:
     and issue their own check.  ``strategy`` (one of ``STRATEGIES``) changes only how the
     solver searches, never what the query means.
 
+    ``pin`` (one of ``variables``) asks one more question in the same child: when the
+    answer is sat with an exact value m for ``pin``, the script with ``pin != m`` added
+    is decided too, and the result's ``pinned`` is True when that is unsat (then every
+    solution of the script has pin = m).  One child instead of two for a value check.
+
     >>> Query("(assert true)", strategy="guess")
     Traceback (most recent call last):
     ...
@@ -41,10 +46,13 @@ class Query:
     variables: tuple[str, ...] = ()
     logic: str = "QF_NRA"
     strategy: str = "default"
+    pin: str | None = None
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r} (allowed: {', '.join(STRATEGIES)})")
+        if self.pin is not None and self.pin not in self.variables:
+            raise ValueError(f"pin {self.pin!r} is not among the query's variables")
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,8 @@ class SolverResult:
     #: variables whose value the solver printed only approximately (no exact model for them)
     inexact: tuple[str, ...] = ()
     stats: Mapping[str, object] = field(default_factory=dict)
+    #: the query's ``pin`` has its model value in every solution (``Query.pin``)
+    pinned: bool = False
 
 
 class Backend(abc.ABC):

@@ -101,7 +101,7 @@ def run_backend_batch(backend_spec: str, name: str, queries, limits: Limits,
 
 def _query_json(query: Query) -> dict:
     return {"smtlib": query.smtlib, "variables": list(query.variables), "logic": query.logic,
-            "strategy": query.strategy}
+            "strategy": query.strategy, "pin": query.pin}
 
 
 def _result(raw: dict, name: str, seconds: float) -> SolverResult:
@@ -112,8 +112,11 @@ def _result(raw: dict, name: str, seconds: float) -> SolverResult:
     model = None
     if raw.get("model") is not None:
         model = {k: from_json(v) for k, v in raw["model"].items()}
+    pinned = raw.get("pinned", False)
+    if not isinstance(pinned, bool) or (pinned and status != SAT):
+        raise ValueError(f"bad pinned {pinned!r}")
     return SolverResult(status, name, seconds, model=model, reason=raw.get("reason"),
-                        inexact=tuple(raw.get("inexact") or ()))
+                        inexact=tuple(raw.get("inexact") or ()), pinned=pinned)
 
 
 def _run_child(request: dict, wall: float, limits: Limits, cancel: threading.Event | None):

@@ -5,18 +5,24 @@ Reads one JSON request on stdin: {"backend": "module:Class", "smtlib": ...,
 result on stdout.  A batch request has "queries": [{"smtlib", "variables", "logic",
 "strategy"}, ...] instead, each decided with "timeout" seconds, and gets one JSON line
 per query, in order, each written as soon as it is known.  Anything that goes wrong
-becomes {"status": "unknown", "reason"}.
+becomes {"status": "unknown", "reason"}.  A query with "pin" (``Query.pin``) whose answer
+is sat with an exact value m for it is asked again with ``(not (= pin m))`` asserted;
+"pinned" is true when that is unsat.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 import time
 import traceback
 
-from nnsolve.solvers.base import UNKNOWN, Query
+from fractions import Fraction
+
+from nnsolve.numbers import NumberFormatError, from_json
+from nnsolve.solvers.base import SAT, UNKNOWN, UNSAT, Query
 
 
 def load_backend(spec: str):
@@ -43,8 +49,10 @@ def _answer(backend_spec: str, item: dict, timeout: float) -> dict:
     try:
         backend = load_backend(backend_spec)
         query = Query(item["smtlib"], tuple(item["variables"]), item.get("logic", "QF_NRA"),
-                      item.get("strategy", "default"))
+                      item.get("strategy", "default"), item.get("pin"))
         result = backend.solve(query, timeout)
+        if query.pin is not None:
+            result["pinned"] = _pinned(backend, query, result, timeout)
     except MemoryError:
         result = {"status": UNKNOWN, "reason": "out of memory"}
     except Exception as exc:  # a backend failure must become a result, not a traceback
@@ -55,6 +63,29 @@ def _answer(backend_spec: str, item: dict, timeout: float) -> dict:
             last = traceback.format_exception_only(type(exc), exc)[-1].strip()
             result = {"status": UNKNOWN, "reason": f"backend error: {last[:300]}"}
     return result
+
+
+_SIMPLE = re.compile(r"[A-Za-z~!@$%^&*_+=<>.?/-][A-Za-z0-9~!@$%^&*_+=<>.?/-]*")
+
+
+def _pinned(backend, query: Query, result: dict, timeout: float) -> bool:
+    """Whether every solution has the model's exact value of ``query.pin``: the script
+    with pin != m is unsat."""
+    if result.get("status") != SAT or query.pin in (result.get("inexact") or ()):
+        return False
+    try:
+        m = from_json((result.get("model") or {})[query.pin])
+    except (KeyError, NumberFormatError):
+        return False
+    if not isinstance(m, Fraction):
+        return False  # an algebraic value: not written here
+    body = f"(/ {abs(m.numerator)} {m.denominator})"
+    symbol = query.pin if _SIMPLE.fullmatch(query.pin) else f"|{query.pin}|"
+    other = f"(assert (not (= {symbol} {body if m >= 0 else f'(- {body})'})))"
+    script = query.smtlib.replace("(check-sat)", f"{other}\n(check-sat)", 1) \
+        if "(check-sat)" in query.smtlib else f"{query.smtlib}\n{other}\n"
+    again = backend.solve(Query(script, (), query.logic, query.strategy), timeout)
+    return again.get("status") == UNSAT
 
 
 if __name__ == "__main__":
