@@ -279,9 +279,9 @@ def test_solve_case_does_not_pass_on_inexact_values(monkeypatch):
 
 
 def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
-    """The lemma route's schedule (chains.LOOK_RADII): one pass at radius 2, the exact
-    query on what it leaves, the value lemmas (chains.VALUE_RADII; the exact query again
-    if they fixed a value), one pass at radius 3, the exact query again, then every
+    """The lemma route's schedule (chains.LOOK_RADII): the value lemmas
+    (chains.VALUE_RADII; the exact query if they fixed a value), one pass at radius 2,
+    the exact query on what it leaves, one pass at radius 3, the exact query again, then every
     pass at the stage's radii; each look gets the case the one before left (memory
     shared), and what the exact query answers ends the route.  Once the exact route
     beside it has ended, the lemma rounds use SPARE_WORKERS solver children."""
@@ -318,7 +318,7 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     instance = reduce_formula(family_formula("sat", 10, 1)).instance
     result = decide_structured(instance, SOLVER, Limits(300))
     first, *rest = chains.LOOK_RADII
-    assert calls == [((first,), 1), ("values", chains.VALUE_RADII)] + [((r,), 1) for r in rest] + [(RADII, None)], calls
+    assert calls == [("values", chains.VALUE_RADII), ((first,), 1)] + [((r,), 1) for r in rest] + [(RADII, None)], calls
     assert len(memories) == 1
     # the exact route (off here: unknown at once) has ended, so the rounds use its core
     assert children[-1] == chains.SPARE_WORKERS

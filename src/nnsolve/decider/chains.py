@@ -429,8 +429,10 @@ LEMMA_SHARE = 0.7
 #: 51 s; radius 4, 877 s, -> 2,478 pieces, then sat in 24 s; docs/performance.md)
 LOOK_RADII = (2, 3)
 FIRST_LOOK = 0.3
-#: the share of the time left that the value lemmas may take, after the first look
-#: (they end at their fixpoint; unsat-unique 1,000 from the settled residual: 256 s)
+#: the share of the time left that the value lemmas may take; they come first (they end
+#: at their fixpoint, and one pass over the condition variables is their cost where
+#: nothing is forced; where values are forced, the exact query after the radius-2 look
+#: only spends its share of the time: unsat-unique 100, 1,086 s with the values second)
 VALUE_SHARE = 0.5
 
 
@@ -438,9 +440,9 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
                  cancel: threading.Event, spare_core: threading.Event | None = None) -> SolverResult:
     """Local lemmas on the settled residual (``nnsolve.decider.local_lemmas``: each lemma
     is implied by the residual, so the case they leave has its solutions), then
-    ``after_lemmas`` on that case: after one pass at the first of :data:`LOOK_RADII`,
-    after the value lemmas (``nnsolve.decider.value_lemmas``: exact values the residual
-    forces, carried along it; implied too), after one pass at each further radius, then
+    ``after_lemmas`` on that case: after the value lemmas (``nnsolve.decider.value_lemmas``:
+    exact values the residual forces, carried along it; implied too), after one pass at
+    each of :data:`LOOK_RADII`, then
     after every pass at the stage's radii (unknown as soon as ``cancel`` is set).  Once
     ``spare_core`` is set, a round's queries go to :data:`SPARE_WORKERS` children."""
     start = time.monotonic()
@@ -453,7 +455,7 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     memory, before, lemmas, queries, values = LemmaMemory(), ite_pieces(case), 0, 0, 0
     answer = SolverResult(UNKNOWN, solver.name, 0.0, reason="no time for the lemmas")
     looks = [("lemmas", (r,), 1, FIRST_LOOK) for r in LOOK_RADII]
-    looks.insert(1, ("values", VALUE_RADII, None, FIRST_LOOK))
+    looks.insert(0, ("values", VALUE_RADII, None, FIRST_LOOK))
     looks.append(("lemmas", RADII, None, 1.0))
 
     def workers() -> int:
