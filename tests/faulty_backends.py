@@ -1,5 +1,6 @@
 """Backends that misbehave on purpose, for the solver layer's fault tests."""
 
+import json
 import os
 import signal
 import sys
@@ -90,4 +91,9 @@ class Markers(Backend):
             os._exit(0)
         if "STRATEGY" in query.smtlib:
             return EchoStrategy().solve(query, timeout)
+        if "STRAYPIN" in query.smtlib:  # a stray line that looks like another query's pinned answer
+            sys.stdout.write(json.dumps({"status": "sat", "model": {"z": "5"}, "pinned": True, "pin": ["z", "5"]}) + "\n")
+            sys.stdout.flush()
+        if "PIN" in query.smtlib:  # x = 2 is the only solution: sat, and unsat with x != 2
+            return {"status": "unsat"} if "(not (= x" in query.smtlib else {"status": "sat", "model": {"x": "2"}}
         return {"status": "unsat"}

@@ -128,7 +128,10 @@ def test_pinned_means_no_solution_with_another_value(family, n, seed, pick):
     if answer.status != "sat" or pin not in (answer.model or {}):
         assert not answer.pinned
         return
-    m = Fraction(answer.model[pin])
+    m = answer.model[pin]
+    if not isinstance(m, Fraction):  # an algebraic model value is never pinned
+        assert not answer.pinned
+        return
     event(f"pinned: {answer.pinned}")
     s = z3api.Solver()
     s.set("timeout", 20000)
@@ -139,3 +142,13 @@ def test_pinned_means_no_solution_with_another_value(family, n, seed, pick):
         assert other == z3api.unsat, (family, n, seed, pin, m)
     else:
         assert other != z3api.unsat, (family, n, seed, pin, m)
+
+
+def test_a_pinned_answer_must_echo_its_query(fault_path):
+    # answers are matched to queries by position; a pinned one must name its own pin and
+    # model value, or it and every later answer is unknown
+    queries = [Query("PIN", ("x",), pin="x"), Query("STRAYPIN", ("x",), pin="x"), Query("(assert true)")]
+    results = MARKERS.solve_many(queries, Limits(timeout=5, grace=3))
+    assert results[0].pinned and results[0].model["x"] == 2
+    assert [r.status for r in results[1:]] == ["unknown", "unknown"] and not results[1].pinned
+    assert "echo" in results[1].reason

@@ -221,9 +221,10 @@ def _worklist(case: Case, solver, limits: Limits, radius: int, query_seconds: fl
             value = (answer.model or {}).get(name(v)) if answer.status == SAT and not answer.inexact else None
             if answer.pinned and isinstance(value, (int, Fraction)):
                 new.append((v, Fraction(value)))
-        counts["queries"] += 2 * len(answers)
+        asked_here = len(answers) + sum(a.status == SAT for a in answers)  # a sat answer had its check
+        counts["queries"] += asked_here
         counts["steps"] += 1
-        stats["value queries"] += 2 * len(answers)
+        stats["value queries"] += asked_here
         log.info("value lemmas: step %d, %d neighbourhoods, %d values", counts["steps"], len(jobs), len(new))
         touched: set = set()
         for v, m in new:

@@ -45,7 +45,8 @@ def run_backend(backend_spec: str, name: str, query: Query, limits: Limits,
     Setting ``cancel`` kills the child and returns unknown ("cancelled")."""
     request = {"backend": backend_spec, **_query_json(query), "timeout": limits.timeout}
     start = time.monotonic()
-    code, out, err, stopped = _run_child(request, limits.timeout + limits.grace, limits, cancel)
+    calls = 2 if query.pin is not None else 1  # a pin: the model, then the value check
+    code, out, err, stopped = _run_child(request, calls * limits.timeout + limits.grace, limits, cancel)
     seconds = time.monotonic() - start
     if stopped is not None:
         return SolverResult(UNKNOWN, name, seconds, reason=stopped)
@@ -73,7 +74,8 @@ def run_backend_batch(backend_spec: str, name: str, queries, limits: Limits,
         return []
     request = {"backend": backend_spec, "queries": [_query_json(q) for q in queries], "timeout": limits.timeout}
     start = time.monotonic()
-    wall = len(queries) * limits.timeout + limits.grace
+    # a query with a pin may take two solver calls (the model, then the value check)
+    wall = sum(2 if q.pin is not None else 1 for q in queries) * limits.timeout + limits.grace
     code, out, err, stopped = _run_child(request, wall, limits, cancel)
     if stopped is not None and stopped != "cancelled":
         stopped = f"timeout after {wall:g} s for the whole batch (child killed)"
@@ -84,7 +86,12 @@ def run_backend_batch(backend_spec: str, name: str, queries, limits: Limits,
             raw = json.loads(line)
             if not isinstance(raw, dict):
                 raise TypeError(f"not an object: {line[:40]!r}")
-            results.append(_result(raw, name, float(raw.get("seconds", 0.0))))
+            result = _result(raw, name, float(raw.get("seconds", 0.0)))
+            query = queries[len(results)]
+            if result.pinned and raw.get("pin") != [query.pin, (raw.get("model") or {}).get(query.pin)]:
+                # not this query's pin and model value: answers out of step, trust none after
+                raise ValueError("a pinned answer that does not echo its query's pin")
+            results.append(result)
         except (ValueError, KeyError, TypeError, NumberFormatError) as exc:
             # a line cut off by a kill is unreadable too: say why the child was stopped
             results.append(SolverResult(UNKNOWN, name, 0.0, reason=stopped or f"unreadable answer from child: {exc}"))

@@ -52,7 +52,12 @@ def _answer(backend_spec: str, item: dict, timeout: float) -> dict:
                       item.get("strategy", "default"), item.get("pin"))
         result = backend.solve(query, timeout)
         if query.pin is not None:
-            result["pinned"] = _pinned(backend, query, result, timeout)
+            try:
+                result["pinned"] = _pinned(backend, query, result, timeout)
+            except Exception:  # the first answer stands; only the value check is lost
+                result["pinned"] = False
+            if result["pinned"]:  # echoed, so the parent can match it to its query
+                result["pin"] = [query.pin, result["model"][query.pin]]
     except MemoryError:
         result = {"status": UNKNOWN, "reason": "out of memory"}
     except Exception as exc:  # a backend failure must become a result, not a traceback
