@@ -143,7 +143,7 @@ def unique_solution_contradiction(constraints: int, seed: int, inversions: float
       a partner of the last four steps is skipped, since x - y right after x = w + y
       only copies w);
     - the last constraint joins the anchor and the spine's end: x0 * z = 1 (z = x_last,
-      planted value not 1; if it is 1, x0 + x0 = z).
+      planted value not 1 by the choice of the last step; below 3 constraints, x0 + x0 = x0).
 
     Status ``unsat``: the anchor gives x0 = +-1, every definition then fixes its new
     variable, so the only real solutions of all but the last constraint are the planted
@@ -194,6 +194,11 @@ def unique_solution_contradiction(constraints: int, seed: int, inversions: float
         if options and rng.random() < 0.5:  # half the time the smallest denominator
             options = [min(options, key=lambda o: o[2].denominator)]
         kind, y, value = rng.choice(options) if options else ("inv", None, 1 / v)
+        if value == 1 and len(cons) == constraints - 2:
+            # the end must not be 1: the closing x0 * z = 1 would then hold, and the
+            # fallback x0 + x0 = z puts z on the box's edge, where a subtraction before
+            # it contradicts locally (1,000 constraints, seed 1, before this rule)
+            kind, y, value = ("inv", None, 1 / v) if v != 1 else ("add", "x2", v + sol["x2"])
         sol[new] = value
         by_denominator.setdefault(value.denominator, []).append(new)
         if value.denominator <= 8:
