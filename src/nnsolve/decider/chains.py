@@ -454,9 +454,8 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
                             reason="exact elimination of the residual is inconsistent")
     memory, before, lemmas, queries, values = LemmaMemory(), ite_pieces(case), 0, 0, 0
     answer = SolverResult(UNKNOWN, solver.name, 0.0, reason="no time for the lemmas")
-    looks = [("lemmas", (r,), 1, FIRST_LOOK) for r in LOOK_RADII]
-    looks.insert(0, ("values", VALUE_RADII, None, FIRST_LOOK))
-    looks.append(("lemmas", RADII, None, 1.0))
+    looks = [("values", VALUE_RADII, None, FIRST_LOOK)] + [("lemmas", (r,), 1, FIRST_LOOK) for r in LOOK_RADII] \
+        + [("lemmas", RADII, None, 1.0)]
 
     def workers() -> int:
         return SPARE_WORKERS if spare_core is not None and spare_core.is_set() else 1
@@ -480,7 +479,7 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
         if cancel.is_set():
             break
         if kind == "values" and not out.lemmas:
-            continue  # nothing fixed: the case is the one the last look asked about
+            continue  # nothing fixed: the case is unchanged, the next look asks about it
         case = out.case
         answer = after_lemmas(case, wanted, solver, Limits(share * (deadline - time.monotonic()), limits.memory_mb),
                               cancel, summary, need_guide=passes is not None or kind == "values")

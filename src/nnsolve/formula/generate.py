@@ -160,7 +160,11 @@ def unique_solution_contradiction(constraints: int, seed: int, inversions: float
     26 and 19 of 30 constraints (seeds 0, 1); with the anchor removed, the ETR side's
     exact elimination leaves one part over the whole spine (x0 to the end) at 300 and
     3,000 constraints (docs/performance.md); ``tests/test_generate_families.py`` checks
-    that the minimal subset covers most of the formula.
+    that the minimal subset covers most of the formula.  Not yet met: with the anchor's
+    values carried, the training side closes the 1,000-constraint formula from a
+    neighbourhood of the last constraint, since early small-denominator partners (x2,
+    x4, ...) are partners of many steps and the anchor fixes them within a few hops
+    (docs/performance.md, "The rewritten unsat-unique on the training side").
 
     >>> f = unique_solution_contradiction(12, 1)
     >>> len(f.constraints), f.constraints[0], f.status

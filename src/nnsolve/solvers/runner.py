@@ -45,8 +45,8 @@ def run_backend(backend_spec: str, name: str, query: Query, limits: Limits,
     Setting ``cancel`` kills the child and returns unknown ("cancelled")."""
     request = {"backend": backend_spec, **_query_json(query), "timeout": limits.timeout}
     start = time.monotonic()
-    calls = 2 if query.pin is not None else 1  # a pin: the model, then the value check
-    code, out, err, stopped = _run_child(request, calls * limits.timeout + limits.grace, limits, cancel)
+    code, out, err, stopped = _run_child(request, _solver_calls(query) * limits.timeout + limits.grace, limits,
+                                         cancel)
     seconds = time.monotonic() - start
     if stopped is not None:
         return SolverResult(UNKNOWN, name, seconds, reason=stopped)
@@ -74,8 +74,7 @@ def run_backend_batch(backend_spec: str, name: str, queries, limits: Limits,
         return []
     request = {"backend": backend_spec, "queries": [_query_json(q) for q in queries], "timeout": limits.timeout}
     start = time.monotonic()
-    # a query with a pin may take two solver calls (the model, then the value check)
-    wall = sum(2 if q.pin is not None else 1 for q in queries) * limits.timeout + limits.grace
+    wall = sum(map(_solver_calls, queries)) * limits.timeout + limits.grace
     code, out, err, stopped = _run_child(request, wall, limits, cancel)
     if stopped is not None and stopped != "cancelled":
         stopped = f"timeout after {wall:g} s for the whole batch (child killed)"
@@ -104,6 +103,11 @@ def run_backend_batch(backend_spec: str, name: str, queries, limits: Limits,
         results += [SolverResult(UNKNOWN, name, seconds, reason=f"batch: {reason}")
                     for _ in range(len(queries) - len(results))]
     return results
+
+
+def _solver_calls(query: Query) -> int:
+    """How many solver calls the child may make for ``query``: a pin adds the value check."""
+    return 2 if query.pin is not None else 1
 
 
 def _query_json(query: Query) -> dict:
