@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from nnsolve.decider.baseline import decide_training
 from nnsolve.encodings import ENCODINGS, network_assignment, to_smtlib
-from nnsolve.encodings.relu import num
+from nnsolve.terms import num
 from nnsolve.numbers import sign
 from nnsolve.solvers import Limits, get_solver
 from nnsolve.solvers.yices_backend import yices_binary

@@ -1,6 +1,6 @@
 """The brief's rule: the code runs in one direction and a lower layer never imports
 a higher one.  Order: formula -> reduction -> training -> encodings -> solvers ->
-decision (check pipeline), plot -> cli; numbers, errors, files and format are the base."""
+decision (check pipeline), plot -> cli; numbers, errors, files, format and terms are the base."""
 
 import ast
 from pathlib import Path
@@ -10,7 +10,7 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "nnsolve"
 # The training data model (instances, networks, exact evaluation) sits below the
 # reduction, which builds instances and networks (docs/architecture.md).
-LAYERS = {"numbers": 0, "fields": 0, "elimination": 0, "errors": 0, "files": 0, "format": 0, "formula": 1, "training": 2,
+LAYERS = {"numbers": 0, "fields": 0, "elimination": 0, "errors": 0, "files": 0, "format": 0, "terms": 0, "formula": 1, "training": 2,
           "reduction": 3, "encodings": 4, "solvers": 5, "decision": 6, "decider": 6, "plot": 6, "cli": 7, "__main__": 7, "shortcuts": 7,
           "__init__": 0}
 

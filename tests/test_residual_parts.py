@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from nnsolve.decider import residual_parts
 from nnsolve.decider.residual_parts import item_index, part_items, unsat_part, variable_parts
 from nnsolve.decider.residual_query import component_script
-from nnsolve.encodings.relu import num
+from nnsolve.terms import num
 from nnsolve.solvers import SAT, UNSAT, Limits, Query, SolverResult, get_solver
 
 SOLVER = get_solver("z3")

@@ -16,7 +16,7 @@ from nnsolve.decision.etr import part_query, render_form
 from nnsolve.formula.generate import planted_irrational_formula
 from nnsolve.formula.model import BOX_HIGH, BOX_LOW
 from nnsolve.formula.simplify import Propagation, ResidualPart
-from nnsolve.formula.smtlib import quote_symbol
+from nnsolve.terms import quote_symbol
 from nnsolve.formula.substitute import solve_part
 from nnsolve.numbers import AlgebraicNumber, add, mul, sign
 from nnsolve.solvers import Limits, get_solver

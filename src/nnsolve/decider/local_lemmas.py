@@ -84,7 +84,7 @@ from nnsolve.decider.branching import Case, _add_case, _items, _settle, conditio
 from nnsolve.decider import residual_parts
 from nnsolve.decider.residual_query import Bound, component_script, selected_items, term
 from nnsolve.elimination import Inconsistent
-from nnsolve.encodings.relu import num
+from nnsolve.terms import num
 from nnsolve.solvers import SAT, UNSAT, Limits, Query
 
 log = logging.getLogger(__name__)

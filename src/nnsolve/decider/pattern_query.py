@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from nnsolve.encodings.relu import _preact, _sum, num
+from nnsolve.encodings.relu import _preact, _sum
+from nnsolve.terms import num
 from nnsolve.training.instance import TrainingInstance
 
 

@@ -22,7 +22,7 @@ from fractions import Fraction
 from typing import Hashable, Iterable, Mapping, Sequence
 
 from nnsolve.elimination import LinearSystem
-from nnsolve.encodings.relu import num
+from nnsolve.terms import num
 
 
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")

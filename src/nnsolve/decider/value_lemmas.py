@@ -87,7 +87,7 @@ from nnsolve.decider.local_lemmas import (LemmaOutcome, _ask, _Until, item_index
 from nnsolve.decider.residual_query import component_script, name, selected_items
 from nnsolve.decider.result import progress_log
 from nnsolve.elimination import Inconsistent
-from nnsolve.encodings.relu import num
+from nnsolve.terms import num
 from nnsolve.solvers import SAT, UNSAT, Limits, Query
 
 log = logging.getLogger(__name__)

@@ -35,7 +35,8 @@ from typing import Mapping
 from nnsolve.formula.model import BOX_HIGH, BOX_LOW, Formula, check_assignment, in_box
 from nnsolve.formula.simplify import Contradiction, Form, Propagation, ResidualPart
 from nnsolve.formula.substitute import solve_part
-from nnsolve.formula.smtlib import quote_symbol, to_smtlib
+from nnsolve.formula.smtlib import to_smtlib
+from nnsolve.terms import quote_symbol
 from nnsolve.numbers import Number
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, Solver, SolverResult
 

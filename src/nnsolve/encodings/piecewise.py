@@ -26,7 +26,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Mapping, Sequence
 
-from nnsolve.encodings.relu import num
+from nnsolve.terms import num
 
 
 def pl_lemma_query(samples: Sequence[tuple[Fraction, Sequence[Fraction]]], kinks: int,

@@ -18,9 +18,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Mapping
 
-from gmpy2 import mpq
-
 from nnsolve.numbers import Number, add, mul, sign
+from nnsolve.terms import num
 from nnsolve.training.instance import TrainingInstance
 from nnsolve.training.network import Network, Neuron, preactivation
 
@@ -30,19 +29,6 @@ ENCODINGS = {
     "normalized": "direct + positive-homogeneity normalization of output weights",
     "symmetry": "normalized + neurons ordered lexicographically by (a_1, b)",
 }
-
-
-def num(q: Fraction) -> str:
-    """An exact rational as an SMT-LIB Real term.
-
-    >>> num(Fraction(-3, 4)), num(2), num("5/10")
-    ('(- (/ 3.0 4.0))', '2.0', '(/ 1.0 2.0)')
-    """
-    if not isinstance(q, (int, Fraction, mpq)):
-        q = Fraction(q)  # strings, floats, Decimals: exactly as Fraction reads them
-    n, d = int(q.numerator), int(q.denominator)  # lowest terms for int, Fraction, mpq
-    body = f"{abs(n)}.0" if d == 1 else f"(/ {abs(n)}.0 {d}.0)"
-    return f"(- {body})" if n < 0 else body
 
 
 def _sum(terms: list[str]) -> str:

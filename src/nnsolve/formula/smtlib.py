@@ -33,6 +33,7 @@ from pysmt.exceptions import PysmtException
 from pysmt.smtlib.parser import SmtLibParser
 
 from nnsolve.errors import InputError
+from nnsolve.terms import THEORY_SYMBOLS, UNDECLARABLE, is_numeral, quote_symbol
 from nnsolve.formula.model import Add, Constraint, Formula, Inv
 from nnsolve.formula.sexp import Atom, SexpError, SList, Sexp, read_sexps
 
@@ -46,9 +47,6 @@ STATUSES = ("sat", "unsat", "promise-violated", "unknown")
 #: box [1/2, 2]^n), so that every solver reads them; ``:status promise-violated`` alone (files
 #: written before 0.1.1) is still read
 ETR_INV_STATUS = ":etr-inv-status"
-_SIMPLE_SYMBOL = re.compile(r"^[A-Za-z~!@$%^&*_+=<>.?/\-][A-Za-z0-9~!@$%^&*_+=<>.?/\-]*$")
-_RESERVED = {"_", "!", "as", "let", "exists", "forall", "match", "par", "BINARY", "DECIMAL",
-             "HEXADECIMAL", "NUMERAL", "STRING"}
 
 
 def read_smtlib(path: str | Path) -> Formula:
@@ -83,7 +81,40 @@ def parse_smtlib(data: str | bytes, filename: str = "<input>") -> Formula:
         raise InputError(filename, None, None, "empty input: no SMT-LIB commands",
                          "declare-fun/declare-const of sort Real and assert commands")
     status, source = _check_structure(commands, filename)
-    return _read_with_pysmt(text, commands, filename, status, source)
+    renamed, original = _plain_names(commands)
+    return _read_with_pysmt(renamed, commands, filename, status, source, original)
+
+
+def _plain_names(commands: list[Sexp]) -> tuple[str, dict[str, str]]:
+    """The checked commands as text for pysmt, every declared variable renamed
+    ``x0, x1, ...`` in order of declaration, and the map back.  pysmt misreads some legal
+    symbols: ``|1|`` as the numeral 1 where both occur, ``|)|`` as a parenthesis.  The
+    structure check has already told symbols from numerals and operators (``Atom.quoted``),
+    so the renaming is a bijection on the variables and changes nothing else."""
+    fresh: dict[str, str] = {}
+    for cmd in commands:
+        if cmd.items[0].text in ("declare-fun", "declare-const"):
+            fresh[cmd.items[1].text] = f"x{len(fresh)}"
+
+    def term(node: Sexp, head: bool = False) -> str:
+        if isinstance(node, SList):
+            return "(" + " ".join(term(item, i == 0) for i, item in enumerate(node.items)) + ")"
+        if not head and _is_symbol(node) and node.text in fresh:
+            return fresh[node.text]
+        return str(node)
+
+    lines = []
+    for cmd in commands:
+        head = cmd.items[0].text
+        if head == "declare-fun":
+            lines.append(f"(declare-fun {fresh[cmd.items[1].text]} () Real)")
+        elif head == "declare-const":
+            lines.append(f"(declare-const {fresh[cmd.items[1].text]} Real)")
+        elif head == "assert":
+            lines.append(f"(assert {term(cmd.items[1])})")
+        else:
+            lines.append(str(cmd))
+    return "\n".join(lines), {new: old for old, new in fresh.items()}
 
 
 def _fail(filename: str, node: Sexp, problem: str, allowed: str | None = ALLOWED_FORMS):
@@ -114,6 +145,11 @@ def _check_structure(commands: list[Sexp], filename: str) -> tuple[str | None, s
             if not (isinstance(sort, Atom) and sort.text == "Real" and not sort.quoted):
                 _fail(filename, cmd, f"sort {sort} is not allowed", "variables of sort Real")
             name = args[0].text
+            if name in UNDECLARABLE:
+                _fail(filename, cmd, f"'{name}' cannot be declared: it is " + (
+                      "a symbol of SMT-LIB's Core or Reals theory" if name in THEORY_SYMBOLS else
+                      "a reserved word (z3 refuses it even quoted)"),
+                      "a variable name other than " + " ".join(sorted(UNDECLARABLE)))
             if name in declared:
                 _fail(filename, cmd, f"symbol '{name}' is declared twice", "one declaration per variable")
             declared.add(name)
@@ -183,7 +219,7 @@ def _describe(term: Sexp, declared: set[str]) -> str:
                 return f"{kind} '{op}' is not allowed"
             if op not in ("and", "=", "+", "*"):
                 return f"operator '{op}' is not allowed"
-        if isinstance(node, Atom) and not node.quoted and _is_numeral(node.text) and not _is_one(node):
+        if isinstance(node, Atom) and not node.quoted and is_numeral(node.text) and not _is_one(node):
             return f"constant {node.text} is not allowed (only the 1 of an inversion)"
         if isinstance(node, Atom) and _is_symbol(node) and node.text not in declared \
                 and node.text not in ("and", "=", "+", "*", "true", "false"):
@@ -204,16 +240,12 @@ def _is_op(node: Sexp, op: str) -> bool:
     return isinstance(node, Atom) and not node.quoted and node.text == op
 
 
-def _is_numeral(text: str) -> bool:
-    return bool(re.fullmatch(r"[0-9]+(\.[0-9]+)?|#x[0-9a-fA-F]+|#b[01]+", text))
-
-
 def _is_one(node: Sexp) -> bool:
     return isinstance(node, Atom) and not node.quoted and bool(re.fullmatch(r"1(\.0+)?", node.text))
 
 
 def _is_symbol(node: Atom) -> bool:
-    return node.quoted or not (_is_numeral(node.text) or node.text.startswith((":", '"')))
+    return node.quoted or not (is_numeral(node.text) or node.text.startswith((":", '"')))
 
 
 def _check_var(node: Sexp, declared: set[str], filename: str, context: Sexp) -> None:
@@ -221,14 +253,15 @@ def _check_var(node: Sexp, declared: set[str], filename: str, context: Sexp) -> 
         return
     if isinstance(node, Atom) and _is_symbol(node):
         _fail(filename, node, f"undeclared symbol '{node.text}'", "symbols declared with declare-fun or declare-const")
-    if isinstance(node, Atom) and _is_numeral(node.text):
+    if isinstance(node, Atom) and is_numeral(node.text):
         _fail(filename, node, f"constant {node.text} is not allowed here (only the 1 of an inversion)")
     _fail(filename, node if isinstance(node, Atom) else context, _describe(node, declared))
 
 
 def _read_with_pysmt(text: str, commands: list[Sexp], filename: str,
-                     status: str | None, source: str | None) -> Formula:
-    """Typed reading by pysmt, in a fresh environment (no shared state)."""
+                     status: str | None, source: str | None, original: dict[str, str]) -> Formula:
+    """Typed reading by pysmt, in a fresh environment (no shared state); ``text`` has the
+    variables renamed (:func:`_plain_names`), ``original`` maps them back."""
     env = Environment()
     parser = SmtLibParser(environment=env)
     variables: list[str] = []
@@ -237,9 +270,9 @@ def _read_with_pysmt(text: str, commands: list[Sexp], filename: str,
     try:
         for index, cmd in enumerate(parser.get_command_generator(io.StringIO(text))):
             if cmd.name in ("declare-fun", "declare-const"):
-                variables.append(cmd.args[0].symbol_name())
+                variables.append(original[cmd.args[0].symbol_name()])
             elif cmd.name == "assert":
-                _collect(cmd.args[0], constraints, filename, commands[index])
+                _collect(cmd.args[0], constraints, filename, commands[index], original)
     except InputError:
         raise
     except (PysmtException, NotImplementedError, AttributeError, KeyError, ValueError,
@@ -253,10 +286,10 @@ def _read_with_pysmt(text: str, commands: list[Sexp], filename: str,
         raise InputError(filename, None, None, str(exc)) from exc
 
 
-def _collect(node, out: list[Constraint], filename: str, where: Sexp) -> None:
+def _collect(node, out: list[Constraint], filename: str, where: Sexp, original: dict[str, str]) -> None:
     if node.is_and():
         for arg in node.args():
-            _collect(arg, out, filename, where)
+            _collect(arg, out, filename, where, original)
         return
     if node.is_equals():
         left, right = node.args()
@@ -264,27 +297,17 @@ def _collect(node, out: list[Constraint], filename: str, where: Sexp) -> None:
             if other.is_plus() and side.is_symbol() and len(other.args()) == 2 \
                     and all(a.is_symbol() for a in other.args()):
                 a, b = other.args()
-                out.append(Add(a.symbol_name(), b.symbol_name(), side.symbol_name()))
+                out.append(Add(original[a.symbol_name()], original[b.symbol_name()], original[side.symbol_name()]))
                 return
             if other.is_times() and side.is_constant() and side.constant_value() == 1 \
                     and len(other.args()) == 2 and all(a.is_symbol() for a in other.args()):
                 a, b = other.args()
-                out.append(Inv(a.symbol_name(), b.symbol_name()))
+                out.append(Inv(original[a.symbol_name()], original[b.symbol_name()]))
                 return
-    raise InputError(filename, where.line, node.to_smtlib(daggify=False),
-                     "unsupported constraint", ALLOWED_FORMS)
+    raise InputError(filename, where.line, str(where), "unsupported constraint", ALLOWED_FORMS)
 
 
 # -- writer ------------------------------------------------------------------------
-
-def quote_symbol(name: str) -> str:
-    """SMT-LIB spelling of a symbol: bare when simple, |quoted| otherwise."""
-    if _SIMPLE_SYMBOL.match(name) and name not in _RESERVED and not _is_numeral(name):
-        return name
-    if "|" in name or "\\" in name:
-        raise ValueError(f"symbol {name!r} cannot be written in SMT-LIB")
-    return f"|{name}|"
-
 
 def _info_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'

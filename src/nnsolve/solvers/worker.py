@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
 import sys
 import time
 import traceback
@@ -23,6 +22,7 @@ from fractions import Fraction
 
 from nnsolve.numbers import NumberFormatError, from_json
 from nnsolve.solvers.base import SAT, UNKNOWN, UNSAT, Query
+from nnsolve.terms import num, quote_symbol
 
 
 def load_backend(spec: str):
@@ -70,9 +70,6 @@ def _answer(backend_spec: str, item: dict, timeout: float) -> dict:
     return result
 
 
-_SIMPLE = re.compile(r"[A-Za-z~!@$%^&*_+=<>.?/-][A-Za-z0-9~!@$%^&*_+=<>.?/-]*")
-
-
 def _pinned(backend, query: Query, result: dict, timeout: float) -> bool:
     """Whether every solution has the model's exact value of ``query.pin``: the script
     with pin != m is unsat."""
@@ -84,11 +81,10 @@ def _pinned(backend, query: Query, result: dict, timeout: float) -> bool:
         return False
     if not isinstance(m, Fraction):
         return False  # an algebraic value: not written here
-    # written here, not by formula.smtlib.quote_symbol and encodings.relu.num: importing
-    # those packages doubles a child's start-up (105 -> 210 ms), paid on every value step
-    body = f"(/ {abs(m.numerator)} {m.denominator})"
-    symbol = query.pin if _SIMPLE.fullmatch(query.pin) else f"|{query.pin}|"
-    other = f"(assert (not (= {symbol} {body if m >= 0 else f'(- {body})'})))"
+    try:
+        other = f"(assert (not (= {quote_symbol(query.pin)} {num(m)})))"
+    except ValueError:
+        return False  # a symbol SMT-LIB cannot spell: no check, the answer stays unpinned
     script = query.smtlib.replace("(check-sat)", f"{other}\n(check-sat)", 1) \
         if "(check-sat)" in query.smtlib else f"{query.smtlib}\n{other}\n"
     again = backend.solve(Query(script, (), query.logic, query.strategy), timeout)

@@ -16,7 +16,7 @@ import tempfile
 from fractions import Fraction
 
 from nnsolve.formula.sexp import Atom, SList, read_sexps
-from nnsolve.formula.smtlib import quote_symbol
+from nnsolve.terms import quote_symbol
 from nnsolve.numbers import to_json
 from nnsolve.solvers.base import SAT, UNKNOWN, UNSAT, Backend, Query
 from nnsolve.solvers.script import script_body

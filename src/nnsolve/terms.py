@@ -1,0 +1,62 @@
+"""SMT-LIB spellings of a symbol and of an exact rational: the base layer.
+
+Kept apart from :mod:`nnsolve.formula.smtlib` (which loads pysmt) and
+:mod:`nnsolve.encodings.relu` (which loads the training layer) so that the solver child
+(:mod:`nnsolve.solvers.worker`) can write a pinned value without loading either: a
+child starts on every value step (``Query.pin``), and those imports doubled its start.
+
+>>> quote_symbol("x1"), quote_symbol("a b"), quote_symbol("let"), quote_symbol("12"), quote_symbol(")")
+('x1', '|a b|', '|let|', '|12|', '|)|')
+>>> from fractions import Fraction
+>>> num(Fraction(-3, 4)), num(2), num("5/10")
+('(- (/ 3.0 4.0))', '2.0', '(/ 1.0 2.0)')
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+from fractions import Fraction
+
+__all__ = ["quote_symbol", "num", "is_numeral", "THEORY_SYMBOLS", "UNDECLARABLE"]
+
+#: the function symbols of QF_NRA's signature (Core and Reals): SMT-LIB 2.6 forbids
+#: declaring them again (z3 refuses ``true``, ``false``, ``and``; quoting does not help:
+#: ``|and|`` is the symbol ``and``)
+THEORY_SYMBOLS = frozenset({"true", "false", "not", "=>", "and", "or", "xor", "=", "distinct", "ite",
+                            "-", "+", "*", "/", "<=", "<", ">=", ">"})
+#: names no file can declare for every solver: the theory symbols, and the reserved words
+#: ``_`` and ``as``, which z3 refuses even quoted (``|_|``)
+UNDECLARABLE = THEORY_SYMBOLS | {"_", "as"}
+
+_SIMPLE_SYMBOL = re.compile(r"^[A-Za-z~!@$%^&*_+=<>.?/\-][A-Za-z0-9~!@$%^&*_+=<>.?/\-]*$")
+_RESERVED = {"_", "!", "as", "let", "exists", "forall", "match", "par", "BINARY", "DECIMAL",
+             "HEXADECIMAL", "NUMERAL", "STRING"}
+
+
+def is_numeral(text: str) -> bool:
+    """Whether ``text`` is an SMT-LIB numeral, decimal, hexadecimal or binary literal."""
+    return bool(re.fullmatch(r"[0-9]+(\.[0-9]+)?|#x[0-9a-fA-F]+|#b[01]+", text))
+
+
+def quote_symbol(name: str) -> str:
+    """SMT-LIB spelling of a symbol: bare when simple, |quoted| otherwise; ValueError for
+    a name that no spelling declares (a theory symbol, or one with ``|`` or ``\\``)."""
+    if name in UNDECLARABLE:
+        raise ValueError(f"symbol {name!r} cannot be declared (an SMT-LIB theory symbol or a reserved word)")
+    if _SIMPLE_SYMBOL.match(name) and name not in _RESERVED and not is_numeral(name):
+        return name
+    if "|" in name or "\\" in name:
+        raise ValueError(f"symbol {name!r} cannot be written in SMT-LIB")
+    return f"|{name}|"
+
+
+def num(q) -> str:
+    """An exact rational as an SMT-LIB Real term: ints, Fractions and any other exact
+    rational type (gmpy2's mpq) as they are; strings, floats and Decimals exactly as
+    Fraction reads them."""
+    if not isinstance(q, numbers.Rational):
+        q = Fraction(q)
+    n, d = int(q.numerator), int(q.denominator)  # lowest terms for int, Fraction, mpq
+    body = f"{abs(n)}.0" if d == 1 else f"(/ {abs(n)}.0 {d}.0)"
+    return f"(- {body})" if n < 0 else body
