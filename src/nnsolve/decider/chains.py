@@ -46,7 +46,8 @@ import math
 import threading
 from bisect import bisect_left, bisect_right
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Callable
@@ -55,7 +56,8 @@ from nnsolve import numbers
 from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
 from nnsolve.decider.result import TrainingResult, progress_log
 from nnsolve.elimination import Inconsistent, LinearSystem, fraction
-from nnsolve.decider.branching import _extend, _used as case_variables, branch_and_eliminate, root_case
+from nnsolve.decider.branching import (Case, _add_case, _extend, _settle, _used as case_variables,
+                                       branch_and_eliminate, root_case)
 from nnsolve.decider.local_lemmas import RADII, LemmaMemory, local_lemmas, pieces as ite_pieces
 from nnsolve.decider.value_lemmas import VALUE_RADII, value_lemmas
 from nnsolve.decider import residual_parts
@@ -429,10 +431,11 @@ LEMMA_SHARE = 0.7
 #: 51 s; radius 4, 877 s, -> 2,478 pieces, then sat in 24 s; docs/performance.md)
 LOOK_RADII = (2, 3)
 FIRST_LOOK = 0.3
-#: the share of the time left that the value lemmas may take; they come first (they end
-#: at their fixpoint, and one pass over the condition variables is their cost where
-#: nothing is forced; where values are forced, the exact query after the radius-2 look
-#: only spends its share of the time: unsat-unique 100, 1,086 s with the values second)
+#: the share of the time left that the value lemmas may take.  They run side by side
+#: with the first look (radius 2), one solver child each: where values are forced the
+#: exact query after the radius-2 look only spends its share of the time (unsat-unique
+#: 100, 1,086 s with the values second), and where the radius-2 look is enough the values
+#: are the slower way (sat 1,000: 148 s with the look first, 386 s with the values first)
 VALUE_SHARE = 0.5
 
 
@@ -440,11 +443,16 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
                  cancel: threading.Event, spare_core: threading.Event | None = None) -> SolverResult:
     """Local lemmas on the settled residual (``nnsolve.decider.local_lemmas``: each lemma
     is implied by the residual, so the case they leave has its solutions), then
-    ``after_lemmas`` on that case: after the value lemmas (``nnsolve.decider.value_lemmas``:
-    exact values the residual forces, carried along it; implied too), after one pass at
-    each of :data:`LOOK_RADII`, then
-    after every pass at the stage's radii (unknown as soon as ``cancel`` is set).  Once
-    ``spare_core`` is set, a round's queries go to :data:`SPARE_WORKERS` children."""
+    ``after_lemmas`` on that case: first two looks side by side (threads), the value
+    lemmas (``nnsolve.decider.value_lemmas``: exact values the residual forces, carried
+    along it; implied too) and one pass at the first of :data:`LOOK_RADII`, each with the
+    exact query on what it leaves; the first decisive answer ends both.  Otherwise the
+    values go into the case the pass left (each is implied by the residual, and that case
+    has the residual's solutions, so adding them as equations keeps its solutions; a
+    contradiction means it has none), then one pass at each other look radius, then
+    every pass at the stage's radii, each with ``after_lemmas`` (unknown as soon as
+    ``cancel`` is set).  Once ``spare_core`` is set, the sequential looks' queries go to
+    :data:`SPARE_WORKERS` children."""
     start = time.monotonic()
     deadline = start + limits.timeout
     wanted = [keys[n] for n in free if n in keys]
@@ -452,42 +460,93 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     if case is None:
         return SolverResult(UNSAT, solver.name, time.monotonic() - start,
                             reason="exact elimination of the residual is inconsistent")
-    memory, before, lemmas, queries, values = LemmaMemory(), ite_pieces(case), 0, 0, 0
-    answer = SolverResult(UNKNOWN, solver.name, 0.0, reason="no time for the lemmas")
-    looks = [("values", VALUE_RADII, None, FIRST_LOOK)] + [("lemmas", (r,), 1, FIRST_LOOK) for r in LOOK_RADII] \
-        + [("lemmas", RADII, None, 1.0)]
+    memory, before, tally, lock = LemmaMemory(), ite_pieces(case), Counter(), threading.Lock()
+    first, *rest = LOOK_RADII
+
+    def summary(after: int) -> str:
+        return f"local lemmas: {before} -> {after} ite pieces, {tally['lemmas']} lemmas, " + \
+            (f"{tally['values']} values, " if tally["values"] else "") + f"{tally['queries']} queries"
 
     def workers() -> int:
         return SPARE_WORKERS if spare_core is not None and spare_core.is_set() else 1
 
-    for kind, radii, passes, share in looks:
+    def look(kind, radii, passes, share, case, stop, children):
+        """One stage on ``case``, then the exact query on what it leaves: (its outcome,
+        the query's answer or None when nothing was asked)."""
         left = deadline - time.monotonic()
-        if left <= 1 or cancel.is_set():
-            break
+        if left <= 1 or stop.is_set():
+            return None, None
         if kind == "values":
             out = value_lemmas(case, solver, Limits(VALUE_SHARE * left, limits.memory_mb), radii=radii,
-                               workers=workers, cancel=cancel)
-            values, queries = values + out.lemmas, queries + out.queries
+                               workers=children, cancel=stop)
         else:
             out = local_lemmas(case, solver, Limits(LEMMA_SHARE * left, limits.memory_mb), radii=radii,
-                               cancel=cancel, passes=passes, memory=memory, workers=workers)
-            lemmas, queries = lemmas + out.lemmas, queries + out.queries
-        summary = f"local lemmas: {before} -> {out.pieces_after} ite pieces, {lemmas} lemmas, " + \
-            (f"{values} values, " if values else "") + f"{queries} queries"
+                               cancel=stop, passes=passes, memory=memory, workers=children)
+        with lock:
+            tally.update({"values" if kind == "values" else "lemmas": out.lemmas, "queries": out.queries})
         if out.case is None:
-            return SolverResult(UNSAT, solver.name, time.monotonic() - start, reason=f"{summary}; {out.reason}")
-        if cancel.is_set():
-            break
-        if kind == "values" and not out.lemmas:
-            continue  # nothing fixed: the case is unchanged, the next look asks about it
-        case = out.case
-        answer = after_lemmas(case, wanted, solver, Limits(share * (deadline - time.monotonic()), limits.memory_mb),
-                              cancel, summary, need_guide=passes is not None or kind == "values")
+            return out, SolverResult(UNSAT, solver.name, time.monotonic() - start,
+                                     reason=f"{summary(0)}; {out.reason}")
+        if stop.is_set() or (kind == "values" and not out.lemmas):
+            return out, None  # nothing fixed: the case is unchanged, the other look asks about it
+        answer = after_lemmas(out.case, wanted, solver, Limits(share * (deadline - time.monotonic()),
+                                                                   limits.memory_mb),
+                              stop, summary(out.pieces_after), need_guide=passes is not None or kind == "values")
         progress_log.info("after the %s at radii %s: %s in %.0f s (%s)", "value lemmas" if kind == "values"
                           else "lemmas", ",".join(map(str, radii)), answer.status, answer.seconds,
                           answer.reason or "-")
-        if answer.status in (SAT, UNSAT):
+        return out, answer
+
+    # the first looks side by side; the first decisive answer stops the other
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(2)
+    try:
+        futures = {pool.submit(look, "values", VALUE_RADII, None, FIRST_LOOK, case, stop, 1): "values",
+                   pool.submit(look, "lemmas", (first,), 1, FIRST_LOOK, case, stop, 1): "lemmas"}
+        looked, pending, decided = {}, set(futures), None
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            if cancel.is_set():
+                stop.set()
+            for future in done:
+                looked[futures[future]] = out, answer = future.result()
+                if decided is None and answer is not None and answer.status in (SAT, UNSAT):
+                    decided = answer
+                    stop.set()
+    finally:
+        stop.set()
+        pool.shutdown(wait=True)
+    if decided is not None:
+        return replace(decided, seconds=time.monotonic() - start)
+    lemma_out, valued = looked["lemmas"][0], looked["values"][0]
+    answer = looked["lemmas"][1] or looked["values"][1] or \
+        SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason="no time for the lemmas")
+    if cancel.is_set():
+        return replace(answer, seconds=time.monotonic() - start)
+    case = lemma_out.case if lemma_out is not None else case
+    if valued is not None and valued.values:
+        system, bounds = case.system.copy(), list(case.bounds)
+        try:
+            for v, m in valued.values.items():
+                _add_case(system, bounds, {v: 1}, m, "eq")
+        except Inconsistent:
+            system = None
+        case = _settle(Case(system, tuple(bounds), case.equations), Counter()) if system is not None else None
+        if case is None:
+            return SolverResult(UNSAT, solver.name, time.monotonic() - start,
+                                reason=f"{summary(0)}; the values fixed contradict the case the radius-{first} "
+                                       "lemmas leave")
+
+    for radii, passes, share in [((r,), 1, FIRST_LOOK) for r in rest] + [(RADII, None, 1.0)]:
+        if deadline - time.monotonic() <= 1 or cancel.is_set():
             break
+        out, asked = look("lemmas", radii, passes, share, case, cancel, workers)
+        if asked is None:  # no time left, or cancelled
+            break
+        answer = asked
+        if out.case is None or answer.status in (SAT, UNSAT):
+            return replace(answer, seconds=time.monotonic() - start)
+        case = out.case
     return replace(answer, seconds=time.monotonic() - start)
 
 

@@ -75,9 +75,9 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from nnsolve.decider.result import progress_log
 from nnsolve.decider.branching import Case, _add_case, _items, _settle, conditions
@@ -115,6 +115,10 @@ class LemmaOutcome:
     pieces_after: int
     seconds: float
     finished: bool  #: False when the deadline, a cancel or ``passes`` stopped it before its last pass
+    #: the exact values the stage fixed, each implied by the input case (the value
+    #: lemmas; empty for the local lemmas): another case with the input's solutions may
+    #: take them as equations
+    values: Mapping = field(default_factory=dict)
 
 
 class LemmaMemory:

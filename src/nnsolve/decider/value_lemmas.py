@@ -121,13 +121,14 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
     before = pieces(case)
     asked: set = set()  # digests of (variable, neighbourhood) asked in this stage
     counts = Counter()  # queries, steps, values
+    found: dict = {}    # every value fixed and put into the case (v -> m)
 
     def outcome(current, reason=None, finished=True):
         progress_log.info("value lemmas: stage %s, %d -> %d ite pieces, %d values, %d queries, %.0f s",
                           "ended" if finished else "stopped", before, pieces(current), counts["values"],
                           counts["queries"], time.monotonic() - start)
         return LemmaOutcome(current, reason, counts["queries"], counts["steps"], counts["values"], before,
-                            pieces(current), time.monotonic() - start, finished)
+                            pieces(current), time.monotonic() - start, finished, dict(found))
 
     level = 0
     while True:
@@ -158,6 +159,7 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
             v, m = next(reversed(fixed.items()))
             return outcome(None, f"the values fixed contradict each other (e.g. {name(v)} = {num(m)})")
         level = 0  # the new values may fix more at the smallest radius, the cheapest
+        found.update(fixed)
         case = _settle(Case(system, tuple(bounds), case.equations), stats)
         if case is None:
             return outcome(None, "exact elimination after the value lemmas is inconsistent")
