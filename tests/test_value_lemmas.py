@@ -98,6 +98,42 @@ def test_forced_values_keep_the_forward_witness(size, seed):
     assert out.lemmas > 0, "x * x = 1 fixes values the stage should find"
     assert module.witness_holds(out.case, witness)
     assert out.pieces_after < out.pieces_before
+    # the values it reports, which the lemma route adds to the case another stage left of
+    # the same residual (chains.with_values), hold at the witness too
+    from nnsolve.decider.chains import with_values
+    assert len(out.values) == out.lemmas
+    merged = with_values(case, out.values)
+    assert merged is not None and module.witness_holds(merged, witness)
+    wrong = dict(out.values)
+    v = next(iter(wrong))
+    wrong[v] += 1  # one value off by one: the witness must fail (the check can fail)
+    merged = with_values(case, wrong)
+    assert merged is None or not module.witness_holds(merged, witness)
+
+
+@pytest.mark.parametrize("family, size, seed", [("unsat-unique", 10, 1), ("unsat-unique", 30, 2), ("sat", 30, 1)])
+def test_the_guided_routes_value_side(family, size, seed, monkeypatch):
+    """Beside the relaxation-guided search (here answering unknown at once) and with the
+    exact route off, the guided route's value side alone closes the unsat-unique
+    residual, and on a planted formula it never says unsat (a sat answer still passes the
+    decider's exact_fit)."""
+    from test_local_lemmas import _exact_route_off
+    from nnsolve.decider import chains
+    from nnsolve.decider.structured import decide_structured
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import UNKNOWN, SolverResult
+
+    calls = _exact_route_off(monkeypatch)
+    monkeypatch.setattr(chains, "_guided_search",
+                        lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="the search is off in this test"))
+    instance = reduce_formula(family_formula(family, size, seed)).instance
+    result = decide_structured(instance, SOLVER, Limits(300))
+    assert calls, "the residual did not reach the residual routes: nothing was tested"
+    if family == "sat":
+        assert result.status in ("sat", "unknown"), result.reason
+    else:
+        assert result.status == "unsat" and "value lemmas" in (result.reason or ""), result.reason
 
 
 @pytest.mark.parametrize("size, seed", [(10, 1), (30, 2), pytest.param(100, 3, marks=pytest.mark.slow)])
