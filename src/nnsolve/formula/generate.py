@@ -9,6 +9,7 @@ True
 from __future__ import annotations
 
 import random
+from bisect import bisect_left, bisect_right, insort
 from fractions import Fraction
 
 from nnsolve.formula.model import Add, Formula, Inv
@@ -120,10 +121,19 @@ def doubling_chain_violation(constraints: int, seed: int, doublings: int = 3) ->
 
 
 #: planted spine values stay in this interval: inside the box by a margin, and closed
-#: under x -> 1/x, so an inversion is always possible
+#: under x -> 1/x
 SPINE_LOW, SPINE_HIGH = Fraction(4, 7), Fraction(7, 4)
 #: and their numerators and denominators stay at most this (sums of small fractions)
 SPINE_SIZE = 128
+#: a spine step inverts only a value at most this, so the inverse is at least 8/7: read
+#: backward (x = 1/y), the step shrinks a change of y by 1/(y (y + d)) < 1 for |d| <= END_GAP
+INVERT_AT_MOST = Fraction(7, 8)
+#: the spine's end z lies this close to 1 (and is not 1), from STEER_FROM constraints on
+#: (shorter spines have too few partner values to steer by)
+END_GAP = Fraction(1, 16)
+STEER_FROM = 16
+#: the last spine steps are chosen together, by a short search into the end window
+STEER_STEPS = 4
 
 
 def _spine_value(v: Fraction) -> bool:
@@ -138,84 +148,214 @@ def unique_solution_contradiction(constraints: int, seed: int, inversions: float
 
     - the anchor x0 * x0 = 1 (x0 = +-1), then x1 = x0 + x0, x1 * x2 = 1, x3 = x2 + x0
       (planted 1, 2, 1/2, 3/2);
-    - a *spine*: each new variable is defined from the previous one, as its inverse, or
-      as it plus or minus an earlier variable (the partner, drawn from anywhere before;
-      a partner of the last four steps is skipped, since x - y right after x = w + y
-      only copies w);
-    - the last constraint joins the anchor and the spine's end: x0 * z = 1 (z = x_last,
-      planted value not 1 by the choice of the last step; below 3 constraints, x0 + x0 = x0).
+    - a *spine*: x4 = 1/x3 (planted 2/3), then each new variable is defined from the
+      previous one, as its inverse (only of a value at most 7/8), or as it plus or minus an earlier variable (the partner; a
+      partner of the last four steps is skipped, since x - y right after x = w + y only
+      copies w); planted values in [4/7, 7/4], numerators and denominators at most 128;
+    - the last four steps steer the end z into 0 < |z - 1| <= 1/16 (from STEER_FROM = 16 constraints
+      on; shorter formulas end at the value closest to 1 that one step reaches);
+    - the last constraint joins the anchor and the spine's end: x0 * z = 1 (below 3
+      constraints, x0 + x0 = x0).
 
     Status ``unsat``: the anchor gives x0 = +-1, every definition then fixes its new
     variable, so the only real solutions of all but the last constraint are the planted
     one and its negation (additions and inversions are invariant under x -> -x), and
     the last constraint fails on both.
 
-    Why no small part contradicts (what the old generator lacked): every unsat subset
-    contains the last constraint, since the planted values satisfy the rest.  Every
-    planted value but x1 = 2 and x2 = 1/2 lies in [4/7, 7/4], strictly inside the box,
-    and those two bound x0 from the same side (x0 <= 1), so the box pins no value of a
-    part that lacks the anchor; and the last constraint closes one cycle x0 -> x3 ->
-    spine -> z -> x0 through every spine variable.  Measured, not proved: minimal
-    subsets with no solution in the box (deletion-based, z3 through ``decide_etr``) hold
-    26 and 19 of 30 constraints (seeds 0, 1); with the anchor removed, the ETR side's
-    exact elimination leaves one part over the whole spine (x0 to the end) at 300 and
-    3,000 constraints (docs/performance.md); ``tests/test_generate_families.py`` checks
-    that the minimal subset covers most of the formula.  Not yet met: with the anchor's
-    values carried, the training side closes the 1,000-constraint formula from a
-    neighbourhood of the last constraint, since early small-denominator partners (x2,
-    x4, ...) are partners of many steps and the anchor fixes them within a few hops
+    Why no part short of the whole cycle contradicts in the box.  Every unsat subset
+    holds the last constraint (the planted values satisfy the rest).  Read the spine
+    *backward* from z = 1 (what x0 = 1 and the last constraint force), with every partner
+    at its planted value: a sum or difference step moves the change d = (forced - planted)
+    unchanged to the step's input, and an inverse step y = 1/x with y >= 8/7 shrinks it
+    (x' - x = -d / (y (y + d)), and y (y + d) > 1 for |d| <= 1/16).  So |d| <= |1 - z|
+    <= 1/16 all the way back to x4, every forced value stays in [4/7 - 1/16, 7/4 + 1/16],
+    inside the box; the first step x3 = 1/x4 (x4 = 2/3) may grow it to at most
+    (1/16) / ((2/3) (2/3 - 1/16)) < 0.16, and 3/2 +- 0.16 is inside the box too; d never
+    becomes 0 (each step is a bijection).  The contradiction appears
+    only where the backward values meet the ones the anchor forces forward (x3 = 3/2).
+    That is the training side's view once the anchor's values are carried forward (the
+    value lemmas): the last constraint and any suffix of the spine, with the partners at
+    the values carried to them, have a solution in the box, so no neighbourhood of the
+    last constraint contradicts on its own.  Removing one spine step leaves a solution
+    in the box for most steps, not all (the spine after it reads the freed variable).
+    The old spine (inverses of any value, any end) left the box within 1 to 26 steps
+    back from z at 100 to 10,000 constraints, and the training side closed the
+    1,000-constraint formula from a neighbourhood of its last constraint
     (docs/performance.md, "The rewritten unsat-unique on the training side").
+    Each draw checks the bound (:func:`_backward_bound`) and is drawn again when it
+    fails; ``tests/test_generate_families.py`` walks the spine backward exactly, by its
+    own code, at up to 10,000 constraints, and removes steps one at a time at 20 and 40.
 
     >>> f = unique_solution_contradiction(12, 1)
     >>> len(f.constraints), f.constraints[0], f.status
     (12, Inv(x='x0', y='x0'), 'unsat')
     """
-    rng = random.Random(f"unique-contradiction-{constraints}-{seed}")
+    for attempt in range(100):
+        made = _unique_spine(constraints, random.Random(f"unique-contradiction-{constraints}-{seed}-{attempt}"),
+                             inversions)
+        if made is not None:
+            sol, cons = made
+            return Formula(tuple(sol), tuple(cons), status="unsat",
+                           source=f"nnsolve gen: solution unique up to sign (anchor x0 * x0 = 1, a spine of "
+                                  f"definitions) plus x0 * z = 1 for the spine's end z, which it violates, "
+                                  f"{len(cons)} constraints, seed {seed}")
+    raise AssertionError("no spine ends near 1 in 100 draws")  # pragma: no cover
+
+
+def _unique_spine(constraints: int, rng: random.Random, inversions: float):
+    """One draw of :func:`unique_solution_contradiction`'s spine: (planted values,
+    constraints), or None when its end could not be steered near 1."""
     sol = {"x0": Fraction(1), "x1": Fraction(2), "x2": Fraction(1, 2), "x3": Fraction(3, 2)}
     start = [Inv("x0", "x0"), Add("x0", "x0", "x1"), Inv("x1", "x2"), Add("x2", "x0", "x3")]
     cons: list = start[: max(1, constraints - 1)]
-    last = f"x{len(cons) - 1}" if len(cons) > 1 else "x0"
-    sol = {v: sol[v] for v in list(sol)[: len(cons)]}
+    if len(cons) < 4:
+        sol = {v: sol[v] for v in list(sol)[: len(cons)]}
+        cons.append(Add("x0", "x0", "x0") if len(cons) == 1 else Inv("x0", f"x{len(cons) - 1}"))
+        return sol, cons
+    last = "x3"
     small = [v for v in sol if sol[v].denominator <= 8]  # partners that keep sums small
     by_denominator: dict[int, list[str]] = {}
+    by_value: dict[Fraction, str] = {}  # one spine variable per planted value (the end's partners)
     for v, value in sol.items():
         by_denominator.setdefault(value.denominator, []).append(v)
+        by_value.setdefault(value, v)
+    values = sorted(by_value)  # the distinct planted values, for partners by value
+    names = list(sol)
     recent: list = ["x0", "x2"]
     while len(cons) < constraints - 1:
-        names = list(sol)
+        left = constraints - 1 - len(cons)  # spine steps still to place, this one included
         new, v = f"x{len(sol)}", sol[last]
-        options = []
-        if rng.random() >= inversions:
-            same = by_denominator.get(v.denominator, [])
-            for y in (rng.sample(names, min(len(names), 4)) + rng.sample(small, min(len(small), 4))
-                      + rng.sample(same, min(len(same), 4))):
-                if y in recent:
-                    continue
-                if _spine_value(v + sol[y]):
-                    options.append(("add", y, v + sol[y]))
-                if _spine_value(v - sol[y]):
-                    options.append(("sub", y, v - sol[y]))
-        if options and rng.random() < 0.5:  # half the time the smallest denominator
-            options = [min(options, key=lambda o: o[2].denominator)]
-        kind, y, value = rng.choice(options) if options else ("inv", None, 1 / v)
-        if value == 1 and len(cons) == constraints - 2:
-            # the end must not be 1: the closing x0 * z = 1 would then hold, and the
-            # fallback x0 + x0 = z puts z on the box's edge, where a subtraction before
-            # it contradicts locally (1,000 constraints, seed 1, before this rule)
-            kind, y, value = ("inv", None, 1 / v) if v != 1 else ("add", "x2", v + sol["x2"])
+        if last == "x3" and not (constraints < STEER_FROM and left == 1):
+            # x3 = 3/2 has no partner in range: its inverse 2/3 starts the spine
+            options = [("inv", None, 1 / v)]
+        elif constraints < STEER_FROM and left == 1:
+            # too short to steer: the end closest to 1 that is not 1 (no backward argument)
+            options = [(kind, y, w) for value, y in by_value.items()
+                       for kind, w in (("add", v + value), ("sub", v - value)) if w != 1 and _spine_value(w)]
+            options = [min(options + [("inv", None, 1 / v)], key=lambda o: (abs(o[2] - 1), o[2]))]
+        elif constraints >= STEER_FROM and left == STEER_STEPS:
+            # the last steps at once: a short search for a way into the end window
+            tail = _steer(v, left, values, by_value, rng)
+            if tail is None:
+                return None
+            for kind, y, value in tail:
+                new = f"x{len(sol)}"
+                sol[new] = value
+                cons.append(Inv(last, new) if kind == "inv" else Add(last, y, new) if kind == "add"
+                            else Add(y, new, last))
+                last = new
+            break
+        else:
+            options = []
+            if rng.random() >= inversions or v > INVERT_AT_MOST:
+                same = by_denominator.get(v.denominator, [])
+                for y in (rng.sample(names, min(len(names), 4)) + rng.sample(small, min(len(small), 4))
+                          + rng.sample(same, min(len(same), 4))):
+                    if y in recent:
+                        continue
+                    if _spine_value(v + sol[y]):
+                        options.append(("add", y, v + sol[y]))
+                    if _spine_value(v - sol[y]):
+                        options.append(("sub", y, v - sol[y]))
+                if options and rng.random() < 0.5:  # half the time the smallest denominator
+                    options = [min(options, key=lambda o: o[2].denominator)]
+            if not options and v > INVERT_AT_MOST:
+                # no partner in the samples and no inverse: partners by value, in range
+                # (a recent one too: a copy of an earlier value is a wasted step, not a
+                # short cycle)
+                same = by_denominator.get(v.denominator, [])  # sums keep the denominator
+                same = [sol[y] for y in rng.sample(same, min(len(same), 32))]
+                for kind, lo, hi in (("add", SPINE_LOW - v, SPINE_HIGH - v), ("sub", v - SPINE_HIGH, v - SPINE_LOW)):
+                    found = values[bisect_left(values, lo):bisect_right(values, hi)]
+                    for value in rng.sample(found, min(len(found), 32)) + [u for u in same if lo <= u <= hi]:
+                        w = v + value if kind == "add" else v - value
+                        if _spine_value(w):
+                            options.append((kind, by_value[value], w))
+            if not options:
+                # a dead end (a large denominator, no partner in range): invert anyway;
+                # read backward this step may grow a change, and the whole spine's bound
+                # is checked below (_backward_bound)
+                options = [("inv", None, 1 / v)]
+        kind, y, value = rng.choice(options)
         sol[new] = value
+        names.append(new)
         by_denominator.setdefault(value.denominator, []).append(new)
+        if value not in by_value:
+            by_value[value] = new
+            insort(values, value)
         if value.denominator <= 8:
             small.append(new)
         cons.append(Inv(last, new) if kind == "inv" else Add(last, y, new) if kind == "add"
                     else Add(y, new, last))  # sub: new = last - y
         recent = (recent + [y])[-4:]
         last = new
-    cons.append(Inv("x0", last) if sol[last] != 1 else Add("x0", "x0", last))
-    return Formula(tuple(sol), tuple(cons), status="unsat",
-                   source=f"nnsolve gen: solution unique up to sign (anchor x0 * x0 = 1, a spine of "
-                          f"definitions) plus x0 * z = 1 for the spine's end z, which it violates, "
-                          f"{len(cons)} constraints, seed {seed}")
+    cons.append(Inv("x0", last))
+    if constraints >= STEER_FROM and _backward_bound(sol, cons) is None:
+        return None
+    return sol, cons
+
+
+def _steer(v: Fraction, steps: int, values: list, by_value: dict, rng: random.Random, budget: list | None = None):
+    """``steps`` spine steps from the value ``v`` whose last value z has 0 < |z - 1| <=
+    END_GAP, partners from the planted ``values`` (``by_value`` names them), each value
+    a spine value, inverses only of values at most INVERT_AT_MOST: a list of (kind,
+    partner, value), or None when a bounded randomized search finds none."""
+    if budget is None:  # the top call: the search's budget and its partner pools, once
+        by_den: dict = {}
+        for p in values:
+            by_den.setdefault(p.denominator, []).append(p)
+        budget = [400, [p for p in values if p.denominator <= 12], by_den]
+    if budget[0] <= 0:
+        return None
+    budget[0] -= 1
+    if steps == 1:  # the last: z = v - p with p within END_GAP of v - 1
+        found = values[bisect_left(values, v - 1 - END_GAP):bisect_right(values, v - 1 + END_GAP)]
+        ends = [("sub", by_value[p], v - p) for p in found if v - p != 1 and _spine_value(v - p)]
+        if v <= INVERT_AT_MOST and 0 < abs(1 / v - 1) <= END_GAP and _spine_value(1 / v):
+            ends.append(("inv", None, 1 / v))
+        return [rng.choice(ends)] if ends else None
+    moves = []
+    # partners of v's denominator and of small ones keep the sums' denominators small
+    small, same = budget[1], budget[2].get(v.denominator, [])
+    for p in (rng.sample(small, min(len(small), 8)) + rng.sample(same, min(len(same), 8))
+              + rng.sample(values, min(len(values), 4))):
+        moves += [("add", by_value[p], v + p), ("sub", by_value[p], v - p)]
+    moves = [m for m in moves if _spine_value(m[2])]
+    if v <= INVERT_AT_MOST:
+        moves.append(("inv", None, 1 / v))
+    rng.shuffle(moves)
+    moves.sort(key=lambda m: m[2].denominator > 16)  # small denominators first (stable)
+    for move in moves:
+        rest = _steer(move[2], steps - 1, values, by_value, rng, budget)
+        if rest is not None:
+            return [move] + rest
+    return None
+
+
+def _backward_bound(sol: dict, cons: list) -> Fraction | None:
+    """The largest change |forced - planted| of a spine value when the spine is read
+    backward from z = 1 (what x0 = 1 and the last constraint force) with every partner
+    at its planted value, bounded from above (exact, rounded up to 2^-24); None when the
+    bound lets a value leave [4/7 - 1/16, 7/4 + 1/16] or an inverse step's input reach 0
+    (the check that nothing short of the whole cycle contradicts in the box)."""
+    grid = 2 ** 24
+    end = cons[-1].y
+    d = abs(1 - sol[end])
+    worst, cur = d, end
+    for c in reversed(cons[4:-1]):  # the spine steps, last first; each defines cur
+        if isinstance(c, Inv):
+            prev, y = (c.x if c.y == cur else c.y), sol[cur]
+            if y - d <= 0:
+                return None
+            d = d / (y * (y - d))  # |1/(y + e) - 1/y| <= |e| / (y (y - |e|))
+            d = Fraction(-((-d.numerator * grid) // d.denominator), grid)  # rounded up
+        else:
+            prev = c.x if c.z == cur else c.z  # add: cur = prev + y; sub: prev = y + cur
+        cur = prev
+        worst = max(worst, d)
+        if not (SPINE_LOW - END_GAP <= sol[cur] - d and sol[cur] + d <= SPINE_HIGH + END_GAP):
+            return None
+    return worst
 
 
 def random_unsat_formula(constraints: int, seed: int, inversions: float = 0.3) -> Formula:
