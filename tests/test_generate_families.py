@@ -110,16 +110,8 @@ def test_unique_solution_values_stay_inside_the_box():
     # the box pins nothing away from the anchor: the planted values are the definitions'
     # unique solution, and only x1 = 2 and x2 = 1/2 touch the box's edge
     from fractions import Fraction
-    from nnsolve.formula.model import Inv
     f = family_formula("unsat-unique", 3000, 1)
-    value = {"x0": Fraction(1)}
-    for c in f.constraints[1:-1]:
-        if isinstance(c, Inv):
-            value[c.y] = 1 / value[c.x]
-        elif c.z not in value:
-            value[c.z] = value[c.x] + value[c.y]
-        else:
-            value[c.y] = value[c.z] - value[c.x]
+    value = _planted(f)
     assert set(value) == set(f.variables)
     edge = {v for v, q in value.items() if not Fraction(4, 7) <= q <= Fraction(7, 4)}
     assert edge == {"x1", "x2"}

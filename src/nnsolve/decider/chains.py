@@ -437,17 +437,26 @@ def _guided(system, bounds, equations, free, keys, solver: Solver, limits: Limit
     return replace(answer, seconds=time.monotonic() - start)
 
 
+def _settled_residual(system, bounds, equations, free, keys):
+    """The residual's free variables by key, and its settled case (None: inconsistent)."""
+    wanted = [keys[n] for n in free if n in keys]
+    return wanted, root_case(system, bounds, equations, wanted)
+
+
+def _inconsistent(solver: Solver, start: float) -> SolverResult:
+    return SolverResult(UNSAT, solver.name, time.monotonic() - start,
+                        reason="exact elimination of the residual is inconsistent")
+
+
 def _values_then_exact(system, bounds, equations, free, keys, solver: Solver, limits: Limits,
                        cancel: threading.Event) -> SolverResult:
     """The value lemmas on the settled residual (at most VALUE_SHARE of the time), then
     ``after_lemmas`` on what they leave; unknown when they fix no value."""
     start = time.monotonic()
     deadline = start + limits.timeout
-    wanted = [keys[n] for n in free if n in keys]
-    case = root_case(system, bounds, equations, wanted)
+    wanted, case = _settled_residual(system, bounds, equations, free, keys)
     if case is None:
-        return SolverResult(UNSAT, solver.name, time.monotonic() - start,
-                            reason="exact elimination of the residual is inconsistent")
+        return _inconsistent(solver, start)
     out = value_lemmas(case, solver, Limits(VALUE_SHARE * limits.timeout, limits.memory_mb), cancel=cancel)
     summary = f"value lemmas: {out.pieces_before} -> {out.pieces_after} ite pieces, {out.lemmas} values, " \
               f"{out.queries} queries"
@@ -523,11 +532,9 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     :data:`SPARE_WORKERS` children."""
     start = time.monotonic()
     deadline = start + limits.timeout
-    wanted = [keys[n] for n in free if n in keys]
-    case = root_case(system, bounds, equations, wanted)
+    wanted, case = _settled_residual(system, bounds, equations, free, keys)
     if case is None:
-        return SolverResult(UNSAT, solver.name, time.monotonic() - start,
-                            reason="exact elimination of the residual is inconsistent")
+        return _inconsistent(solver, start)
     memory, before, tally, lock = LemmaMemory(), ite_pieces(case), Counter(), threading.Lock()
     first, *rest = LOOK_RADII
 
