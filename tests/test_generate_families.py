@@ -160,3 +160,14 @@ def test_unique_solution_backward_walk_stays_in_the_box(size, seed):
         cur = prev
         assert Fraction(1, 2) <= forced[cur] <= 2, (size, seed, cur, forced[cur])
     assert cur == "x3" and forced["x3"] != Fraction(3, 2)
+
+
+def test_unique_solution_never_ends_at_one():
+    # the last constraint x0 * z = 1 must fail at the planted solution (z != 1), or the
+    # formula is sat: an inverse of 1 chosen as "closest to 1" once made unsat-unique 11
+    # (seed 1) sat, which tests/test_solver_strategy.py caught
+    for size in range(3, 70):
+        for seed in range(12):
+            f = family_formula("unsat-unique", size, seed)
+            value = _planted(f)
+            assert value[f.constraints[-1].y] != 1, (size, seed)

@@ -232,7 +232,8 @@ def _unique_spine(constraints: int, rng: random.Random, inversions: float):
             # too short to steer: the end closest to 1 that is not 1 (no backward argument)
             options = [(kind, y, w) for value, y in by_value.items()
                        for kind, w in (("add", v + value), ("sub", v - value)) if w != 1 and _spine_value(w)]
-            options = [min(options + [("inv", None, 1 / v)], key=lambda o: (abs(o[2] - 1), o[2]))]
+            options += [("inv", None, 1 / v)] if v != 1 else [("add", "x2", v + sol["x2"])]  # never end at 1
+            options = [min(options, key=lambda o: (abs(o[2] - 1), o[2]))]
         elif constraints >= STEER_FROM and left == STEER_STEPS:
             # the last steps at once: a short search for a way into the end window
             tail = _steer(v, left, values, by_value, rng)
