@@ -56,10 +56,9 @@ from nnsolve import numbers
 from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
 from nnsolve.decider.result import TrainingResult, progress_log
 from nnsolve.elimination import Inconsistent, LinearSystem, fraction
-from nnsolve.decider.branching import (Case, _add_case, _extend, _settle, _used as case_variables,
-                                       branch_and_eliminate, root_case)
+from nnsolve.decider.branching import _extend, _used as case_variables, branch_and_eliminate, root_case
 from nnsolve.decider.local_lemmas import RADII, LemmaMemory, local_lemmas, pieces as ite_pieces
-from nnsolve.decider.value_lemmas import VALUE_RADII, value_lemmas
+from nnsolve.decider.value_lemmas import VALUE_RADII, value_lemmas, with_values
 from nnsolve.decider import residual_parts
 from nnsolve.decider.recentre import recentre
 from nnsolve.decider.residual_query import (Bound, NonZero, PiecewiseEquation, component_items, component_script,
@@ -585,7 +584,10 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
         return replace(answer, seconds=time.monotonic() - start)
     case = lemma_out.case if lemma_out is not None else case
     if valued is not None and valued.values:
-        case = with_values(case, valued.values)
+        try:
+            case = with_values(case, valued.values)
+        except Inconsistent:
+            case = None
         if case is None:
             return SolverResult(UNSAT, solver.name, time.monotonic() - start,
                                 reason=f"{summary(0)}; the values fixed contradict " +
@@ -603,20 +605,6 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
             return replace(answer, seconds=time.monotonic() - start)
         case = out.case
     return replace(answer, seconds=time.monotonic() - start)
-
-
-def with_values(case: Case, values: dict) -> Case | None:
-    """``case`` with the equations v = m of ``values`` (v -> m), settled; None when they
-    contradict it.  For values implied by a case with the same solutions (the value
-    lemmas' ``LemmaOutcome.values``): the output then has exactly ``case``'s solutions,
-    and None means it has none.  ``case`` is only read."""
-    system, bounds = case.system.copy(), list(case.bounds)
-    try:
-        for v, m in values.items():
-            _add_case(system, bounds, {v: 1}, m, "eq")
-    except Inconsistent:
-        return None
-    return _settle(Case(system, tuple(bounds), case.equations), Counter())
 
 
 def after_lemmas(case, wanted, solver: Solver, limits: Limits, cancel: threading.Event | None = None,

@@ -97,7 +97,7 @@ log = logging.getLogger(__name__)
 #: radius 4 closes the case in 10 s); radius 2 holds too little of a gadget to fix a value
 VALUE_RADII = (3, 4)
 
-__all__ = ["MAX_STEP", "VALUE_RADII", "value_lemmas"]
+__all__ = ["MAX_STEP", "VALUE_RADII", "value_lemmas", "with_values"]
 
 
 #: condition variables asked in one step at most (a step is one solver batch; a value
@@ -151,20 +151,31 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
                 return outcome(case)
             level += 1  # a fixpoint at this radius: look further
             continue
-        system, bounds = case.system.copy(), list(case.bounds)
         try:
-            for v, m in fixed.items():
-                _add_case(system, bounds, {v: 1}, m, "eq")
+            settled = with_values(case, fixed, stats)
         except Inconsistent:
             v, m = next(reversed(fixed.items()))
             return outcome(None, f"the values fixed contradict each other (e.g. {name(v)} = {num(m)})")
         level = 0  # the new values may fix more at the smallest radius, the cheapest
         found.update(fixed)
-        case = _settle(Case(system, tuple(bounds), case.equations), stats)
+        case = settled
         if case is None:
             return outcome(None, "exact elimination after the value lemmas is inconsistent")
         if _Until(deadline, cancel).is_set():
             return outcome(case, finished=False)
+
+
+def with_values(case: Case, values: dict, stats: Counter | None = None) -> Case | None:
+    """``case`` with the equations v = m of ``values`` (v -> m), settled: None when
+    elimination then closes it; raises Inconsistent when an equation contradicts its
+    system.  For values implied by a case with the same solutions (this stage's, or
+    ``LemmaOutcome.values`` added to another case of the same residual): the output has
+    exactly ``case``'s solutions, and None or Inconsistent means it has none.  ``case``
+    is only read."""
+    system, bounds = case.system.copy(), list(case.bounds)
+    for v, m in values.items():
+        _add_case(system, bounds, {v: 1}, m, "eq")
+    return _settle(Case(system, tuple(bounds), case.equations), Counter() if stats is None else stats)
 
 
 class _Stopped(Exception):

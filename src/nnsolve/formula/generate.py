@@ -242,8 +242,7 @@ def _unique_spine(constraints: int, rng: random.Random, inversions: float):
             for kind, y, value in tail:
                 new = f"x{len(sol)}"
                 sol[new] = value
-                cons.append(Inv(last, new) if kind == "inv" else Add(last, y, new) if kind == "add"
-                            else Add(y, new, last))
+                cons.append(_spine_step(kind, last, y, new))
                 last = new
             break
         else:
@@ -286,8 +285,7 @@ def _unique_spine(constraints: int, rng: random.Random, inversions: float):
             insort(values, value)
         if value.denominator <= 8:
             small.append(new)
-        cons.append(Inv(last, new) if kind == "inv" else Add(last, y, new) if kind == "add"
-                    else Add(y, new, last))  # sub: new = last - y
+        cons.append(_spine_step(kind, last, y, new))
         recent = (recent + [y])[-4:]
         last = new
     cons.append(Inv("x0", last))
@@ -296,41 +294,52 @@ def _unique_spine(constraints: int, rng: random.Random, inversions: float):
     return sol, cons
 
 
-def _steer(v: Fraction, steps: int, values: list, by_value: dict, rng: random.Random, budget: list | None = None):
+def _spine_step(kind: str, last: str, partner: str | None, new: str):
+    """The constraint defining ``new`` from ``last``: its inverse, last + partner, or
+    last - partner (written last = partner + new)."""
+    return Inv(last, new) if kind == "inv" else Add(last, partner, new) if kind == "add" else Add(partner, new, last)
+
+
+def _steer(v: Fraction, steps: int, values: list, by_value: dict, rng: random.Random):
     """``steps`` spine steps from the value ``v`` whose last value z has 0 < |z - 1| <=
     END_GAP, partners from the planted ``values`` (``by_value`` names them), each value
     a spine value, inverses only of values at most INVERT_AT_MOST: a list of (kind,
-    partner, value), or None when a bounded randomized search finds none."""
-    if budget is None:  # the top call: the search's budget and its partner pools, once
-        by_den: dict = {}
-        for p in values:
-            by_den.setdefault(p.denominator, []).append(p)
-        budget = [400, [p for p in values if p.denominator <= 12], by_den]
-    if budget[0] <= 0:
+    partner, value), or None when a bounded randomized search (400 nodes) finds none."""
+    small = [p for p in values if p.denominator <= 12]
+    by_den: dict = {}
+    for p in values:
+        by_den.setdefault(p.denominator, []).append(p)
+    budget = 400
+
+    def search(v: Fraction, steps: int):
+        nonlocal budget
+        if budget <= 0:
+            return None
+        budget -= 1
+        if steps == 1:  # the last: z = v - p with p within END_GAP of v - 1
+            found = values[bisect_left(values, v - 1 - END_GAP):bisect_right(values, v - 1 + END_GAP)]
+            ends = [("sub", by_value[p], v - p) for p in found if v - p != 1 and _spine_value(v - p)]
+            if v <= INVERT_AT_MOST and 0 < abs(1 / v - 1) <= END_GAP and _spine_value(1 / v):
+                ends.append(("inv", None, 1 / v))
+            return [rng.choice(ends)] if ends else None
+        moves = []
+        # partners of v's denominator and of small ones keep the sums' denominators small
+        same = by_den.get(v.denominator, [])
+        for p in (rng.sample(small, min(len(small), 8)) + rng.sample(same, min(len(same), 8))
+                  + rng.sample(values, min(len(values), 4))):
+            moves += [("add", by_value[p], v + p), ("sub", by_value[p], v - p)]
+        moves = [m for m in moves if _spine_value(m[2])]
+        if v <= INVERT_AT_MOST:
+            moves.append(("inv", None, 1 / v))
+        rng.shuffle(moves)
+        moves.sort(key=lambda m: m[2].denominator > 16)  # small denominators first (stable)
+        for move in moves:
+            rest = search(move[2], steps - 1)
+            if rest is not None:
+                return [move] + rest
         return None
-    budget[0] -= 1
-    if steps == 1:  # the last: z = v - p with p within END_GAP of v - 1
-        found = values[bisect_left(values, v - 1 - END_GAP):bisect_right(values, v - 1 + END_GAP)]
-        ends = [("sub", by_value[p], v - p) for p in found if v - p != 1 and _spine_value(v - p)]
-        if v <= INVERT_AT_MOST and 0 < abs(1 / v - 1) <= END_GAP and _spine_value(1 / v):
-            ends.append(("inv", None, 1 / v))
-        return [rng.choice(ends)] if ends else None
-    moves = []
-    # partners of v's denominator and of small ones keep the sums' denominators small
-    small, same = budget[1], budget[2].get(v.denominator, [])
-    for p in (rng.sample(small, min(len(small), 8)) + rng.sample(same, min(len(same), 8))
-              + rng.sample(values, min(len(values), 4))):
-        moves += [("add", by_value[p], v + p), ("sub", by_value[p], v - p)]
-    moves = [m for m in moves if _spine_value(m[2])]
-    if v <= INVERT_AT_MOST:
-        moves.append(("inv", None, 1 / v))
-    rng.shuffle(moves)
-    moves.sort(key=lambda m: m[2].denominator > 16)  # small denominators first (stable)
-    for move in moves:
-        rest = _steer(move[2], steps - 1, values, by_value, rng, budget)
-        if rest is not None:
-            return [move] + rest
-    return None
+
+    return search(v, steps)
 
 
 def _backward_bound(sol: dict, cons: list) -> Fraction | None:
