@@ -168,8 +168,9 @@ def unique_solution_contradiction(constraints: int, seed: int, inversions: float
     at its planted value: a sum or difference step moves the change d = (forced - planted)
     unchanged to the step's input, and an inverse step y = 1/x with y >= 8/7 shrinks it
     (x' - x = -d / (y (y + d)), and y (y + d) > 1 for |d| <= 1/16).  So |d| <= |1 - z|
-    <= 1/16 all the way back to x4, every forced value stays in [4/7 - 1/16, 7/4 + 1/16],
-    inside the box; the first step x3 = 1/x4 (x4 = 2/3) may grow it to at most
+    <= 1/16 all the way back to x4, and every forced value stays in [4/7 - 1/16,
+    7/4 + 1/16], inside the box (a dead end, where no partner is in range, inverts a
+    larger value; there only the checked bound below keeps the values in the box); the first step x3 = 1/x4 (x4 = 2/3) may grow it to at most
     (1/16) / ((2/3) (2/3 - 1/16)) < 0.16, and 3/2 +- 0.16 is inside the box too; d never
     becomes 0 (each step is a bijection).  The contradiction appears
     only where the backward values meet the ones the anchor forces forward (x3 = 3/2).
@@ -318,9 +319,8 @@ def _steer(v: Fraction, steps: int, values: list, by_value: dict, rng: random.Ra
         budget -= 1
         if steps == 1:  # the last: z = v - p with p within END_GAP of v - 1
             found = values[bisect_left(values, v - 1 - END_GAP):bisect_right(values, v - 1 + END_GAP)]
+            # (no inverse: v <= 7/8 puts 1/v at least 1/7 away from 1)
             ends = [("sub", by_value[p], v - p) for p in found if v - p != 1 and _spine_value(v - p)]
-            if v <= INVERT_AT_MOST and 0 < abs(1 / v - 1) <= END_GAP and _spine_value(1 / v):
-                ends.append(("inv", None, 1 / v))
             return [rng.choice(ends)] if ends else None
         moves = []
         # partners of v's denominator and of small ones keep the sums' denominators small
