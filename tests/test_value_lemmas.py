@@ -152,3 +152,20 @@ def test_unsat_unique_is_closed_by_values(size, seed):
     out = value_lemmas(case, SOLVER, Limits(600))
     assert out.case is None, (out.pieces_before, out.pieces_after, out.lemmas)
     assert out.lemmas > 0 or "no solution" in out.reason
+
+
+def test_a_stalled_cascade_goes_on_at_a_larger_radius():
+    """unsat-unique 30 (seed 2): at radius 3 alone the values stall before the case is
+    closed; with (3, 4) the front that stalls is asked again at radius 4
+    (``stats["value deeper"]``) before a pass at radius 4 over the whole case, and the
+    case closes.  Both halves can fail: a cascade that radius 3 finishes, or an
+    escalation that is never taken or that loses the contradiction."""
+    from nnsolve.formula.generate import family_formula
+
+    case, _, _ = _reduction_case(family_formula("unsat-unique", 30, 2))
+    alone = value_lemmas(case, SOLVER, Limits(600), radii=(3,))
+    assert alone.case is not None and alone.lemmas > 0, (alone.reason, alone.lemmas)
+    stats = Counter()
+    out = value_lemmas(case, SOLVER, Limits(600), stats=stats)
+    assert out.case is None, (out.pieces_before, out.pieces_after, out.lemmas)
+    assert stats["value deeper"] > 0

@@ -33,23 +33,33 @@ only choose which m to ask, and a wrong, inexact or missing model only costs a l
 The input case is only read (elimination runs on a copy), so the caller may keep it.
 
 **Steps.**  Values are carried by a worklist, not by re-reading the whole case: the
-case is settled once, its assertions indexed and each one's text written once (when a
-neighbourhood first needs it).  A step asks a batch of queued condition variables (at
-first all of them), each with its value check, in one solver child.  A fixed value
+case is settled once per elimination, its assertions indexed and each one's text
+written once (when a neighbourhood first needs it).  A step asks a batch of queued
+condition variables, each with its value check, in one solver child.  A fixed value
 v = m is kept as the assertion ``v = m`` (implied by the case, so any neighbourhood may
-carry it: the argument above is unchanged), written into every later neighbourhood
-that uses v, and the condition variables within ``radius`` hops of v are queued again;
-so a step costs its neighbourhoods, not the residual, and the values cascade along the
-formula without an elimination of the whole case per value.  A neighbourhood text
-(variable and assertions) is asked at most once in the stage.  When the queue is
-empty, the values fixed since the last elimination go into the case
-(:func:`nnsolve.decider.branching._settle`, which also decides the ites they decide)
-and the queue starts again from every condition variable at the first radius; when
-nothing was fixed, the next of ``radii`` is tried, but only if some value has been fixed
-in the stage (otherwise nothing is forced to carry: a planted sat formula).  It ends
-at all: a step queues variables only for a value it fixed, each variable is fixed at
-most once per elimination and is then no longer free, and every elimination follows a
-fixed value.
+carry it: the argument above is unchanged) and written into every later neighbourhood
+that uses v.  Three queues (:func:`_worklist`), asked in this order:
+
+* the *front*: the condition variables within the largest radius of a value just
+  fixed, nearest first, at the first radius, :data:`FRONT_STEP` to a step;
+* the front's variables that gave no value, again at each larger radius in turn;
+* the *pass*: every condition variable at the current radius (:data:`MAX_STEP` to a
+  step).
+
+Once a value is fixed, only the front is asked until it is done; then the values go
+into the case (:func:`with_values`: an elimination, which also decides the ites they
+decide) and the front resumes from the variables near them.  The elimination is what
+lets a stalled cascade go on: on unsat-unique 1,000 it stalled at 16 values at radius 3
+and at radius 4 alike, and went on only after the values were eliminated
+(docs/performance.md, "Eighth session").  When the pass is done, it is asked again at
+the same radius if values were fixed since it began (a neighbourhood text, variable and
+assertions, is asked at most once in the stage, so only the texts the eliminations
+changed are asked again); otherwise the next of ``radii`` is tried, but only if some
+value has been fixed in the stage (otherwise nothing is forced to carry: a planted
+formula with free values).  It ends at all: a step queues variables only for a value it
+fixed (a front variable at most once more per larger radius), each variable is fixed at
+most once and is then eliminated, a pass is repeated only after a value was fixed, and
+the radii are finite.
 
 On the unsat-unique family the values cascade from the anchor through the formula
 until a neighbourhood has no solution (docs/performance.md, "Value lemmas").  On a
@@ -97,12 +107,16 @@ log = logging.getLogger(__name__)
 #: radius 4 closes the case in 10 s); radius 2 holds too little of a gadget to fix a value
 VALUE_RADII = (3, 4)
 
-__all__ = ["MAX_STEP", "VALUE_RADII", "value_lemmas", "with_values"]
+__all__ = ["FRONT_STEP", "MAX_STEP", "VALUE_RADII", "value_lemmas", "with_values"]
 
 
 #: condition variables asked in one step at most (a step is one solver batch; a value
 #: fixed queues its neighbours first, so a small step lets the cascade start early)
 MAX_STEP = 100
+#: neighbourhoods in a step while a cascade's front is asked, nearest the newest values
+#: first: the next value is usually within a hop or two, so a small step carries it
+#: sooner (unsat-unique 1,000: steps of 100 front neighbourhoods fixed about 2 values each)
+FRONT_STEP = 25
 
 
 def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALUE_RADII, query_seconds: float = 1.0,
@@ -131,32 +145,38 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
                             pieces(current), time.monotonic() - start, finished, dict(found))
 
     level = 0
+    rest = None      # the pass at radii[level] still to ask (None: every condition variable)
+    near: set = set()  # condition variables near the values fixed last: the front to resume
+    fresh = False    # values fixed since this pass began (their eliminations change texts)
     while True:
         if not case.equations:
             return outcome(case)
         fixed: dict = {}
         try:
-            unsat = _worklist(case, solver, limits, radii[level], query_seconds, workers, _Until(deadline, cancel),
-                              asked, fixed, counts, stats, start)
+            unsat, rest = _worklist(case, solver, limits, tuple(radii[level:]), query_seconds, workers,
+                                    _Until(deadline, cancel), asked, fixed, counts, stats, start, near, rest)
         except _Stopped:
             unsat = None
             if not fixed:
                 return outcome(case, finished=False)
         if unsat is not None:
             return outcome(None, unsat)
-        if not fixed:
+        if not fixed:  # the pass at this radius is done
+            if fresh:  # again, for the texts the eliminations changed (the rest are skipped)
+                rest, fresh = None, False
+                continue
             if level + 1 == len(radii) or not counts["values"]:
                 # no value at the first radius: nothing is forced there to carry further
                 # (a planted sat formula), and a pass at a larger radius costs more
                 return outcome(case)
-            level += 1  # a fixpoint at this radius: look further
+            level, rest = level + 1, None  # a fixpoint at this radius: look further
             continue
         try:
             settled = with_values(case, fixed, stats)
         except Inconsistent:
             v, m = next(reversed(fixed.items()))
             return outcome(None, f"the values fixed contradict each other (e.g. {name(v)} = {num(m)})")
-        level = 0  # the new values may fix more at the smallest radius, the cheapest
+        fresh = True
         found.update(fixed)
         case = settled
         if case is None:
@@ -182,11 +202,22 @@ class _Stopped(Exception):
     """The deadline or a cancel request ended a step."""
 
 
-def _worklist(case: Case, solver, limits: Limits, radius: int, query_seconds: float, workers, stop: _Until,
-              asked: set, fixed: dict, counts: Counter, stats: Counter, start: float) -> str | None:
-    """Carry values through ``case`` at ``radius`` until the queue is empty: the values go
-    into ``fixed`` (v -> m), and the reason is returned when a neighbourhood has no
-    solution.  Raises :class:`_Stopped` at the deadline (``fixed`` keeps what was found)."""
+def _worklist(case: Case, solver, limits: Limits, radii: tuple, query_seconds: float, workers, stop: _Until,
+              asked: set, fixed: dict, counts: Counter, stats: Counter, start: float, near: set,
+              rest: set | None) -> tuple[str | None, set]:
+    """Carry values through ``case``: the values go into ``fixed`` (v -> m).  Returns
+    (the reason when a neighbourhood has no solution, else None; the variables of the
+    pass not asked yet).  Raises :class:`_Stopped` at the deadline (``fixed`` keeps what
+    was found).
+
+    Three queues (the module docstring): the *front* at ``radii[0]`` (the variables of
+    ``near`` on entry, then those within ``radii[-1]`` hops of each value fixed here,
+    nearest first), the front's variables that gave no value at each larger radius in
+    turn, and the pass (``rest``: these condition variables, or all of them, at
+    ``radii[0]``).  Once a value is fixed here only the front is asked; when it is done
+    this returns, with ``near`` refilled (the variables near the new values, and those
+    still to ask at a larger radius), so that the caller eliminates the values and
+    resumes.  A variable has one live entry: queued again, its older entry is skipped."""
     items, used, index = item_index(case)
     asking = {v for form, _, _ in conditions(case).values() for v in form}
     texts: dict = {}
@@ -196,61 +227,97 @@ def _worklist(case: Case, solver, limits: Limits, radius: int, query_seconds: fl
             texts[i] = selected_items(case.system, case.bounds, case.equations, [items[i][0]])
         return texts[i]
 
-    queue = deque(sorted(asking, key=repr))
-    queued = set(queue)
+    front: deque = deque((v, 0) for v in sorted(near & asking, key=repr))
+    deeper: deque = deque()
+    pending: deque = deque((v, 0) for v in sorted(asking if rest is None else asking & rest, key=repr))
+    live = {v: 0 for v, _ in pending} | {v: 0 for v, _ in front}  # v -> the level of its live entry
+    near.clear()
+
+    def take(with_pass: bool):
+        """The next live entry: (variable, level, on the front), or None."""
+        for queue in (front, deeper, pending) if with_pass else (front,):
+            while queue:
+                v, level = queue.popleft()
+                if live.get(v) == level and v not in fixed:
+                    del live[v]
+                    return v, level, queue is not pending
+        return None
+
+    def look_further(v, level) -> None:
+        live[v] = level + 1
+        deeper.append((v, level + 1))
+        stats["value deeper"] += 1
+
     limit = Limits(query_seconds, limits.memory_mb)
-    while queue:
+    while True:
         if stop.is_set():
             raise _Stopped
         jobs = []
-        while queue and len(jobs) < MAX_STEP:
-            v = queue.popleft()
-            if v not in queued or v in fixed:
-                continue
-            queued.discard(v)
-            near = neighbourhood({v}, index, used, radius)
-            if not near:
-                continue
-            hood = [pair for i in near for pair in text(i)]
-            carried = set().union(*(used[i] for i in near)) & fixed.keys()
-            hood += [(f"(assert (= {name(w)} {num(fixed[w])}))", {w}) for w in sorted(carried, key=repr)]
-            script = component_script(hood)
-            digest = hashlib.sha256(f"{name(v)}\n{script}".encode()).hexdigest()
-            if digest in asked:
+        # once a value is fixed, only the front at the first radius until the elimination
+        # (after which a larger radius sees more: the eliminated case is smaller)
+        with_pass = not fixed
+        size = FRONT_STEP if front or deeper else MAX_STEP
+        while len(jobs) < size:
+            entry = take(with_pass)
+            if entry is None:
+                break
+            v, level, on_front = entry
+            hood = neighbourhood({v}, index, used, radii[level])
+            script = _script(v, hood, used, fixed, text) if hood else None
+            digest = script and hashlib.sha256(f"{name(v)}\n{script}".encode()).hexdigest()
+            if script is None or digest in asked:
+                if on_front and level + 1 < len(radii):  # nothing new here: look further
+                    look_further(v, level)
                 continue
             asked.add(digest)  # asked once per stage, whatever the answer
-            jobs.append((v, script))
+            jobs.append((v, level, on_front, script))
         if not jobs:
-            continue
+            break
         children = workers() if callable(workers) else workers
         # one child per step: a model proposes m, and the same child asks N with v != m
         # (Query.pin); unsat there is the lemma's condition, "< m and > m both unsat"
-        answers = _ask(solver, [Query(script, (name(v),), pin=name(v)) for v, script in jobs], limit, children,
-                       stop)
+        answers = _ask(solver, [Query(script, (name(v),), pin=name(v)) for v, _, _, script in jobs], limit,
+                       children, stop)
         new = []
-        for (v, _), answer in zip(jobs, answers):
+        for (v, level, on_front, _), answer in zip(jobs, answers):
             if answer.status == UNSAT:
-                return f"the assertions within radius {radius} of {name(v)} have no solution"
+                return f"the assertions within radius {radii[level]} of {name(v)} have no solution", set()
             value = (answer.model or {}).get(name(v)) if answer.status == SAT and not answer.inexact else None
             if answer.pinned and isinstance(value, (int, Fraction)):
                 new.append((v, Fraction(value)))
+            elif on_front and level + 1 < len(radii) and v not in live:
+                look_further(v, level)  # the front stalls here: this variable at the next radius
         asked_here = len(answers) + sum(a.status == SAT for a in answers)  # a sat answer had its check
         counts["queries"] += asked_here
         counts["steps"] += 1
         stats["value queries"] += asked_here
         log.info("value lemmas: step %d, %d neighbourhoods, %d values", counts["steps"], len(jobs), len(new))
-        touched: set = set()
+        hops: dict = {}  # the variables whose neighbourhoods hold a new value, at any radius asked
         for v, m in new:
             fixed[v] = m
-            # the variables whose neighbourhoods hold v: those within radius hops of it
-            touched |= set().union(*(used[i] for i in neighbourhood({v}, index, used, radius))) & asking
-        # to the front: the cascade goes on before the rest of the first pass (on a
-        # formula with one forced region, the pass over the rest finds nothing)
-        for w in sorted(touched - fixed.keys(), key=repr, reverse=True):
-            queue.appendleft(w)  # a later copy of w is skipped once this one is asked
-            queued.add(w)
+            for r in range(1, radii[-1] + 1):
+                for w in set().union(*(used[i] for i in neighbourhood({v}, index, used, r))) & asking:
+                    hops[w] = min(hops.get(w, r), r)
+        touched = hops.keys() - fixed.keys()
+        near |= touched
+        # to the front, nearest first: the cascade goes on before the rest of the pass (on
+        # a formula with one forced region, the pass over the rest finds nothing)
+        for w in sorted(touched, key=lambda w: (hops[w], repr(w)), reverse=True):
+            live[w] = 0  # an older entry of w (the pass, or a larger radius) is skipped
+            front.appendleft((w, 0))
         counts["values"] += len(new)
         if new:
-            progress_log.info("value lemmas: step %d at radius %d, %d values (%d in all), %.0f s", counts["steps"],
-                              radius, len(new), counts["values"], time.monotonic() - start)
-    return None
+            progress_log.info("value lemmas: step %d at radius %s, %d values (%d in all), %.0f s", counts["steps"],
+                              ",".join(str(radii[lv]) for lv in sorted({lv for _, lv, _, _ in jobs})),
+                              len(new), counts["values"], time.monotonic() - start)
+    near |= {v for v, level in deeper if live.get(v) == level}  # still to ask at a larger radius
+    return None, {v for v, level in pending if live.get(v) == level}
+
+
+def _script(v, near, used, fixed: dict, text) -> str:
+    """The neighbourhood query of ``v``: the assertions ``near`` (item indices) and the
+    values fixed so far for the variables they use."""
+    hood = [pair for i in near for pair in text(i)]
+    carried = set().union(*(used[i] for i in near)) & fixed.keys()
+    hood += [(f"(assert (= {name(w)} {num(fixed[w])}))", {w}) for w in sorted(carried, key=repr)]
+    return component_script(hood)
