@@ -33,8 +33,8 @@ only choose which m to ask, and a wrong, inexact or missing model only costs a l
 The input case is only read (elimination runs on a copy), so the caller may keep it.
 
 **Steps.**  Values are carried by a worklist, not by re-reading the whole case: the
-case is settled once per elimination, its assertions indexed and each one's text
-written once (when a neighbourhood first needs it).  A step asks a batch of queued
+case is settled once per elimination, and each call of the worklist indexes its
+assertions and writes each one's text once (when a neighbourhood first needs it).  A step asks a batch of queued
 condition variables, each with its value check, in one solver child.  A fixed value
 v = m is kept as the assertion ``v = m`` (implied by the case, so any neighbourhood may
 carry it: the argument above is unchanged) and written into every later neighbourhood
@@ -43,8 +43,8 @@ that uses v.  Three queues (:func:`_worklist`), asked in this order:
 * the *front*: the condition variables within the largest radius of a value just
   fixed, nearest first, at the first radius, :data:`FRONT_STEP` to a step;
 * the front's variables that gave no value, again at each larger radius in turn;
-* the *pass*: every condition variable at the current radius (:data:`MAX_STEP` to a
-  step).
+* the *pass*: every condition variable at the pass's radius (the first of ``radii``,
+  then the next when a pass fixes nothing; :data:`MAX_STEP` to a step).
 
 Once a value is fixed, only the front is asked until it is done; then the values go
 into the case (:func:`with_values`: an elimination, which also decides the ites they
@@ -153,7 +153,7 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
             return outcome(case)
         fixed: dict = {}
         try:
-            unsat, rest = _worklist(case, solver, limits, tuple(radii[level:]), query_seconds, workers,
+            unsat, rest = _worklist(case, solver, limits, tuple(radii), level, query_seconds, workers,
                                     _Until(deadline, cancel), asked, fixed, counts, stats, start, near, rest)
         except _Stopped:
             unsat = None
@@ -202,7 +202,8 @@ class _Stopped(Exception):
     """The deadline or a cancel request ended a step."""
 
 
-def _worklist(case: Case, solver, limits: Limits, radii: tuple, query_seconds: float, workers, stop: _Until,
+def _worklist(case: Case, solver, limits: Limits, radii: tuple, level: int, query_seconds: float, workers,
+              stop: _Until,
               asked: set, fixed: dict, counts: Counter, stats: Counter, start: float, near: set,
               rest: set | None) -> tuple[str | None, set]:
     """Carry values through ``case``: the values go into ``fixed`` (v -> m).  Returns
@@ -214,10 +215,13 @@ def _worklist(case: Case, solver, limits: Limits, radii: tuple, query_seconds: f
     ``near`` on entry, then those within ``radii[-1]`` hops of each value fixed here,
     nearest first), the front's variables that gave no value at each larger radius in
     turn, and the pass (``rest``: these condition variables, or all of them, at
-    ``radii[0]``).  Once a value is fixed here only the front is asked; when it is done
-    this returns, with ``near`` refilled (the variables near the new values, and those
-    still to ask at a larger radius), so that the caller eliminates the values and
-    resumes.  A variable has one live entry: queued again, its older entry is skipped."""
+    ``radii[level]``).  Once a value is fixed here only the front at ``radii[0]`` is
+    asked; when it is done this returns, with ``near`` refilled (the variables near the
+    new values, and the front's variables still to ask at a larger radius: after the
+    elimination they are asked at ``radii[0]`` again, since their text may have changed,
+    and at the larger radii when a front gives no value), so that the caller eliminates
+    the values and resumes.  A variable's entry is live while its level is the one in
+    ``live``; the first live entry taken is asked and the others are then skipped."""
     items, used, index = item_index(case)
     asking = {v for form, _, _ in conditions(case).values() for v in form}
     texts: dict = {}
@@ -229,23 +233,23 @@ def _worklist(case: Case, solver, limits: Limits, radii: tuple, query_seconds: f
 
     front: deque = deque((v, 0) for v in sorted(near & asking, key=repr))
     deeper: deque = deque()
-    pending: deque = deque((v, 0) for v in sorted(asking if rest is None else asking & rest, key=repr))
-    live = {v: 0 for v, _ in pending} | {v: 0 for v, _ in front}  # v -> the level of its live entry
+    pending: deque = deque((v, level) for v in sorted(asking if rest is None else asking & rest, key=repr))
+    live = {v: level for v, _ in pending} | {v: 0 for v, _ in front}  # v -> the level of its live entry
     near.clear()
 
     def take(with_pass: bool):
         """The next live entry: (variable, level, on the front), or None."""
         for queue in (front, deeper, pending) if with_pass else (front,):
             while queue:
-                v, level = queue.popleft()
-                if live.get(v) == level and v not in fixed:
+                v, at = queue.popleft()
+                if live.get(v) == at and v not in fixed:
                     del live[v]
-                    return v, level, queue is not pending
+                    return v, at, queue is not pending
         return None
 
-    def look_further(v, level) -> None:
-        live[v] = level + 1
-        deeper.append((v, level + 1))
+    def look_further(v, at) -> None:
+        live[v] = at + 1
+        deeper.append((v, at + 1))
         stats["value deeper"] += 1
 
     limit = Limits(query_seconds, limits.memory_mb)
@@ -261,16 +265,16 @@ def _worklist(case: Case, solver, limits: Limits, radii: tuple, query_seconds: f
             entry = take(with_pass)
             if entry is None:
                 break
-            v, level, on_front = entry
-            hood = neighbourhood({v}, index, used, radii[level])
+            v, at, on_front = entry
+            hood = neighbourhood({v}, index, used, radii[at])
             script = _script(v, hood, used, fixed, text) if hood else None
             digest = script and hashlib.sha256(f"{name(v)}\n{script}".encode()).hexdigest()
             if script is None or digest in asked:
-                if on_front and level + 1 < len(radii):  # nothing new here: look further
-                    look_further(v, level)
+                if on_front and at + 1 < len(radii):  # nothing new here: look further
+                    look_further(v, at)
                 continue
             asked.add(digest)  # asked once per stage, whatever the answer
-            jobs.append((v, level, on_front, script))
+            jobs.append((v, at, on_front, script))
         if not jobs:
             break
         children = workers() if callable(workers) else workers
@@ -279,14 +283,14 @@ def _worklist(case: Case, solver, limits: Limits, radii: tuple, query_seconds: f
         answers = _ask(solver, [Query(script, (name(v),), pin=name(v)) for v, _, _, script in jobs], limit,
                        children, stop)
         new = []
-        for (v, level, on_front, _), answer in zip(jobs, answers):
+        for (v, at, on_front, _), answer in zip(jobs, answers):
             if answer.status == UNSAT:
-                return f"the assertions within radius {radii[level]} of {name(v)} have no solution", set()
+                return f"the assertions within radius {radii[at]} of {name(v)} have no solution", set()
             value = (answer.model or {}).get(name(v)) if answer.status == SAT and not answer.inexact else None
             if answer.pinned and isinstance(value, (int, Fraction)):
                 new.append((v, Fraction(value)))
-            elif on_front and level + 1 < len(radii) and v not in live:
-                look_further(v, level)  # the front stalls here: this variable at the next radius
+            elif on_front and at + 1 < len(radii):
+                look_further(v, at)  # the front stalls here: this variable at the next radius
         asked_here = len(answers) + sum(a.status == SAT for a in answers)  # a sat answer had its check
         counts["queries"] += asked_here
         counts["steps"] += 1
@@ -310,8 +314,10 @@ def _worklist(case: Case, solver, limits: Limits, radii: tuple, query_seconds: f
             progress_log.info("value lemmas: step %d at radius %s, %d values (%d in all), %.0f s", counts["steps"],
                               ",".join(str(radii[lv]) for lv in sorted({lv for _, lv, _, _ in jobs})),
                               len(new), counts["values"], time.monotonic() - start)
-    near |= {v for v, level in deeper if live.get(v) == level}  # still to ask at a larger radius
-    return None, {v for v, level in pending if live.get(v) == level}
+    # the front's variables still to ask at a larger radius: after the elimination, at the
+    # first radius again (their text may have changed), then further if that gives nothing
+    near |= {v for v, at in deeper if live.get(v) == at}
+    return None, {v for v, at in pending if live.get(v) == at}
 
 
 def _script(v, near, used, fixed: dict, text) -> str:
