@@ -30,6 +30,9 @@ THEORY_SYMBOLS = frozenset({"true", "false", "not", "=>", "and", "or", "xor", "=
 UNDECLARABLE = THEORY_SYMBOLS | {"_", "as"}
 
 _SIMPLE_SYMBOL = re.compile(r"^[A-Za-z~!@$%^&*_+=<>.?/\-][A-Za-z0-9~!@$%^&*_+=<>.?/\-]*$")
+#: legal simple symbols that z3 reads as a negative numeral ("-0": "symbol expected"):
+#: written quoted, which names the same symbol
+_SIGNED_DIGITS = re.compile(r"^-[0-9]")
 _RESERVED = {"_", "!", "as", "let", "exists", "forall", "match", "par", "BINARY", "DECIMAL",
              "HEXADECIMAL", "NUMERAL", "STRING"}
 
@@ -44,7 +47,8 @@ def quote_symbol(name: str) -> str:
     a name that no spelling declares (a theory symbol, or one with ``|`` or ``\\``)."""
     if name in UNDECLARABLE:
         raise ValueError(f"symbol {name!r} cannot be declared (an SMT-LIB theory symbol or a reserved word)")
-    if _SIMPLE_SYMBOL.match(name) and name not in _RESERVED and not is_numeral(name):
+    if _SIMPLE_SYMBOL.match(name) and name not in _RESERVED and not is_numeral(name) \
+            and not _SIGNED_DIGITS.match(name):
         return name
     if "|" in name or "\\" in name:
         raise ValueError(f"symbol {name!r} cannot be written in SMT-LIB")
