@@ -1,5 +1,6 @@
 import os
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,18 @@ def fault_path(monkeypatch):
     old = os.environ.get("PYTHONPATH")
     monkeypatch.setenv("PYTHONPATH", str(TESTS) + (os.pathsep + old if old else ""))
     return TESTS
+
+
+@lru_cache(maxsize=None)
+def benchmark_module(name: str):
+    """benchmarks/<name>.py, loaded by path (that directory's numbers.py would shadow the
+    standard library's on sys.path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_cli(*args, cwd=ROOT, timeout=300):

@@ -16,7 +16,6 @@ about 80 pieces), whose forward witness is the planted point.
 """
 
 from collections import Counter
-from functools import lru_cache
 
 import pytest
 import z3
@@ -125,19 +124,13 @@ def test_all_sides_closed_is_unsat():
     assert out.case is None and "every side" in out.reason
 
 
-@lru_cache(maxsize=1)
 def _bench():
     """benchmarks/residual_lemmas.py (the structure stages, the forward witness in the
     residual's variables, and ``witness_holds``: the exact check of a point against a
     case's system and assertions)."""
-    import importlib.util
-    from pathlib import Path
+    from conftest import benchmark_module
 
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "residual_lemmas.py"
-    spec = importlib.util.spec_from_file_location("residual_lemmas", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_module("residual_lemmas")
 
 
 def _reduction_case(family: str, size: int, seed: int):

@@ -121,13 +121,9 @@ def test_planted_formulas_are_rigid_or_floating():
     explains why the value lemmas fix nothing on sat 10,000 (seed 1): the planted family
     at 100 constraints holds both kinds, a formula whose values propagation fixes in full
     (seed 4: one x * x = 1) and one where it fixes none (seed 1)."""
-    import importlib.util
-    from pathlib import Path
+    from conftest import benchmark_module
 
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "planted_rigidity.py"
-    spec = importlib.util.spec_from_file_location("planted_rigidity", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = benchmark_module("planted_rigidity")
     rigid, floating = module.rigidity(100, 4), module.rigidity(100, 1)
     assert rigid["fixed"] == rigid["variables"] and rigid["self_inversions"] >= 1, rigid
     assert floating["fixed"] == 0 and floating["self_inversions"] == 0, floating

@@ -154,23 +154,38 @@ def neighbourhood(start: set, index: dict, used: Sequence[set], radius: int, cap
     >>> neighbourhood({"a"}, index, used, 1), neighbourhood({"a"}, index, used, 2), neighbourhood({"a"}, index, used, 9)
     ([0], [0, 1], [0, 1, 2])
     """
-    seen_v, seen_i, frontier, out = set(start), set(), set(start), []
-    for _ in range(radius):
+    return sorted(item_hops(start, index, used, radius, cap))
+
+
+def item_hops(start: set, index: dict, used: Sequence[set], radius: int, cap: int = MAX_ITEMS) -> dict[int, int]:
+    """The items of :func:`neighbourhood` (the same ones, the same cap), each with its
+    hop count: 1 for an item that uses a variable of ``start``.  The items within r hops
+    are those with a count at most r, for every r up to ``radius`` (breadth first, so
+    the cap keeps a prefix).
+
+    >>> used = [{"a", "b"}, {"b", "c"}, {"c", "d"}, {"x"}]
+    >>> index = {}
+    >>> for i, u in enumerate(used):
+    ...     for v in u: index.setdefault(v, []).append(i)
+    >>> item_hops({"a"}, index, used, 9), item_hops({"a"}, index, used, 9, cap=2)
+    ({0: 1, 1: 2, 2: 3}, {0: 1, 1: 2})
+    """
+    seen_v, hops, frontier = set(start), {}, set(start)
+    for hop in range(1, radius + 1):
         nxt: set = set()
         for v in sorted(frontier, key=repr):
             for i in index.get(v, ()):
-                if i in seen_i:
+                if i in hops:
                     continue
-                if len(out) >= cap:
-                    return sorted(out)
-                seen_i.add(i)
-                out.append(i)
+                if len(hops) >= cap:
+                    return hops
+                hops[i] = hop
                 nxt |= used[i] - seen_v
         seen_v |= nxt
         frontier = nxt
         if not frontier:
             break
-    return sorted(out)
+    return hops
 
 
 def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADII, batch: int = 40,

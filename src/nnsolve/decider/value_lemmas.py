@@ -92,7 +92,7 @@ from fractions import Fraction
 from typing import Callable, Sequence
 
 from nnsolve.decider.branching import Case, _add_case, _settle, conditions
-from nnsolve.decider.local_lemmas import (LemmaOutcome, _ask, _Until, item_index,
+from nnsolve.decider.local_lemmas import (LemmaOutcome, _ask, _Until, item_hops, item_index,
                                           neighbourhood, pieces)
 from nnsolve.decider.residual_query import component_script, name, selected_items
 from nnsolve.decider.result import progress_log
@@ -299,9 +299,9 @@ def _worklist(case: Case, solver, limits: Limits, radii: tuple, level: int, quer
         hops: dict = {}  # the variables whose neighbourhoods hold a new value, at any radius asked
         for v, m in new:
             fixed[v] = m
-            for r in range(1, radii[-1] + 1):
-                for w in set().union(*(used[i] for i in neighbourhood({v}, index, used, r))) & asking:
-                    hops[w] = min(hops.get(w, r), r)
+            for i, hop in item_hops({v}, index, used, radii[-1]).items():  # one search per value
+                for w in used[i] & asking:
+                    hops[w] = min(hops.get(w, hop), hop)
         touched = hops.keys() - fixed.keys()
         near |= touched
         # to the front, nearest first: the cascade goes on before the rest of the pass (on
