@@ -41,21 +41,39 @@ def rigidity(size: int, seed: int) -> dict:
 
 
 def _seeds(text: str) -> list[int]:
-    if "-" in text:
-        lo, hi = map(int, text.split("-"))
-        return list(range(lo, hi + 1))
-    return [int(s) for s in text.split(",")]
+    """``lo-hi`` or ``a,b,c`` (argparse type: a bad value is one line and exit 2)."""
+    try:
+        if "-" in text:
+            lo, hi = map(int, text.split("-"))
+            seeds = list(range(lo, hi + 1))
+        else:
+            seeds = [int(s) for s in text.split(",")]
+    except ValueError:
+        seeds = []
+    if not seeds:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a range lo-hi (e.g. 1-6) or a comma list (e.g. 1,4)")
+    return seeds
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s) for s in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected positive constraint counts, e.g. 100,1000")
+    return sizes
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="100,300,1000,3000,10000")
-    parser.add_argument("--seeds", default="1-6", help="a range lo-hi or a comma list")
+    parser.add_argument("--sizes", type=_sizes, default="100,300,1000,3000,10000")
+    parser.add_argument("--seeds", type=_seeds, default="1-6", help="a range lo-hi or a comma list")
     args = parser.parse_args(argv)
     print("| constraints | seed | variables | fixed by propagation | x * x = 1 | value 1 | kind | s |")
     print("|---:|---:|---:|---:|---:|---:|---|---:|")
-    for size in map(int, args.sizes.split(",")):
-        for seed in _seeds(args.seeds):
+    for size in args.sizes:
+        for seed in args.seeds:
             r = rigidity(size, seed)
             kind = "rigid" if r["fixed"] == r["variables"] else "floating" if r["fixed"] == 0 else "partial"
             print(f"| {size:,} | {seed} | {r['variables']:,} | {r['fixed']:,} | {r['self_inversions']} | "
