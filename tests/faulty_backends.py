@@ -75,8 +75,9 @@ class EchoStrategy(Backend):
 
 class Markers(Backend):
     """Follows the query's text: CRASH kills the child, HANG never answers, NOTANOBJECT
-    prints a JSON line that is not an answer, STRATEGY echoes the strategy, anything else
-    is unsat (batch fault tests)."""
+    prints a JSON line that is not an answer, STRATEGY echoes the strategy, PID answers
+    unknown with the child's pid, HOG allocates until the memory limit, anything else
+    is unsat (batch and session fault tests)."""
     name = "markers"
 
     def solve(self, query, timeout):
@@ -89,6 +90,10 @@ class Markers(Backend):
             sys.stdout.write("1\n")
             sys.stdout.flush()
             os._exit(0)
+        if "PID" in query.smtlib:  # which child answered (session tests)
+            return {"status": "unknown", "reason": f"pid={os.getpid()}"}
+        if "HOG" in query.smtlib:
+            return MemoryHog().solve(query, timeout)
         if "STRATEGY" in query.smtlib:
             return EchoStrategy().solve(query, timeout)
         if "STRAYPIN" in query.smtlib:  # a stray line that looks like another query's pinned answer

@@ -169,3 +169,36 @@ def test_a_stalled_cascade_goes_on_at_a_larger_radius():
     out = value_lemmas(case, SOLVER, Limits(600), stats=stats)
     assert out.case is None, (out.pieces_before, out.pieces_after, out.lemmas)
     assert stats["value deeper"] > 0
+
+
+def _worker_children() -> list[int]:
+    """This process's solver children still alive (not zombies)."""
+    import os
+    from pathlib import Path
+
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat[1]) == os.getpid() and stat[0] != "Z" and b"nnsolve.solvers.worker" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def test_the_stage_ends_its_solver_children():
+    """The stage keeps its children between steps (``Solver.session``) and ends them when
+    it returns, whether it closed the case or ran out of time."""
+    from nnsolve.formula.generate import family_formula
+
+    case, _, _ = _reduction_case(family_formula("unsat-unique", 10, 1))
+    before = set(_worker_children())
+    closed = value_lemmas(case, SOLVER, Limits(600))
+    assert closed.case is None and closed.queries > 0
+    stopped = value_lemmas(case, SOLVER, Limits(0.5))
+    assert not stopped.finished or stopped.case is None
+    assert set(_worker_children()) <= before

@@ -221,104 +221,110 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
         return LemmaOutcome(current, reason, queries, rounds, lemmas, before, pieces(current),
                             time.monotonic() - start, finished)
 
-    while True:
-        if not case.equations:
-            return outcome(case)
-        if time.monotonic() > deadline or (cancel is not None and cancel.is_set()):
-            return outcome(case, finished=False)
-        radius = radii[level]
-        open_ = conditions(case)
-        todo = sorted((k for k in open_ if k not in tried), key=lambda k: (-open_[k][2], repr(k)))
-        if not todo:
-            done += 1
-            progress_log.info("local lemmas: pass %d at radius %d done, %d -> %d ite pieces, %d lemmas, "
-                              "%d queries, %.0f s", done, radius, before, pieces(case), lemmas, queries,
-                              time.monotonic() - start)
-            if passes is not None and done >= passes:
-                return outcome(case, finished=not found_in_pass)
-            if found_in_pass:
-                level = min(level + 1, len(radii) - 1)
-            elif level + 1 < len(radii):
-                level += 1
-            else:
+    sessions: list = []  # solver children kept for the whole stage (a round costs no child start)
+    try:
+        while True:
+            if not case.equations:
                 return outcome(case)
-            tried.clear()
-            found_in_pass = False
-            log.debug("local lemmas: next pass at radius %d, %d pieces", radii[level], pieces(case))
-            continue
-        items, used, index = item_index(case)
-        chosen = []
-        size = max(batch, len(open_) // ROUNDS_PER_PASS)
-        for key in todo:
-            if len(chosen) >= size:
-                break
-            tried.add(key)
-            form, t, _ = open_[key]
-            near = neighbourhood(set(form), index, used, radius)
-            hood = selected_items(case.system, case.bounds, case.equations, [items[i][0] for i in near])
-            lt = _side_script(hood, form, t, "lt")
-            digest = hashlib.sha256(lt.encode()).hexdigest()  # the neighbourhood and (form, t)
-            if digest in asked:
-                stats["lemma queries skipped"] += 1
+            if time.monotonic() > deadline or (cancel is not None and cancel.is_set()):
+                return outcome(case, finished=False)
+            radius = radii[level]
+            open_ = conditions(case)
+            todo = sorted((k for k in open_ if k not in tried), key=lambda k: (-open_[k][2], repr(k)))
+            if not todo:
+                done += 1
+                progress_log.info("local lemmas: pass %d at radius %d done, %d -> %d ite pieces, %d lemmas, "
+                                  "%d queries, %.0f s", done, radius, before, pieces(case), lemmas, queries,
+                                  time.monotonic() - start)
+                if passes is not None and done >= passes:
+                    return outcome(case, finished=not found_in_pass)
+                if found_in_pass:
+                    level = min(level + 1, len(radii) - 1)
+                elif level + 1 < len(radii):
+                    level += 1
+                else:
+                    return outcome(case)
+                tried.clear()
+                found_in_pass = False
+                log.debug("local lemmas: next pass at radius %d, %d pieces", radii[level], pieces(case))
                 continue
-            chosen.append((key, digest, hood, lt))
-            stats[f"lemma items r{radius}"] += len(near)
-        if not chosen:
-            continue
-        asked_at = time.monotonic()
-        # f < t and f > t first; f = t closed alone implies nothing (f != t is not convex),
-        # so it is asked only where a strict side is closed (now or before): there it turns
-        # f >= t into f > t, f = t into unsat.  The queries stop at the stage's deadline (a
-        # round of a large residual holds hundreds); an unanswered one closes nothing
-        stop = _Until(deadline, cancel)
-        limit = Limits(query_seconds, limits.memory_mb)
-        children = workers() if callable(workers) else workers
-        answers = _ask(solver, [Query(text) for key, _, hood, lt in chosen
-                                for text in (lt, _side_script(hood, *open_[key][:2], "gt"))], limit, children, stop)
-        closed_by_key, answered = {}, {}
-        for n, (key, _, _, _) in enumerate(chosen):
-            pair = answers[2 * n:2 * n + 2]
-            closed_by_key[key] = {side for side, a in zip(("lt", "gt"), pair)
-                                  if a.status == UNSAT} | known.get(key, set())
-            answered[key] = all(a.status in (SAT, UNSAT) for a in pair)
-        equal = [(key, hood) for key, _, hood, _ in chosen
-                 if closed_by_key[key] & {"lt", "gt"} and "eq" not in closed_by_key[key]]
-        if equal:
-            more = _ask(solver, [Query(_side_script(hood, *open_[key][:2], "eq")) for key, hood in equal], limit,
-                        children, stop)
-            for (key, _), a in zip(equal, more):
-                if a.status == UNSAT:
-                    closed_by_key[key].add("eq")
-                answered[key] = answered[key] and a.status in (SAT, UNSAT)
-            answers += more
-        stats[f"lemma queries r{radius}"] += len(answers)
-        stats[f"lemma seconds r{radius}"] += round(time.monotonic() - asked_at, 1)
-        stats[f"lemma unknowns r{radius}"] += sum(a.status not in (SAT, UNSAT) for a in answers)
-        queries += len(answers)
-        rounds += 1
-        system, bounds = case.system.copy(), list(case.bounds)
-        try:
-            for key, digest, _, _ in chosen:
+            items, used, index = item_index(case)
+            chosen = []
+            size = max(batch, len(open_) // ROUNDS_PER_PASS)
+            for key in todo:
+                if len(chosen) >= size:
+                    break
+                tried.add(key)
                 form, t, _ = open_[key]
-                # sides closed before stay closed (each case since has the same solutions):
-                # a lemma counts only when it closes a new side, so the passes end
-                closed = closed_by_key[key]
-                if len(closed) == 3:
-                    return outcome(None, f"every side of {term(form)} <= {num(t)} is unsat within radius "
-                                         f"{radius} of it")
-                if closed == known.get(key, set()) or not _apply(system, bounds, form, t, closed):
-                    if answered[key]:  # an unknown (timeout, deadline) may close a side another time
-                        asked.add(digest)
+                near = neighbourhood(set(form), index, used, radius)
+                hood = selected_items(case.system, case.bounds, case.equations, [items[i][0] for i in near])
+                lt = _side_script(hood, form, t, "lt")
+                digest = hashlib.sha256(lt.encode()).hexdigest()  # the neighbourhood and (form, t)
+                if digest in asked:
+                    stats["lemma queries skipped"] += 1
                     continue
-                known[key] = closed
-                stats[f"lemmas r{radius}"] += 1
-                lemmas += 1
-                found_in_pass = True
-        except Inconsistent:
-            return outcome(None, "the lemmas of one round contradict each other")
-        case = _settle(Case(system, tuple(bounds), case.equations), stats)
-        if case is None:
-            return outcome(None, "exact elimination after the lemmas is inconsistent")
+                chosen.append((key, digest, hood, lt))
+                stats[f"lemma items r{radius}"] += len(near)
+            if not chosen:
+                continue
+            asked_at = time.monotonic()
+            # f < t and f > t first; f = t closed alone implies nothing (f != t is not convex),
+            # so it is asked only where a strict side is closed (now or before): there it turns
+            # f >= t into f > t, f = t into unsat.  The queries stop at the stage's deadline (a
+            # round of a large residual holds hundreds); an unanswered one closes nothing
+            stop = _Until(deadline, cancel)
+            limit = Limits(query_seconds, limits.memory_mb)
+            children = workers() if callable(workers) else workers
+            answers = _ask(solver, [Query(text) for key, _, hood, lt in chosen
+                                    for text in (lt, _side_script(hood, *open_[key][:2], "gt"))],
+                           limit, children, stop, sessions)
+            closed_by_key, answered = {}, {}
+            for n, (key, _, _, _) in enumerate(chosen):
+                pair = answers[2 * n:2 * n + 2]
+                closed_by_key[key] = {side for side, a in zip(("lt", "gt"), pair)
+                                      if a.status == UNSAT} | known.get(key, set())
+                answered[key] = all(a.status in (SAT, UNSAT) for a in pair)
+            equal = [(key, hood) for key, _, hood, _ in chosen
+                     if closed_by_key[key] & {"lt", "gt"} and "eq" not in closed_by_key[key]]
+            if equal:
+                more = _ask(solver, [Query(_side_script(hood, *open_[key][:2], "eq")) for key, hood in equal], limit,
+                            children, stop, sessions)
+                for (key, _), a in zip(equal, more):
+                    if a.status == UNSAT:
+                        closed_by_key[key].add("eq")
+                    answered[key] = answered[key] and a.status in (SAT, UNSAT)
+                answers += more
+            stats[f"lemma queries r{radius}"] += len(answers)
+            stats[f"lemma seconds r{radius}"] += round(time.monotonic() - asked_at, 1)
+            stats[f"lemma unknowns r{radius}"] += sum(a.status not in (SAT, UNSAT) for a in answers)
+            queries += len(answers)
+            rounds += 1
+            system, bounds = case.system.copy(), list(case.bounds)
+            try:
+                for key, digest, _, _ in chosen:
+                    form, t, _ = open_[key]
+                    # sides closed before stay closed (each case since has the same solutions):
+                    # a lemma counts only when it closes a new side, so the passes end
+                    closed = closed_by_key[key]
+                    if len(closed) == 3:
+                        return outcome(None, f"every side of {term(form)} <= {num(t)} is unsat within radius "
+                                             f"{radius} of it")
+                    if closed == known.get(key, set()) or not _apply(system, bounds, form, t, closed):
+                        if answered[key]:  # an unknown (timeout, deadline) may close a side another time
+                            asked.add(digest)
+                        continue
+                    known[key] = closed
+                    stats[f"lemmas r{radius}"] += 1
+                    lemmas += 1
+                    found_in_pass = True
+            except Inconsistent:
+                return outcome(None, "the lemmas of one round contradict each other")
+            case = _settle(Case(system, tuple(bounds), case.equations), stats)
+            if case is None:
+                return outcome(None, "exact elimination after the lemmas is inconsistent")
+    finally:
+        for session in sessions:
+            session.close()
 
 
 def _side_script(hood: list, form: dict, t: Fraction, side: str) -> str:
@@ -352,12 +358,20 @@ def _apply(system, bounds: list, form: dict, t: Fraction, closed: set) -> bool:
     return True
 
 
-def _ask(solver, queries: list, limits: Limits, workers: int, cancel) -> list:
-    """The queries' answers in order, ``workers`` children side by side."""
-    if workers <= 1 or len(queries) < 2 * workers:
-        return solver.solve_many(queries, limits, cancel)
-    size = -(-len(queries) // workers)
+def _ask(solver, queries: list, limits: Limits, workers: int, cancel, sessions: list | None = None) -> list:
+    """The queries' answers in order, ``workers`` children side by side.  With
+    ``sessions`` (a list the caller closes; grown here as needed), the i-th part goes to
+    the i-th session (``Solver.session``: a child kept between calls, so a step costs no
+    child start)."""
+    parts = 1 if workers <= 1 or len(queries) < 2 * workers else workers
+    askers = [solver] * parts
+    if sessions is not None:
+        sessions.extend(solver.session() for _ in range(parts - len(sessions)))
+        askers = sessions[:parts]
+    if parts == 1:
+        return askers[0].solve_many(queries, limits, cancel)
+    size = -(-len(queries) // parts)
     chunks = [queries[i:i + size] for i in range(0, len(queries), size)]
     with ThreadPoolExecutor(len(chunks)) as pool:
-        parts = list(pool.map(lambda chunk: solver.solve_many(chunk, limits, cancel), chunks))
-    return [a for part in parts for a in part]
+        answers = list(pool.map(lambda ask, chunk: ask.solve_many(chunk, limits, cancel), askers, chunks))
+    return [a for part in answers for a in part]

@@ -35,7 +35,8 @@ The input case is only read (elimination runs on a copy), so the caller may keep
 **Steps.**  Values are carried by a worklist, not by re-reading the whole case: the
 case is settled once per elimination, and each call of the worklist indexes its
 assertions and writes each one's text once (when a neighbourhood first needs it).  A step asks a batch of queued
-condition variables, each with its value check, in one solver child.  A fixed value
+condition variables, each with its value check, in one solver child, kept for the whole
+stage (``Solver.session``: a step costs no child start, so steps can be small).  A fixed value
 v = m is kept as the assertion ``v = m`` (implied by the case, so any neighbourhood may
 carry it: the argument above is unchanged) and written into every later neighbourhood
 that uses v.  Three queues (:func:`_worklist`), asked in this order:
@@ -114,9 +115,16 @@ __all__ = ["FRONT_STEP", "MAX_STEP", "VALUE_RADII", "value_lemmas", "with_values
 #: fixed queues its neighbours first, so a small step lets the cascade start early)
 MAX_STEP = 100
 #: neighbourhoods in a step while a cascade's front is asked, nearest the newest values
-#: first: the next value is usually within a hop or two, so a small step carries it
-#: sooner (unsat-unique 1,000: steps of 100 front neighbourhoods fixed about 2 values each)
-FRONT_STEP = 25
+#: first.  Two: a value found queues its neighbours ahead of the rest of the front, and a
+#: larger step makes them wait behind neighbourhoods queued earlier (unsat-unique 1,000,
+#: 150 s of the stage: 1,132-1,283 values with steps of 2, 706 with 5, 304 with 25, and
+#: 314 with 1, where the second-nearest neighbourhood, which fixes a value almost as often
+#: as the nearest, waits behind the new value's whole neighbourhood).  Small steps cost
+#: little because a step costs no child start (``Solver.session``); a cascade that fans
+#: out loses a little (sat 1,000: 304 s against 284 s with 25).  Steps that grow while
+#: they fix values lost more on unsat-unique than they gained on sat (docs/performance.md,
+#: "Ninth session")
+FRONT_STEP = 2
 
 
 def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALUE_RADII, query_seconds: float = 1.0,
@@ -144,45 +152,51 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
         return LemmaOutcome(current, reason, counts["queries"], counts["steps"], counts["values"], before,
                             pieces(current), time.monotonic() - start, finished, dict(found))
 
-    level = 0
-    rest = None      # the pass at radii[level] still to ask (None: every condition variable)
-    near: set = set()  # condition variables near the values fixed last: the front to resume
-    fresh = False    # values fixed since this pass began (their eliminations change texts)
-    while True:
-        if not case.equations:
-            return outcome(case)
-        fixed: dict = {}
-        try:
-            unsat, rest = _worklist(case, solver, limits, tuple(radii), level, query_seconds, workers,
-                                    _Until(deadline, cancel), asked, fixed, counts, stats, start, near, rest)
-        except _Stopped:
-            unsat = None
-            if not fixed:
-                return outcome(case, finished=False)
-        if unsat is not None:
-            return outcome(None, unsat)
-        if not fixed:  # the pass at this radius is done
-            if fresh:  # again, for the texts the eliminations changed (the rest are skipped)
-                rest, fresh = None, False
-                continue
-            if level + 1 == len(radii) or not counts["values"]:
-                # no value at the first radius: nothing is forced there to carry further
-                # (a planted sat formula), and a pass at a larger radius costs more
+    sessions: list = []  # solver children kept for the whole stage (a step costs no child start)
+    try:
+        level = 0
+        rest = None      # the pass at radii[level] still to ask (None: every condition variable)
+        near: set = set()  # condition variables near the values fixed last: the front to resume
+        fresh = False    # values fixed since this pass began (their eliminations change texts)
+        while True:
+            if not case.equations:
                 return outcome(case)
-            level, rest = level + 1, None  # a fixpoint at this radius: look further
-            continue
-        try:
-            settled = with_values(case, fixed, stats)
-        except Inconsistent:
-            v, m = next(reversed(fixed.items()))
-            return outcome(None, f"the values fixed contradict each other (e.g. {name(v)} = {num(m)})")
-        fresh = True
-        found.update(fixed)
-        case = settled
-        if case is None:
-            return outcome(None, "exact elimination after the value lemmas is inconsistent")
-        if _Until(deadline, cancel).is_set():
-            return outcome(case, finished=False)
+            fixed: dict = {}
+            try:
+                unsat, rest = _worklist(case, solver, limits, tuple(radii), level, query_seconds, workers,
+                                        _Until(deadline, cancel), asked, fixed, counts, stats, start, near, rest,
+                                        sessions)
+            except _Stopped:
+                unsat = None
+                if not fixed:
+                    return outcome(case, finished=False)
+            if unsat is not None:
+                return outcome(None, unsat)
+            if not fixed:  # the pass at this radius is done
+                if fresh:  # again, for the texts the eliminations changed (the rest are skipped)
+                    rest, fresh = None, False
+                    continue
+                if level + 1 == len(radii) or not counts["values"]:
+                    # no value at the first radius: nothing is forced there to carry further
+                    # (a planted sat formula), and a pass at a larger radius costs more
+                    return outcome(case)
+                level, rest = level + 1, None  # a fixpoint at this radius: look further
+                continue
+            try:
+                settled = with_values(case, fixed, stats)
+            except Inconsistent:
+                v, m = next(reversed(fixed.items()))
+                return outcome(None, f"the values fixed contradict each other (e.g. {name(v)} = {num(m)})")
+            fresh = True
+            found.update(fixed)
+            case = settled
+            if case is None:
+                return outcome(None, "exact elimination after the value lemmas is inconsistent")
+            if _Until(deadline, cancel).is_set():
+                return outcome(case, finished=False)
+    finally:
+        for session in sessions:
+            session.close()
 
 
 def with_values(case: Case, values: dict, stats: Counter | None = None) -> Case | None:
@@ -205,7 +219,7 @@ class _Stopped(Exception):
 def _worklist(case: Case, solver, limits: Limits, radii: tuple, level: int, query_seconds: float, workers,
               stop: _Until,
               asked: set, fixed: dict, counts: Counter, stats: Counter, start: float, near: set,
-              rest: set | None) -> tuple[str | None, set]:
+              rest: set | None, sessions: list) -> tuple[str | None, set]:
     """Carry values through ``case``: the values go into ``fixed`` (v -> m).  Returns
     (the reason when a neighbourhood has no solution, else None; the variables of the
     pass not asked yet).  Raises :class:`_Stopped` at the deadline (``fixed`` keeps what
@@ -278,10 +292,10 @@ def _worklist(case: Case, solver, limits: Limits, radii: tuple, level: int, quer
         if not jobs:
             break
         children = workers() if callable(workers) else workers
-        # one child per step: a model proposes m, and the same child asks N with v != m
-        # (Query.pin); unsat there is the lemma's condition, "< m and > m both unsat"
+        # the stage's child (a session): a model proposes m, and the same child asks N with
+        # v != m (Query.pin); unsat there is the lemma's condition, "< m and > m both unsat"
         answers = _ask(solver, [Query(script, (name(v),), pin=name(v)) for v, _, _, script in jobs], limit,
-                       children, stop)
+                       children, stop, sessions)
         new = []
         for (v, at, on_front, _), answer in zip(jobs, answers):
             if answer.status == UNSAT:

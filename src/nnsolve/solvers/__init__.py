@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nnsolve.solvers.base import SAT, UNKNOWN, UNSAT, Limits, Query, SolverResult
-from nnsolve.solvers.runner import run_backend, run_backend_batch
+from nnsolve.solvers.runner import BatchSession, run_backend, run_backend_batch
 
 #: solver name -> backend class, imported only inside the child process
 SOLVERS = {
@@ -36,6 +36,11 @@ class Solver:
         process: for many small queries, whose cost a child's start would dominate
         (``nnsolve.solvers.runner.run_backend_batch``).  Results in query order."""
         return run_backend_batch(self.backend, self.name, queries, limits, cancel)
+
+    def session(self) -> BatchSession:
+        """One child kept for many :meth:`~BatchSession.solve_many` calls (a context
+        manager; ``nnsolve.solvers.runner.BatchSession``)."""
+        return BatchSession(self.backend, self.name)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,19 @@ class Portfolio:
     def solve_many(self, queries, limits: Limits = Limits(), cancel=None) -> list[SolverResult]:
         """:meth:`solve` on each query in turn (a portfolio races children per query)."""
         return [self.solve(q, limits, cancel) for q in queries]
+
+    def session(self) -> "Portfolio":
+        """A portfolio keeps no child between calls: itself, as a context manager."""
+        return self
+
+    def __enter__(self) -> "Portfolio":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 SOLVER_NAMES = tuple(sorted(SOLVERS)) + ("portfolio",)

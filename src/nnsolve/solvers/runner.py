@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import resource
+import select
 import signal
 import subprocess
 import sys
@@ -82,15 +83,7 @@ def run_backend_batch(backend_spec: str, name: str, queries, limits: Limits,
     garbled = False
     for line in out.splitlines()[:len(queries)]:
         try:
-            raw = json.loads(line)
-            if not isinstance(raw, dict):
-                raise TypeError(f"not an object: {line[:40]!r}")
-            result = _result(raw, name, float(raw.get("seconds", 0.0)))
-            query = queries[len(results)]
-            if result.pinned and raw.get("pin") != [query.pin, (raw.get("model") or {}).get(query.pin)]:
-                # not this query's pin and model value: answers out of step, trust none after
-                raise ValueError("a pinned answer that does not echo its query's pin")
-            results.append(result)
+            results.append(_line_result(line, queries[len(results)], name))
         except (ValueError, KeyError, TypeError, NumberFormatError) as exc:
             # a line cut off by a kill is unreadable too: say why the child was stopped
             results.append(SolverResult(UNKNOWN, name, 0.0, reason=stopped or f"unreadable answer from child: {exc}"))
@@ -103,6 +96,173 @@ def run_backend_batch(backend_spec: str, name: str, queries, limits: Limits,
         results += [SolverResult(UNKNOWN, name, seconds, reason=f"batch: {reason}")
                     for _ in range(len(queries) - len(results))]
     return results
+
+
+def _line_result(line: str, query: Query, name: str, echo: dict | None = None) -> SolverResult:
+    """One answer line of a batch child as ``query``'s result; raises on anything
+    malformed or out of step (a pinned answer must name its query's pin and model value;
+    ``echo``: fields the line must repeat, e.g. a session's batch and index)."""
+    raw = json.loads(line)
+    if not isinstance(raw, dict):
+        raise TypeError(f"not an object: {line[:40]!r}")
+    for key, value in (echo or {}).items():
+        if raw.get(key) != value:
+            raise ValueError(f"an answer out of step ({key} {raw.get(key)!r}, expected {value!r})")
+    result = _result(raw, name, float(raw.get("seconds", 0.0)))
+    if result.pinned and raw.get("pin") != [query.pin, (raw.get("model") or {}).get(query.pin)]:
+        # not this query's pin and model value: answers out of step, trust none after
+        raise ValueError("a pinned answer that does not echo its query's pin")
+    return result
+
+
+class BatchSession:
+    """One solver child that answers batch after batch: :func:`run_backend_batch`
+    without a child's start (python, the backend's import, its first query: about 0.5 s)
+    for each batch.  For stages that ask many small batches (the value lemmas' steps).
+
+    The child (``worker --session``) reads one request a line and writes one answer a
+    line, each echoing its batch number and index.  A batch gets the same wall-clock
+    limit as :func:`run_backend_batch` (its solver calls x ``limits.timeout`` + grace);
+    at that limit, on ``cancel``, a crash, or a line that is unreadable or out of step,
+    the child is killed and the queries not yet answered are unknown with the reason,
+    exactly as for a batch; the next batch starts a new child.  The child has RLIMIT_AS
+    of ``limits.memory_mb`` for its whole life (a batch with another memory limit starts
+    a new child), and is replaced after :data:`SESSION_QUERIES` queries so that what a
+    backend leaks stays bounded.  When the parent dies, the child's stdin ends and so
+    does the child.  Use as a context manager, or call :meth:`close`.
+
+    >>> from nnsolve.solvers import get_solver, Query
+    >>> with get_solver("z3").session() as session:
+    ...     first = session.solve_many([Query("(declare-fun x () Real)(assert (= (* x x) -1.0))")], Limits(10))
+    ...     second = session.solve_many([Query("(declare-fun x () Real)(assert (= (* x x) 4.0))", ("x",))], Limits(10))
+    >>> first[0].status, second[0].status, abs(second[0].model["x"])
+    ('unsat', 'sat', Fraction(2, 1))
+    """
+
+    def __init__(self, backend_spec: str, name: str) -> None:
+        self.backend_spec, self.name = backend_spec, name
+        self._proc: subprocess.Popen | None = None
+        self._stderr = None
+        self._memory_mb: int | None = None
+        self._batches = 0
+        self._answered = 0  # queries the current child has answered
+
+    def __enter__(self) -> "BatchSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the child (if any)."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            _kill_group(proc)
+            proc.wait()
+            for stream in (proc.stdin, proc.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def solve_many(self, queries, limits: Limits = Limits(), cancel: threading.Event | None = None
+                   ) -> list[SolverResult]:
+        """Each query decided with ``limits.timeout`` seconds, in order, by this session's
+        child (the answers :func:`run_backend_batch` gives, without a start per call)."""
+        queries = list(queries)
+        if not queries:
+            return []
+        if self._proc is not None and (self._memory_mb != limits.memory_mb or self._answered >= SESSION_QUERIES):
+            self.close()
+        if self._proc is None:
+            self._start(limits.memory_mb)
+        self._batches += 1
+        batch = self._batches
+        request = {"backend": self.backend_spec, "queries": [_query_json(q) for q in queries],
+                   "timeout": limits.timeout, "batch": batch}
+        start = time.monotonic()
+        wall = sum(map(_solver_calls, queries)) * limits.timeout + limits.grace
+        results: list[SolverResult] = []
+        try:
+            self._proc.stdin.write((json.dumps(request) + "\n").encode())
+            self._proc.stdin.flush()
+        except OSError:
+            stopped = self._ended()
+        else:
+            stopped = self._read(queries, results, batch, start + wall, cancel)
+        if stopped == "timeout":
+            stopped = f"timeout after {wall:g} s for the whole batch (child killed)"
+        self._answered += len(results)
+        if len(results) < len(queries):
+            seconds = time.monotonic() - start
+            results += [SolverResult(UNKNOWN, self.name, seconds, reason=f"batch: {stopped}")
+                        for _ in range(len(queries) - len(results))]
+        return results
+
+    def _start(self, memory_mb: int) -> None:
+        env = dict(os.environ)
+        env.setdefault("PYTHONHASHSEED", "0")
+        self._stderr = tempfile.TemporaryFile("w+b")
+        # no CPU backstop: the child ends with its stdin, and each query has its own limit
+        self._proc = subprocess.Popen([sys.executable, "-m", "nnsolve.solvers.worker", "--session"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                                      bufsize=0, start_new_session=True, env=env,
+                                      preexec_fn=_limit_memory(memory_mb))
+        self._memory_mb, self._answered = memory_mb, 0
+
+    def _read(self, queries: list, results: list, batch: int, deadline: float,
+              cancel: threading.Event | None) -> str | None:
+        """Read the batch's answers into ``results``: None when all arrived, else why not
+        (the child is then closed)."""
+        fd, buffer = self._proc.stdout.fileno(), b""
+        while len(results) < len(queries):
+            lines = buffer.split(b"\n")
+            buffer = lines.pop()
+            for line in lines:
+                query = queries[len(results)]
+                try:
+                    results.append(_line_result(line.decode(), query, self.name,
+                                                {"batch": batch, "index": len(results)}))
+                except (ValueError, KeyError, TypeError, NumberFormatError, UnicodeDecodeError) as exc:
+                    results.append(SolverResult(UNKNOWN, self.name, 0.0, reason=f"unreadable answer from child: {exc}"))
+                    self.close()  # the lines after a garbled one are not trusted to be in order
+                    return "an earlier answer was unreadable"
+                if len(results) == len(queries):
+                    return None
+            if cancel is not None and cancel.is_set():
+                self.close()
+                return "cancelled"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close()
+                return "timeout"
+            ready, _, _ = select.select([fd], [], [], min(left, 0.25) if cancel is not None else left)
+            if ready:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    return self._ended()
+                buffer += chunk
+        return None
+
+    def _ended(self) -> str:
+        """The child has gone: why (its exit), and the session without it."""
+        proc = self._proc
+        try:
+            code = proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._stderr.seek(0)
+        err = self._stderr.read().decode(errors="replace")
+        limits = Limits(memory_mb=self._memory_mb)
+        self.close()
+        return _describe_exit(code, err, limits) if code not in (0, None) else "the child ended early"
+
+
+#: queries one session child answers before it is replaced (bounds what a backend leaks)
+SESSION_QUERIES = 5000
 
 
 def _solver_calls(query: Query) -> int:

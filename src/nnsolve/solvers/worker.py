@@ -8,6 +8,9 @@ per query, in order, each written as soon as it is known.  Anything that goes wr
 becomes {"status": "unknown", "reason"}.  A query with "pin" (``Query.pin``) whose answer
 is sat with an exact value m for it is asked again with ``(not (= pin m))`` asserted;
 "pinned" is true when that is unsat.
+
+With ``--session`` it reads one batch request a line (with a "batch" number) and answers
+each in turn, until stdin ends: one child for many batches (``runner.BatchSession``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ def load_backend(spec: str):
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--session"]:
+        return _session()
     request = json.loads(sys.stdin.read())
     if "queries" in request:
         for item in request["queries"]:
@@ -42,6 +47,21 @@ def main() -> int:
         return 0
     sys.stdout.write(json.dumps(_answer(request["backend"], request, float(request["timeout"]))))
     sys.stdout.flush()
+    return 0
+
+
+def _session() -> int:
+    """Batch after batch, one JSON request a line, until stdin ends
+    (``nnsolve.solvers.runner.BatchSession``): each answer is one line, as for a batch,
+    with "batch" and "index" echoed so the parent can tell an answer out of step."""
+    for line in sys.stdin:
+        request = json.loads(line)
+        for index, item in enumerate(request["queries"]):
+            start = time.monotonic()
+            result = _answer(request["backend"], item, float(request["timeout"]))
+            result.update(seconds=time.monotonic() - start, batch=request["batch"], index=index)
+            sys.stdout.write(json.dumps(result) + "\n")
+            sys.stdout.flush()
     return 0
 
 
