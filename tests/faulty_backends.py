@@ -76,7 +76,9 @@ class EchoStrategy(Backend):
 class Markers(Backend):
     """Follows the query's text: CRASH kills the child, HANG never answers, NOTANOBJECT
     prints a JSON line that is not an answer, STRATEGY echoes the strategy, PID answers
-    unknown with the child's pid, HOG allocates until the memory limit, anything else
+    unknown with the child's pid, HOG allocates until the memory limit, LATE writes batch
+    1's first answer again a second later, BADMODEL answers sat with a list for a model,
+    anything else
     is unsat (batch and session fault tests)."""
     name = "markers"
 
@@ -90,6 +92,17 @@ class Markers(Backend):
             sys.stdout.write("1\n")
             sys.stdout.flush()
             os._exit(0)
+        if "LATE" in query.smtlib:  # a stray line, later: batch 1's first answer once more
+            import threading
+
+            def late():
+                time.sleep(1.0)
+                sys.stdout.write(json.dumps({"status": "sat", "model": {"x": "2"}, "pinned": True, "pin": ["x", "2"],
+                                             "batch": 1, "index": 0}) + "\n")
+                sys.stdout.flush()
+            threading.Thread(target=late, daemon=True).start()
+        if "BADMODEL" in query.smtlib:  # a model that is not an object
+            return {"status": "sat", "model": [1]}
         if "PID" in query.smtlib:  # which child answered (session tests)
             return {"status": "unknown", "reason": f"pid={os.getpid()}"}
         if "HOG" in query.smtlib:

@@ -55,7 +55,7 @@ def run_backend(backend_spec: str, name: str, query: Query, limits: Limits,
         return SolverResult(UNKNOWN, name, seconds, reason=_describe_exit(code, err, limits))
     try:
         result = _result(json.loads(out), name, seconds)
-    except (ValueError, KeyError, TypeError, NumberFormatError) as exc:
+    except _UNREADABLE as exc:
         return SolverResult(UNKNOWN, name, seconds, reason=f"unreadable answer from child: {exc}")
     log.debug("%s answered %s in %.2f s", name, result.status, seconds)
     return result
@@ -84,7 +84,7 @@ def run_backend_batch(backend_spec: str, name: str, queries, limits: Limits,
     for line in out.splitlines()[:len(queries)]:
         try:
             results.append(_line_result(line, queries[len(results)], name))
-        except (ValueError, KeyError, TypeError, NumberFormatError) as exc:
+        except _UNREADABLE as exc:
             # a line cut off by a kill is unreadable too: say why the child was stopped
             results.append(SolverResult(UNKNOWN, name, 0.0, reason=stopped or f"unreadable answer from child: {exc}"))
             garbled = True
@@ -127,9 +127,11 @@ class BatchSession:
     the child is killed and the queries not yet answered are unknown with the reason,
     exactly as for a batch; the next batch starts a new child.  The child has RLIMIT_AS
     of ``limits.memory_mb`` for its whole life (a batch with another memory limit starts
-    a new child), and is replaced after :data:`SESSION_QUERIES` queries so that what a
-    backend leaks stays bounded.  When the parent dies, the child's stdin ends and so
-    does the child.  Use as a context manager, or call :meth:`close`.
+    a new child), and is replaced after :data:`SESSION_QUERIES` queries, or after an
+    answer that ran out of memory, so that what a backend leaks stays bounded.  It has no
+    CPU limit; when the parent dies, the worker's watchdog ends it within a second (even
+    inside a solver call that ignores its own limit).  Use as a context manager, or call
+    :meth:`close`.
 
     >>> from nnsolve.solvers import get_solver, Query
     >>> with get_solver("z3").session() as session:
@@ -158,7 +160,10 @@ class BatchSession:
         proc, self._proc = self._proc, None
         if proc is not None:
             _kill_group(proc)
-            proc.wait()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # stuck in the kernel: the kill still stands
+                log.warning("solver child %d did not end within 5 s of SIGKILL", proc.pid)
             for stream in (proc.stdin, proc.stdout):
                 try:
                     stream.close()
@@ -175,6 +180,15 @@ class BatchSession:
         queries = list(queries)
         if not queries:
             return []
+        if cancel is not None and cancel.is_set():
+            return [SolverResult(UNKNOWN, self.name, 0.0, reason="batch: cancelled") for _ in queries]
+        try:
+            return self._solve_many(queries, limits, cancel)
+        except BaseException:  # no child left busy behind an error (the next write would wait on it)
+            self.close()
+            raise
+
+    def _solve_many(self, queries: list, limits: Limits, cancel) -> list[SolverResult]:
         if self._proc is not None and (self._memory_mb != limits.memory_mb or self._answered >= SESSION_QUERIES):
             self.close()
         if self._proc is None:
@@ -186,9 +200,10 @@ class BatchSession:
         start = time.monotonic()
         wall = sum(map(_solver_calls, queries)) * limits.timeout + limits.grace
         results: list[SolverResult] = []
+        self._stderr.seek(0)  # this batch's messages only (the child's offset is shared)
+        self._stderr.truncate()
         try:
-            self._proc.stdin.write((json.dumps(request) + "\n").encode())
-            self._proc.stdin.flush()
+            _write_all(self._proc.stdin.fileno(), (json.dumps(request) + "\n").encode())
         except OSError:
             stopped = self._ended()
         else:
@@ -196,6 +211,8 @@ class BatchSession:
         if stopped == "timeout":
             stopped = f"timeout after {wall:g} s for the whole batch (child killed)"
         self._answered += len(results)
+        if any(r.status == UNKNOWN and "memory" in (r.reason or "") for r in results):
+            self.close()  # a backend that ran out of memory once is not trusted with more queries
         if len(results) < len(queries):
             seconds = time.monotonic() - start
             results += [SolverResult(UNKNOWN, self.name, seconds, reason=f"batch: {stopped}")
@@ -205,19 +222,27 @@ class BatchSession:
     def _start(self, memory_mb: int) -> None:
         env = dict(os.environ)
         env.setdefault("PYTHONHASHSEED", "0")
-        self._stderr = tempfile.TemporaryFile("w+b")
-        # no CPU backstop: the child ends with its stdin, and each query has its own limit
-        self._proc = subprocess.Popen([sys.executable, "-m", "nnsolve.solvers.worker", "--session"],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-                                      bufsize=0, start_new_session=True, env=env,
-                                      preexec_fn=_limit_memory(memory_mb))
-        self._memory_mb, self._answered = memory_mb, 0
+        stderr = tempfile.TemporaryFile("w+b")
+        try:
+            # no CPU limit: a session lives for many batches; the parent kills the child at
+            # each batch's deadline, and the child ends itself when the parent dies (the
+            # worker's watchdog; its stdin ends too)
+            self._proc = subprocess.Popen([sys.executable, "-m", "nnsolve.solvers.worker", "--session"],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                                          bufsize=0, start_new_session=True, env=env,
+                                          preexec_fn=_limit_memory(memory_mb))
+        except BaseException:
+            stderr.close()
+            raise
+        self._stderr, self._memory_mb, self._answered = stderr, memory_mb, 0
 
     def _read(self, queries: list, results: list, batch: int, deadline: float,
               cancel: threading.Event | None) -> str | None:
         """Read the batch's answers into ``results``: None when all arrived, else why not
         (the child is then closed)."""
         fd, buffer = self._proc.stdout.fileno(), b""
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         while len(results) < len(queries):
             lines = buffer.split(b"\n")
             buffer = lines.pop()
@@ -226,7 +251,7 @@ class BatchSession:
                 try:
                     results.append(_line_result(line.decode(), query, self.name,
                                                 {"batch": batch, "index": len(results)}))
-                except (ValueError, KeyError, TypeError, NumberFormatError, UnicodeDecodeError) as exc:
+                except _UNREADABLE + (UnicodeDecodeError,) as exc:
                     results.append(SolverResult(UNKNOWN, self.name, 0.0, reason=f"unreadable answer from child: {exc}"))
                     self.close()  # the lines after a garbled one are not trusted to be in order
                     return "an earlier answer was unreadable"
@@ -239,8 +264,7 @@ class BatchSession:
             if left <= 0:
                 self.close()
                 return "timeout"
-            ready, _, _ = select.select([fd], [], [], min(left, 0.25) if cancel is not None else left)
-            if ready:
+            if poller.poll(1000 * (min(left, 0.25) if cancel is not None else left)):
                 chunk = os.read(fd, 1 << 16)
                 if not chunk:
                     return self._ended()
@@ -259,6 +283,18 @@ class BatchSession:
         limits = Limits(memory_mb=self._memory_mb)
         self.close()
         return _describe_exit(code, err, limits) if code not in (0, None) else "the child ended early"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """All of ``data`` to ``fd`` (a pipe may take it in parts)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+#: what a malformed answer line raises in :func:`_line_result` (JSON nested too deep, a
+#: model that is not an object, ...): the line is unreadable, never an error
+_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, RecursionError, NumberFormatError)
 
 
 #: queries one session child answers before it is replaced (bounds what a backend leaks)

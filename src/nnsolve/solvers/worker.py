@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
+import threading
 import time
 import traceback
 
@@ -54,6 +56,15 @@ def _session() -> int:
     """Batch after batch, one JSON request a line, until stdin ends
     (``nnsolve.solvers.runner.BatchSession``): each answer is one line, as for a batch,
     with "batch" and "index" echoed so the parent can tell an answer out of step."""
+    parent = os.getppid()
+
+    def watchdog() -> None:  # the parent gone (even mid-query): end, as a child of one batch would
+        while True:
+            time.sleep(1)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watchdog, daemon=True).start()
     for line in sys.stdin:
         request = json.loads(line)
         for index, item in enumerate(request["queries"]):
