@@ -30,10 +30,17 @@ def test_a_batch_answers_as_one_child_per_query(drawn):
     limits = Limits(timeout=20)
     batch = z3.solve_many(queries, limits)
     assert len(batch) == len(queries)
-    for formula, query, answer in zip(formulas, queries, batch):
-        single = z3.solve(query, limits)
-        if "unknown" not in (answer.status, single.status):
-            assert answer.status == single.status, (answer, single)
+    assert_answers_agree(formulas, queries, batch, [z3.solve(q, limits) for q in queries])
+
+
+def assert_answers_agree(formulas, queries, answers, reference) -> None:
+    """``answers`` to ``queries`` (one per formula) agree with ``reference`` where both
+    decide (pinned too), with each formula's known status, and every sat model satisfies
+    its formula exactly."""
+    for formula, query, answer, other in zip(formulas, queries, answers, reference, strict=True):
+        if "unknown" not in (answer.status, other.status):
+            assert answer.status == other.status, (answer, other)
+            assert answer.pinned == other.pinned, (answer, other)
         if formula.status in ("sat", "unsat") and answer.status != "unknown":
             assert answer.status == formula.status
         if answer.status == "sat":

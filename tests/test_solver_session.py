@@ -9,15 +9,14 @@ starts a new child and answers."""
 import os
 import threading
 import time
-from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from nnsolve.formula.generate import FAMILIES, family_formula
-from nnsolve.formula.model import satisfies
 from nnsolve.formula.smtlib import to_smtlib
 from nnsolve.solvers import Limits, Query, Solver, get_solver
 from nnsolve.solvers import runner
+from test_solver_batch import assert_answers_agree
 
 MARKERS = Solver("markers", "faulty_backends:Markers")
 PID = Query("PID")
@@ -44,15 +43,7 @@ def test_a_session_answers_as_a_child_per_batch(calls):
             batch = z3.solve_many(queries, limits)
             assert len(answers) == len(queries)
             assert any(a.status != "unknown" for a in answers)  # formulas this small are decided
-            for formula, query, answer, alone in zip(formulas, queries, answers, batch):
-                if "unknown" not in (answer.status, alone.status):
-                    assert answer.status == alone.status, (answer, alone)
-                    assert answer.pinned == alone.pinned, (answer, alone)
-                if formula.status in ("sat", "unsat") and answer.status != "unknown":
-                    assert answer.status == formula.status
-                if answer.status == "sat":
-                    values = {n: Fraction(0) for n in query.variables} | dict(answer.model)
-                    assert satisfies(formula, values)
+            assert_answers_agree(formulas, queries, answers, batch)
 
 
 def test_one_child_answers_call_after_call(fault_path):
