@@ -140,7 +140,8 @@ def test_the_guided_routes_value_side(family, size, seed, monkeypatch):
         assert result.status == "unsat" and "value lemmas" in (result.reason or ""), result.reason
 
 
-@pytest.mark.parametrize("size, seed", [(10, 1), (30, 2), pytest.param(100, 3, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("size, seed", [(10, 1), (30, 2), pytest.param(100, 3, marks=pytest.mark.slow),
+                                        pytest.param(1000, 1, marks=pytest.mark.slow)])
 def test_unsat_unique_is_closed_by_values(size, seed):
     """The unsat-unique family (a planted solution unique up to sign, plus one constraint its
     values violate: unsat by construction): the values cascade from the anchor until a
