@@ -251,7 +251,7 @@ class BatchSession:
                 try:
                     results.append(_line_result(line.decode(), query, self.name,
                                                 {"batch": batch, "index": len(results)}))
-                except _UNREADABLE + (UnicodeDecodeError,) as exc:
+                except _UNREADABLE as exc:  # UnicodeDecodeError is a ValueError
                     results.append(SolverResult(UNKNOWN, self.name, 0.0, reason=f"unreadable answer from child: {exc}"))
                     self.close()  # the lines after a garbled one are not trusted to be in order
                     return "an earlier answer was unreadable"

@@ -40,12 +40,7 @@ def main() -> int:
         return _session()
     request = json.loads(sys.stdin.read())
     if "queries" in request:
-        for item in request["queries"]:
-            start = time.monotonic()
-            result = _answer(request["backend"], item, float(request["timeout"]))
-            result["seconds"] = time.monotonic() - start
-            sys.stdout.write(json.dumps(result) + "\n")
-            sys.stdout.flush()
+        _answer_batch(request)
         return 0
     sys.stdout.write(json.dumps(_answer(request["backend"], request, float(request["timeout"]))))
     sys.stdout.flush()
@@ -66,14 +61,21 @@ def _session() -> int:
 
     threading.Thread(target=watchdog, daemon=True).start()
     for line in sys.stdin:
-        request = json.loads(line)
-        for index, item in enumerate(request["queries"]):
-            start = time.monotonic()
-            result = _answer(request["backend"], item, float(request["timeout"]))
-            result.update(seconds=time.monotonic() - start, batch=request["batch"], index=index)
-            sys.stdout.write(json.dumps(result) + "\n")
-            sys.stdout.flush()
+        _answer_batch(json.loads(line), echo=True)
     return 0
+
+
+def _answer_batch(request: dict, echo: bool = False) -> None:
+    """Each query of a batch request answered on its own line, as soon as it is known;
+    with ``echo``, each line repeats the request's "batch" and the query's "index"."""
+    for index, item in enumerate(request["queries"]):
+        start = time.monotonic()
+        result = _answer(request["backend"], item, float(request["timeout"]))
+        result["seconds"] = time.monotonic() - start
+        if echo:
+            result.update(batch=request["batch"], index=index)
+        sys.stdout.write(json.dumps(result) + "\n")
+        sys.stdout.flush()
 
 
 def _answer(backend_spec: str, item: dict, timeout: float) -> dict:
