@@ -277,7 +277,8 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     with the exact query on what it leaves; then one pass at radius 3, the exact query
     again, then every pass at the stage's radii; each look gets the case the one before
     left (memory shared), and what the exact query answers ends the route.  Once the exact route
-    beside it has ended, the lemma rounds use SPARE_WORKERS solver children."""
+    beside it has ended, the lemma rounds use SPARE_WORKERS solver children, and so do
+    the values once the first look has ended too."""
     from nnsolve.decider import chains
     from nnsolve.decider.local_lemmas import RADII
     from nnsolve.decider.structured import decide_structured
@@ -286,10 +287,11 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     from nnsolve.solvers import UNKNOWN, SolverResult
 
     real_lemmas, real_after, real_values = chains.local_lemmas, chains.after_lemmas, chains.value_lemmas
-    calls, memories, children = [], set(), []
+    calls, memories, children, value_kw = [], set(), [], []
 
     def values(case, solver, limits, radii, **kw):
         calls.append(("values", tuple(radii)))
+        value_kw.append(kw)
         return real_values(case, solver, limits, radii=radii, **kw)
 
     def lemmas(case, solver, limits, radii=RADII, passes=None, memory=None, **kw):
@@ -318,6 +320,9 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     assert len(memories) == 1
     # the exact route (off here: unknown at once) has ended, so the rounds use its core
     assert children[-1] == chains.SPARE_WORKERS
+    # and so do the values, once the first look has ended too; they may run past their
+    # share while they fix values
+    assert value_kw[0]["workers"]() == chains.SPARE_WORKERS and value_kw[0]["overtime"] > 0
     assert result.status == "sat", result.reason
 
 
@@ -334,6 +339,36 @@ def test_a_round_split_over_children_keeps_the_order(workers):
              for i, w in enumerate(wants)]
     answers = _ask(SOLVER, [Query(t, ("x",)) for t in texts], Limits(30), workers, None)
     assert [a.status for a in answers] == wants
+
+
+def test_with_sessions_even_two_queries_go_to_two_children():
+    """With sessions a step of two queries is split over two children (a session's child
+    is already started), without them it stays in one (a new child costs about 0.5 s);
+    either way each answer is its own query's."""
+    from nnsolve.decider.local_lemmas import _ask
+    from nnsolve.solvers import Query
+
+    texts = ["(declare-const x Real)(assert (> x 1))", "(declare-const x Real)(assert (> x 1))(assert (< x 0))"]
+    queries = [Query(t, ("x",)) for t in texts]
+    sessions: list = []
+    try:
+        answers = _ask(SOLVER, queries, Limits(30), 2, None, sessions)
+        assert [a.status for a in answers] == ["sat", "unsat"]
+        assert len(sessions) == 2
+        assert [a.status for a in _ask(SOLVER, queries[:1], Limits(30), 2, None, sessions)] == ["sat"]
+        assert len(sessions) == 2
+    finally:
+        for session in sessions:
+            session.close()
+    calls = []
+
+    class Counting:
+        def solve_many(self, batch, limits, cancel):
+            calls.append(len(batch))
+            return SOLVER.solve_many(batch, limits, cancel)
+
+    assert [a.status for a in _ask(Counting(), queries, Limits(30), 2, None)] == ["sat", "unsat"]
+    assert calls == [2]
 
 
 @pytest.mark.parametrize("need_guide", [True, False])

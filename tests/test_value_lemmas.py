@@ -203,3 +203,67 @@ def test_the_stage_ends_its_solver_children():
     stopped = value_lemmas(case, SOLVER, Limits(0.5))
     assert not stopped.finished or stopped.case is None
     assert set(_worker_children()) <= before
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_overtime_lasts_while_values_come(monkeypatch):
+    """The stage's stop rule (``_WhileProductive``) on a clock the test moves: before the
+    deadline only ``cancel`` stops it; after it, a stage that has fixed no value stops at
+    once, one that fixed a value less than VALUE_STALL seconds ago goes on, and nothing
+    goes past ``hard``."""
+    import threading
+
+    from nnsolve.decider import value_lemmas as module
+
+    clock = _Clock()
+    monkeypatch.setattr(module.time, "monotonic", clock)
+    cancel = threading.Event()
+    until = module._WhileProductive(clock.now + 10, clock.now + 100, cancel)
+    assert not until.is_set()
+    clock.now += 11
+    assert until.is_set()                      # past the deadline, no value yet
+    until.fixed_one()
+    assert not until.is_set()                  # a value just now: overtime
+    clock.now += module.VALUE_STALL - 1
+    assert not until.is_set()
+    clock.now += 2
+    assert until.is_set()                      # stalled
+    until.fixed_one()
+    assert not until.is_set()
+    clock.now = 1000.0 + 101
+    until.fixed_one()
+    assert until.is_set()                      # past hard, however productive
+    early = module._WhileProductive(clock.now + 10, clock.now + 100, cancel)
+    cancel.set()
+    assert early.is_set()
+
+
+def test_overtime_carries_the_stage_past_its_deadline(monkeypatch):
+    """With no time of its own the stage stops before asking anything, overtime or not;
+    when its last value is recent (primed here, as after a value fixed just before the
+    deadline), overtime carries it on until the unsat-unique case is closed."""
+    from nnsolve.decider import value_lemmas as module
+    from nnsolve.formula.generate import family_formula
+
+    case, _, _ = _reduction_case(family_formula("unsat-unique", 10, 1))
+    stopped = value_lemmas(case, SOLVER, Limits(0), overtime=600)
+    assert not stopped.finished and stopped.queries == 0 and stopped.case is not None
+    monkeypatch.setattr(module, "VALUE_STALL", 600.0)
+    primed = module._WhileProductive.__init__
+
+    def recent(self, deadline, hard, cancel):
+        primed(self, deadline, hard, cancel)
+        self.fixed_one()
+
+    monkeypatch.setattr(module._WhileProductive, "__init__", recent)
+    carried = value_lemmas(case, SOLVER, Limits(0), overtime=600)
+    assert carried.case is None and carried.lemmas > 0, (carried.reason, carried.lemmas)
+    with pytest.raises(ValueError, match="overtime"):
+        value_lemmas(case, SOLVER, Limits(1), overtime=-1)

@@ -513,6 +513,11 @@ FIRST_LOOK = 0.3
 #: 100, 1,086 s with the values second), and where the radius-2 look is enough the values
 #: are the slower way (sat 1,000: 148 s with the look first, 386 s with the values first)
 VALUE_SHARE = 0.5
+#: while its cascade still fixes values the value stage may go on to this share of the
+#: time left (``value_lemmas``' overtime): at 10,000 constraints the unsat-unique spine
+#: needs tens of thousands of values at 7-19 a second, and what follows the stage
+#: (exact queries on a case of 60,000 ite pieces) decides nothing at that size
+VALUE_MAX_SHARE = 0.85
 
 
 def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: Limits,
@@ -552,7 +557,7 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
             return None, None
         if kind == "values":
             out = value_lemmas(case, solver, Limits(VALUE_SHARE * left, limits.memory_mb), radii=radii,
-                               workers=children, cancel=stop)
+                               workers=children, cancel=stop, overtime=(VALUE_MAX_SHARE - VALUE_SHARE) * left)
         else:
             out = local_lemmas(case, solver, Limits(LEMMA_SHARE * left, limits.memory_mb), radii=radii,
                                cancel=stop, passes=passes, memory=memory, workers=children)
@@ -561,8 +566,12 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
         if out.case is None:
             return out, SolverResult(UNSAT, solver.name, time.monotonic() - start,
                                      reason=f"{summary(0)}; {out.reason}")
-        if stop.is_set() or (kind == "values" and not out.lemmas):
-            return out, None  # nothing fixed: the case is unchanged, the other look asks about it
+        if stop.is_set() or (not out.lemmas and (kind == "values" or passes is not None)):
+            # a look that fixed nothing: the case is unchanged, the exact route asks about
+            # it, and the last pass (passes None) still runs after_lemmas' whole search on
+            # it; at 10,000 constraints this query held a core beside the values for
+            # nothing (unsat-unique: 87,114 ite pieces, unknown)
+            return out, None
         answer = after_lemmas(out.case, wanted, solver, Limits(share * (deadline - time.monotonic()),
                                                                    limits.memory_mb),
                               stop, summary(out.pieces_after), need_guide=passes is not None or kind == "values")
@@ -571,15 +580,29 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
                           answer.reason or "-")
         return out, answer
 
+    looked_first = threading.Event()  # the radius-first look has ended: its core is free
+
+    def first_look(stop):
+        try:
+            return look("lemmas", (first,), 1, FIRST_LOOK, case, stop, 1)
+        finally:
+            looked_first.set()
+
+    def value_workers() -> int:
+        # a second child once the exact route and the first look have both left their cores
+        return workers() if looked_first.is_set() else 1
+
     # the first looks side by side; the first decisive answer stops the other
-    looked, decided = _race([lambda stop: look("values", VALUE_RADII, None, FIRST_LOOK, case, stop, 1),
-                             lambda stop: look("lemmas", (first,), 1, FIRST_LOOK, case, stop, 1)],
+    looked, decided = _race([lambda stop: look("values", VALUE_RADII, None, FIRST_LOOK, case, stop, value_workers),
+                             first_look],
                             cancel, lambda result: _decisive(result[1]))
     if decided is not None:
         return replace(decided[1], seconds=time.monotonic() - start)
     (valued, by_values), (lemma_out, by_lemmas) = looked
     answer = by_lemmas or by_values or \
-        SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason="no time for the lemmas")
+        SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
+                     reason="no time for the lemmas" if lemma_out is None and valued is None else
+                     f"{summary(ite_pieces(case))}; the residual unchanged, its exact query is the exact route's")
     if cancel.is_set():
         return replace(answer, seconds=time.monotonic() - start)
     case = lemma_out.case if lemma_out is not None else case
@@ -598,8 +621,10 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
         if deadline - time.monotonic() <= 1 or cancel.is_set():
             break
         out, asked = look("lemmas", radii, passes, share, case, cancel, workers)
-        if asked is None:  # no time left, or cancelled
+        if out is None or cancel.is_set():  # no time left, or cancelled
             break
+        if asked is None:  # no lemma at these radii: the case is unchanged, look further
+            continue
         answer = asked
         if out.case is None or answer.status in (SAT, UNSAT):
             return replace(answer, seconds=time.monotonic() - start)
@@ -799,6 +824,15 @@ def _free_variables(query: str) -> list[str]:
     return [line.split()[1] for line in query.splitlines() if line.startswith("(declare-fun ")]
 
 
+#: which variables elimination removes first (lower first); a module-level table, so a
+#: case can be pickled (sent to another process or saved for a replay)
+_PRIORITY = {"U": 0, "V": 0, "A": 1, "K": 2, "p": 3, "q": 3, "s": 4, "P": 5, "c": 6}
+
+
+def _elimination_priority(variable: tuple) -> int:
+    return _PRIORITY[variable[0]]
+
+
 def _global_system(instance, family, found, blocks):
     a, b = family[0].line.a, family[0].line.b
     u1, uL = family[0].line.c, family[-1].line.c
@@ -812,7 +846,7 @@ def _global_system(instance, family, found, blocks):
         for r in range(chain.kinks):
             neurons.append(((g, r), [blocks[li, bi].windows.windows[r] for li, bi in chain.blocks]))
     # recentred positions ("c") stay free, the positions they replace are eliminated
-    system = LinearSystem(lambda v: {"U": 0, "V": 0, "A": 1, "K": 2, "p": 3, "q": 3, "s": 4, "P": 5, "c": 6}[v[0]])
+    system = LinearSystem(_elimination_priority)
     bounds, equations = [], []
     outputs = instance.outputs
     try:

@@ -362,8 +362,12 @@ def _ask(solver, queries: list, limits: Limits, workers: int, cancel, sessions: 
     """The queries' answers in order, ``workers`` children side by side.  With
     ``sessions`` (a list the caller closes; grown here as needed), the i-th part goes to
     the i-th session (``Solver.session``: a child kept between calls, so a step costs no
-    child start)."""
-    parts = 1 if workers <= 1 or len(queries) < 2 * workers else workers
+    child start, so even two queries are worth splitting; a new child costs about 0.5 s,
+    so without sessions a part has two queries at least)."""
+    if sessions is not None:
+        parts = max(1, min(workers, len(queries)))
+    else:
+        parts = 1 if workers <= 1 or len(queries) < 2 * workers else workers
     askers = [solver] * parts
     if sessions is not None:
         sessions.extend(solver.session() for _ in range(parts - len(sessions)))

@@ -108,8 +108,12 @@ log = logging.getLogger(__name__)
 #: radius 4 closes the case in 10 s); radius 2 holds too little of a gadget to fix a value
 VALUE_RADII = (3, 4)
 
-__all__ = ["FRONT_STEP", "MAX_STEP", "VALUE_RADII", "value_lemmas", "with_values"]
+__all__ = ["FRONT_STEP", "MAX_STEP", "VALUE_RADII", "VALUE_STALL", "value_lemmas", "with_values"]
 
+
+#: seconds without a new value after which a stage in its overtime stops (value_lemmas);
+#: a cascade fixes values every second or so (unsat-unique 1,000 and 10,000: 7-19 a second)
+VALUE_STALL = 30.0
 
 #: condition variables asked in one step at most (a step is one solver batch; a value
 #: fixed queues its neighbours first, so a small step lets the cascade start early)
@@ -129,16 +133,21 @@ FRONT_STEP = 2
 
 def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALUE_RADII, query_seconds: float = 1.0,
                  workers: int | Callable[[], int] = 1, cancel: threading.Event | None = None,
-                 stats: Counter | None = None) -> LemmaOutcome:
+                 stats: Counter | None = None, overtime: float = 0.0) -> LemmaOutcome:
     """Value lemmas to a fixpoint at each of ``radii`` in turn (module docstring); ``case``
     should be settled.  Each
     query gets ``query_seconds``; a step's queries are split over ``workers`` children (a
-    callable: asked each step).  The outcome's ``finished`` is False when the deadline
+    callable: asked each step).  After ``limits.timeout`` the stage goes on for up to
+    ``overtime`` seconds more while its cascade runs: it stops once :data:`VALUE_STALL`
+    seconds pass without a new value (a schedule: stopping earlier or later only changes
+    how many values are carried).  The outcome's ``finished`` is False when the deadline
     or ``cancel`` stopped the stage."""
     if not radii:
         raise ValueError("value_lemmas needs at least one radius")
+    if overtime < 0:
+        raise ValueError("overtime must be at least 0")
     start = time.monotonic()
-    deadline = start + limits.timeout
+    until = _WhileProductive(start + limits.timeout, start + limits.timeout + overtime, cancel)
     stats = Counter() if stats is None else stats
     before = pieces(case)
     asked: set = set()  # digests of (variable, neighbourhood) asked in this stage
@@ -164,8 +173,7 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
             fixed: dict = {}
             try:
                 unsat, rest = _worklist(case, solver, limits, tuple(radii), level, query_seconds, workers,
-                                        _Until(deadline, cancel), asked, fixed, counts, stats, start, near, rest,
-                                        sessions)
+                                        until, asked, fixed, counts, stats, start, near, rest, sessions)
             except _Stopped:
                 unsat = None
                 if not fixed:
@@ -192,7 +200,7 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
             case = settled
             if case is None:
                 return outcome(None, "exact elimination after the value lemmas is inconsistent")
-            if _Until(deadline, cancel).is_set():
+            if until.is_set():
                 return outcome(case, finished=False)
     finally:
         for session in sessions:
@@ -216,8 +224,26 @@ class _Stopped(Exception):
     """The deadline or a cancel request ended a step."""
 
 
+class _WhileProductive(_Until):
+    """Set by ``cancel``, after ``hard``, or after ``deadline`` once :data:`VALUE_STALL`
+    seconds have passed without a value (``fixed_one`` records each)."""
+
+    def __init__(self, deadline: float, hard: float, cancel: threading.Event | None) -> None:
+        super().__init__(deadline, cancel)
+        self.hard, self.last = hard, float("-inf")  # no value yet: stop at the deadline
+
+    def fixed_one(self) -> None:
+        self.last = time.monotonic()
+
+    def is_set(self) -> bool:
+        now = time.monotonic()
+        if now > self.hard or (self.cancel is not None and self.cancel.is_set()):
+            return True
+        return now > self.deadline and now - self.last > VALUE_STALL
+
+
 def _worklist(case: Case, solver, limits: Limits, radii: tuple, level: int, query_seconds: float, workers,
-              stop: _Until,
+              stop: _WhileProductive,
               asked: set, fixed: dict, counts: Counter, stats: Counter, start: float, near: set,
               rest: set | None, sessions: list) -> tuple[str | None, set]:
     """Carry values through ``case``: the values go into ``fixed`` (v -> m).  Returns
@@ -325,6 +351,7 @@ def _worklist(case: Case, solver, limits: Limits, radii: tuple, level: int, quer
             front.appendleft((w, 0))
         counts["values"] += len(new)
         if new:
+            stop.fixed_one()
             progress_log.info("value lemmas: step %d at radius %s, %d values (%d in all), %.0f s", counts["steps"],
                               ",".join(str(radii[lv]) for lv in sorted({lv for _, lv, _, _ in jobs})),
                               len(new), counts["values"], time.monotonic() - start)
