@@ -532,8 +532,12 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     has the residual's solutions, so adding them as equations keeps its solutions; a
     contradiction means it has none), then one pass at each other look radius, then
     every pass at the stage's radii, each with ``after_lemmas`` (unknown as soon as
-    ``cancel`` is set).  Once ``spare_core`` is set, the sequential looks' queries go to
-    :data:`SPARE_WORKERS` children."""
+    ``cancel`` is set).  A look that fixed nothing leaves the case as it was: its exact
+    query is not asked again (the exact route asks it, and the last pass still runs
+    ``after_lemmas`` on it).  Once ``spare_core`` is set, the sequential looks' queries go to
+    :data:`SPARE_WORKERS` children, and so do the value lemmas' once the first look has
+    ended too; the value lemmas have VALUE_SHARE of the time left, and up to
+    VALUE_MAX_SHARE while their cascade goes on (``value_lemmas``' overtime)."""
     start = time.monotonic()
     deadline = start + limits.timeout
     wanted, case = _settled_residual(system, bounds, equations, free, keys)
