@@ -267,3 +267,25 @@ def test_overtime_carries_the_stage_past_its_deadline(monkeypatch):
     assert carried.case is None and carried.lemmas > 0, (carried.reason, carried.lemmas)
     with pytest.raises(ValueError, match="overtime"):
         value_lemmas(case, SOLVER, Limits(1), overtime=-1)
+
+
+def test_the_value_stage_benchmark_replays_a_saved_case(tmp_path, capsys):
+    """benchmarks/value_stage.py: the first run saves the case the decider hands the value
+    stage, a second run reads it back (no set-up line) and the stage closes the
+    unsat-unique case from it both times; bad arguments are one usage line, exit 2."""
+    from conftest import benchmark_module
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.formula.smtlib import to_smtlib
+
+    module = benchmark_module("value_stage")
+    source = tmp_path / "uu.smt2"
+    source.write_text(to_smtlib(family_formula("unsat-unique", 10, 1)))
+    case = tmp_path / "case.pkl"
+    for run in range(2):
+        module.main([str(source), "--case", str(case), "--seconds", "300", "--every", "1"])
+        out = capsys.readouterr().out
+        assert ("set-up" in out) == (run == 0), out
+        assert "closed (unsat)" in out, out
+    with pytest.raises(SystemExit) as exc:
+        module.main([str(source), "--case", str(case), "--workers", "0"])
+    assert exc.value.code == 2

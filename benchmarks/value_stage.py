@@ -1,0 +1,113 @@
+"""The value stage alone: values fixed over time on a training instance's residual.
+
+The structured decider (``nnsolve check --blind`` runs it) is run on an SMT-LIB file
+until the lemma route calls the value lemmas (``nnsolve.decider.value_lemmas``); the
+settled residual it hands them is pickled (``--case``: reused when it exists, so the
+set-up, about 7 minutes at 10,000 constraints, is paid once).  Then the stage runs alone
+for ``--seconds`` with ``--workers`` solver children and front steps of ``--front-step``,
+and this prints the values fixed every ``--every`` seconds and the totals.  One run at a
+time, on an idle machine: the figures are rates.
+
+    PYTHONPATH=src python -P benchmarks/value_stage.py instances/tier4/unsat-unique_10000_s1.smt2 \\
+        --case /tmp/uu10000.pkl --seconds 600 --workers 2 [--front-step 2] [--every 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import pickle
+import sys
+import time
+from pathlib import Path
+
+
+class _Captured(Exception):
+    """The value stage was reached: its case is saved."""
+
+
+def capture(path: str, case_file: Path, timeout: float) -> float:
+    """Run the decider on ``path`` until the value stage; pickle its case.  Seconds."""
+    from nnsolve.decider import chains
+    from nnsolve.decider.structured import decide_structured
+    from nnsolve.formula.smtlib import read_smtlib
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import Limits, get_solver
+    from nnsolve.training.instance import MAX_WORK
+
+    start = time.monotonic()
+    instance = reduce_formula(read_smtlib(path)).instance
+
+    def saving(case, *args, **kwargs):
+        partial = case_file.with_suffix(".part")
+        partial.write_bytes(pickle.dumps(case, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(case_file)
+        raise _Captured
+
+    chains.value_lemmas, real = saving, chains.value_lemmas
+    try:
+        result = decide_structured(instance, get_solver("z3"), Limits(timeout, 8000), max_work=MAX_WORK)
+        sys.exit(f"the decider ended without the value stage: {result.status} ({result.reason})")
+    except _Captured:
+        pass
+    finally:
+        chains.value_lemmas = real
+    return time.monotonic() - start
+
+
+class _Steps(logging.Handler):
+    """(seconds, values in all) from the stage's progress lines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.points: list[tuple[float, int]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("value lemmas: step") and len(record.args) == 5:
+            self.points.append((float(record.args[4]), int(record.args[3])))
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("file", help="an ETR-INV SMT-LIB file (its reduction is decided blind)")
+    ap.add_argument("--case", required=True, type=Path, help="pickled case: read if it exists, else written")
+    ap.add_argument("--seconds", type=float, default=300.0)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--front-step", type=int, help="value_lemmas.FRONT_STEP (default: the module's)")
+    ap.add_argument("--every", type=float, default=60.0, help="a table row every this many seconds")
+    args = ap.parse_args(argv)
+    if args.seconds <= 0 or args.workers < 1 or args.every <= 0 or (args.front_step is not None
+                                                                   and args.front_step < 1):
+        ap.error("--seconds and --every must be positive, --workers and --front-step at least 1")
+    sys.setrecursionlimit(100_000)  # pickling a case of 10,000 constraints
+
+    from nnsolve.decider import value_lemmas as stage
+    from nnsolve.decider.result import progress_log
+    from nnsolve.solvers import Limits, get_solver
+
+    if not args.case.exists():
+        print(f"set-up (the decider until the value stage): {capture(args.file, args.case, 7200):.0f} s")
+    case = pickle.loads(args.case.read_bytes())
+    if args.front_step is not None:
+        stage.FRONT_STEP = args.front_step
+    steps = _Steps()
+    progress_log.addHandler(steps)
+    progress_log.setLevel(logging.INFO)
+    start = time.monotonic()
+    out = stage.value_lemmas(case, get_solver("z3"), Limits(args.seconds, 8000), workers=args.workers)
+    seconds = time.monotonic() - start
+    print(f"front step {stage.FRONT_STEP}, {args.workers} children, {args.seconds:.0f} s asked")
+    print("| seconds | values |")
+    print("|---:|---:|")
+    mark = args.every
+    for at, values in steps.points:
+        if at >= mark:
+            print(f"| {at:.0f} | {values:,} |")
+            mark = (at // args.every + 1) * args.every
+    closed = "closed (unsat)" if out.case is None else f"{out.pieces_before:,} -> {out.pieces_after:,} ite pieces"
+    print(f"values {out.lemmas:,}, queries {out.queries:,}, steps {out.rounds:,}, {seconds:.1f} s; {closed}"
+          + (f"; {out.reason}" if out.reason else ""))
+
+
+if __name__ == "__main__":
+    main()
