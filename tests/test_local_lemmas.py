@@ -276,9 +276,12 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     (chains.VALUE_RADII; the exact query if they fixed a value) and one pass at radius 2
     with the exact query on what it leaves; then one pass at radius 3, the exact query
     again, then every pass at the stage's radii; each look gets the case the one before
-    left (memory shared), and what the exact query answers ends the route.  Once the exact route
+    left (memory shared), and what the exact query answers ends the route (a look asks it
+    only when it fixed something).  Once the exact route
     beside it has ended, the lemma rounds use SPARE_WORKERS solver children, and so do
     the values once the first look has ended too."""
+    import threading
+
     from nnsolve.decider import chains
     from nnsolve.decider.local_lemmas import RADII
     from nnsolve.decider.structured import decide_structured
@@ -287,14 +290,21 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     from nnsolve.solvers import UNKNOWN, SolverResult
 
     real_lemmas, real_after, real_values = chains.local_lemmas, chains.after_lemmas, chains.value_lemmas
-    calls, memories, children, value_kw = [], set(), [], []
+    calls, memories, children, value_kw, sampled = [], set(), [], [], []
+    first_started, value_sampled = threading.Event(), threading.Event()
 
     def values(case, solver, limits, radii, **kw):
         calls.append(("values", tuple(radii)))
         value_kw.append(kw)
+        first_started.wait(60)  # the first look is running (it waits for this sample)
+        sampled.append(kw["workers"]())
+        value_sampled.set()
         return real_values(case, solver, limits, radii=radii, **kw)
 
     def lemmas(case, solver, limits, radii=RADII, passes=None, memory=None, **kw):
+        if not first_started.is_set():
+            first_started.set()
+            value_sampled.wait(60)
         calls.append((tuple(radii), passes))
         memories.add(id(memory))
         children.append(kw["workers"]() if callable(kw["workers"]) else kw["workers"])
@@ -320,9 +330,49 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     assert len(memories) == 1
     # the exact route (off here: unknown at once) has ended, so the rounds use its core
     assert children[-1] == chains.SPARE_WORKERS
-    # and so do the values, once the first look has ended too; they may run past their
-    # share while they fix values
+    # and so do the values, once the first look has ended too (one child while it ran);
+    # they may run past their share while they fix values
+    assert sampled == [1]
     assert value_kw[0]["workers"]() == chains.SPARE_WORKERS and value_kw[0]["overtime"] > 0
+    assert result.status == "sat", result.reason
+
+
+def test_a_look_that_fixes_nothing_asks_no_exact_query(monkeypatch):
+    """Looks and values that fix nothing leave the case as it was: no look asks the exact
+    query on it (``after_lemmas`` with ``need_guide``), every look radius is still tried
+    in turn, and the last pass (``passes`` None) runs ``after_lemmas``' whole search,
+    which decides sat 10 (the exact route is off)."""
+    from nnsolve.decider import chains
+    from nnsolve.decider.local_lemmas import RADII, LemmaOutcome
+    from nnsolve.decider.structured import decide_structured
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+
+    real_lemmas, real_after = chains.local_lemmas, chains.after_lemmas
+    calls, guides = [], []
+
+    def nothing(case):
+        pieces = chains.ite_pieces(case)
+        return LemmaOutcome(case, None, 0, 0, 0, pieces, pieces, 0.0, True)
+
+    def lemmas(case, solver, limits, radii=RADII, passes=None, memory=None, **kw):
+        calls.append((tuple(radii), passes))
+        if passes is not None:
+            return nothing(case)
+        return real_lemmas(case, solver, limits, radii=radii, passes=passes, memory=memory, **kw)
+
+    def after(case, wanted, solver, limits, cancel=None, summary="", need_guide=False):
+        guides.append(need_guide)
+        return real_after(case, wanted, solver, limits, cancel, summary, need_guide)
+
+    monkeypatch.setattr(chains, "local_lemmas", lemmas)
+    monkeypatch.setattr(chains, "after_lemmas", after)
+    monkeypatch.setattr(chains, "value_lemmas", lambda case, *a, **k: nothing(case))
+    _exact_route_off(monkeypatch)
+    monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
+    result = decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(300))
+    assert calls == [((r,), 1) for r in chains.LOOK_RADII] + [(RADII, None)], calls
+    assert guides == [False], guides
     assert result.status == "sat", result.reason
 
 

@@ -246,25 +246,42 @@ def test_overtime_lasts_while_values_come(monkeypatch):
 
 
 def test_overtime_carries_the_stage_past_its_deadline(monkeypatch):
-    """With no time of its own the stage stops before asking anything, overtime or not;
-    when its last value is recent (primed here, as after a value fixed just before the
-    deadline), overtime carries it on until the unsat-unique case is closed."""
+    """With no time of its own the stage stops before asking anything, overtime or not.
+    When its deadline passes right after its first value (moved here, on the stage's one
+    stop object, when the worklist reports that value), overtime carries it on until the
+    unsat-unique case is closed; with a stall window of 0 the same stage stops after that
+    step.  Fails if the stage does not report its values, if each worklist call gets a
+    new stop object, or if overtime is ignored."""
     from nnsolve.decider import value_lemmas as module
     from nnsolve.formula.generate import family_formula
 
     case, _, _ = _reduction_case(family_formula("unsat-unique", 10, 1))
     stopped = value_lemmas(case, SOLVER, Limits(0), overtime=600)
     assert not stopped.finished and stopped.queries == 0 and stopped.case is not None
-    monkeypatch.setattr(module, "VALUE_STALL", 600.0)
-    primed = module._WhileProductive.__init__
 
-    def recent(self, deadline, hard, cancel):
-        primed(self, deadline, hard, cancel)
-        self.fixed_one()
+    reported, stops = [], set()
+    real_fixed, real_worklist = module._WhileProductive.fixed_one, module._worklist
 
-    monkeypatch.setattr(module._WhileProductive, "__init__", recent)
-    carried = value_lemmas(case, SOLVER, Limits(0), overtime=600)
+    def fixed_one(self):
+        if not reported:
+            self.deadline = float("-inf")  # the stage is in its overtime from now on
+        reported.append(self)
+        real_fixed(self)
+
+    def worklist(case, solver, limits, radii, level, query_seconds, workers, stop, *rest):
+        stops.add(id(stop))
+        return real_worklist(case, solver, limits, radii, level, query_seconds, workers, stop, *rest)
+
+    monkeypatch.setattr(module._WhileProductive, "fixed_one", fixed_one)
+    monkeypatch.setattr(module, "_worklist", worklist)
+    carried = value_lemmas(case, SOLVER, Limits(600), overtime=600)
+    assert reported and len(stops) == 1 and {id(s) for s in reported} == stops
     assert carried.case is None and carried.lemmas > 0, (carried.reason, carried.lemmas)
+    reported.clear()
+    monkeypatch.setattr(module, "VALUE_STALL", 0.0)
+    stalled = value_lemmas(case, SOLVER, Limits(600), overtime=600)
+    assert reported and not stalled.finished and stalled.case is not None
+    assert 0 < stalled.lemmas < carried.lemmas
     with pytest.raises(ValueError, match="overtime"):
         value_lemmas(case, SOLVER, Limits(1), overtime=-1)
 

@@ -514,9 +514,10 @@ FIRST_LOOK = 0.3
 #: are the slower way (sat 1,000: 148 s with the look first, 386 s with the values first)
 VALUE_SHARE = 0.5
 #: while its cascade still fixes values the value stage may go on to this share of the
-#: time left (``value_lemmas``' overtime): at 10,000 constraints the unsat-unique spine
-#: needs tens of thousands of values at 7-19 a second, and what follows the stage
-#: (exact queries on a case of 60,000 ite pieces) decides nothing at that size
+#: time left (``value_lemmas``' overtime), at every size the lemma route runs at: at
+#: 10,000 constraints the unsat-unique spine needs tens of thousands of values at 10-30
+#: a second, and what follows the stage (exact queries on a case of 60,000 ite pieces)
+#: decides nothing at that size; at 1,000 the cascade ends by itself well within its share
 VALUE_MAX_SHARE = 0.85
 
 
@@ -533,9 +534,9 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     contradiction means it has none), then one pass at each other look radius, then
     every pass at the stage's radii, each with ``after_lemmas`` (unknown as soon as
     ``cancel`` is set).  A look that fixed nothing leaves the case as it was: its exact
-    query is not asked again (the exact route asks it, and the last pass still runs
-    ``after_lemmas`` on it).  Once ``spare_core`` is set, the sequential looks' queries go to
-    :data:`SPARE_WORKERS` children, and so do the value lemmas' once the first look has
+    query is not asked (the last pass still runs ``after_lemmas`` on that case; for the
+    first looks the exact route asks it too).  Once ``spare_core`` is set, the
+    sequential looks' queries go to :data:`SPARE_WORKERS` children, and so do the value lemmas' once the first look has
     ended too; the value lemmas have VALUE_SHARE of the time left, and up to
     VALUE_MAX_SHARE while their cascade goes on (``value_lemmas``' overtime)."""
     start = time.monotonic()
@@ -571,10 +572,10 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
             return out, SolverResult(UNSAT, solver.name, time.monotonic() - start,
                                      reason=f"{summary(0)}; {out.reason}")
         if stop.is_set() or (not out.lemmas and (kind == "values" or passes is not None)):
-            # a look that fixed nothing: the case is unchanged, the exact route asks about
-            # it, and the last pass (passes None) still runs after_lemmas' whole search on
-            # it; at 10,000 constraints this query held a core beside the values for
-            # nothing (unsat-unique: 87,114 ite pieces, unknown)
+            # a look that fixed nothing: the case is unchanged, and the last pass (passes
+            # None) still runs after_lemmas' whole search on it (for the first looks the
+            # exact route asks about it too); at 10,000 constraints this query held a core
+            # beside the values for nothing (unsat-unique: 87,114 ite pieces, unknown)
             return out, None
         answer = after_lemmas(out.case, wanted, solver, Limits(share * (deadline - time.monotonic()),
                                                                    limits.memory_mb),
@@ -605,7 +606,8 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     (valued, by_values), (lemma_out, by_lemmas) = looked
     answer = by_lemmas or by_values or \
         SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
-                     reason="no time for the lemmas" if lemma_out is None and valued is None else
+                     reason="cancelled" if cancel.is_set() else
+                     "no time for the lemmas" if lemma_out is None and valued is None else
                      f"{summary(ite_pieces(case))}; the residual unchanged, its exact query is the exact route's")
     if cancel.is_set():
         return replace(answer, seconds=time.monotonic() - start)

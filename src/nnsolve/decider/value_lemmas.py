@@ -143,7 +143,7 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
     ``overtime`` seconds more while its cascade runs: it stops once :data:`VALUE_STALL`
     seconds pass without a new value (a schedule: stopping earlier or later only changes
     how many values are carried).  The outcome's ``finished`` is False when the deadline
-    or ``cancel`` stopped the stage."""
+    (or, in overtime, a stall or the end of the overtime) or ``cancel`` stopped the stage."""
     if not radii:
         raise ValueError("value_lemmas needs at least one radius")
     if overtime < 0:
@@ -200,6 +200,7 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
             fresh = True
             found.update(fixed)
             case = settled
+            until.fixed_one()  # the values are in the case now: an elimination is not a stall
             if case is None:
                 return outcome(None, "exact elimination after the value lemmas is inconsistent")
             if until.is_set():
