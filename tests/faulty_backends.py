@@ -31,6 +31,14 @@ class Hang(Backend):
             time.sleep(1)
 
 
+class Spin(Backend):
+    name = "spin"
+
+    def solve(self, query, timeout):
+        while True:  # CPU time, not sleep: only RLIMIT_CPU or a kill ends it
+            pass
+
+
 class MemoryHog(Backend):
     name = "hog"
 

@@ -102,15 +102,35 @@ def test_a_request_larger_than_the_pipe_buffer_arrives_when_cancellable():
     assert result.status == "sat"
 
 
-def test_a_child_ends_on_its_cpu_backstop_without_its_parent():
-    """The CPU-time limit set in every solver child ends a busy child by itself (what
-    remains when the parent that would kill it at the wall-clock limit is gone)."""
+def test_a_child_ends_on_its_cpu_backstop_without_its_parent(fault_path):
+    """The CPU-time limit every one-batch solver child sets itself (``--cpu-seconds``,
+    from the runner's command line) ends a busy child by itself: what remains when the
+    parent that would kill it at the wall-clock limit is gone.  The worker here has no
+    parent watching it (plain subprocess.run, no wall-clock kill)."""
+    import json
     import signal
+    import subprocess
+
+    from nnsolve.solvers.runner import _worker
+
+    command = _worker(4096, 1)
+    assert command[-2:] == ["--cpu-seconds", "1.0"] and "--memory-mb" in command
+    request = json.dumps({"backend": "faulty_backends:Spin", "smtlib": "(check-sat)", "variables": [],
+                          "timeout": 3600})
+    start = time.monotonic()
+    proc = subprocess.run(command, input=request, text=True, capture_output=True, timeout=120)
+    assert proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL), (proc.returncode, proc.stderr[-500:])
+    assert time.monotonic() - start < 60
+
+
+def test_a_child_sets_its_own_address_space_limit():
+    """The worker's --memory-mb is its RLIMIT_AS, set by the child itself (no preexec_fn)."""
+    import resource
     import subprocess
     import sys
 
-    from nnsolve.solvers.runner import _limit_memory
-
-    proc = subprocess.run([sys.executable, "-c", "while True: pass"], preexec_fn=_limit_memory(4096, 1),
-                          timeout=60)
-    assert proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL)
+    script = ("import resource; from nnsolve.solvers import worker; worker.limit(300, None); "
+              "print(resource.getrlimit(resource.RLIMIT_AS)[0])")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert int(out.stdout) == 300 * 1024 * 1024, out.stderr
+    assert resource.getrlimit(resource.RLIMIT_AS)[0] != 300 * 1024 * 1024  # the parent's is untouched

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import resource
 import select
 import signal
 import subprocess
@@ -26,17 +25,15 @@ from nnsolve.solvers.base import SAT, UNKNOWN, UNSAT, Limits, Query, SolverResul
 log = logging.getLogger(__name__)
 
 
-def _limit_memory(memory_mb: int, cpu_seconds: float | None = None):
-    """The child's limits: its address space, and a CPU-time backstop (the parent kills
-    it at the wall-clock limit; if the parent itself is killed first, the child still
-    ends once it has used that much CPU)."""
-    def apply() -> None:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        if cpu_seconds is not None:
-            cpu = int(cpu_seconds) + 1
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    return apply
+def _worker(memory_mb: int, cpu_seconds: float | None = None, session: bool = False) -> list[str]:
+    """The worker's command line.  The child sets its own limits (``worker.limit``: its
+    address space, and a CPU-time backstop) before it reads anything, not through
+    ``preexec_fn``: this process has threads, and code between fork and exec is unsafe
+    then."""
+    command = [sys.executable, "-m", "nnsolve.solvers.worker", "--memory-mb", str(memory_mb)]
+    if cpu_seconds is not None:
+        command += ["--cpu-seconds", repr(float(cpu_seconds))]
+    return command + (["--session"] if session else [])
 
 
 def run_backend(backend_spec: str, name: str, query: Query, limits: Limits,
@@ -227,10 +224,9 @@ class BatchSession:
             # no CPU limit: a session lives for many batches; the parent kills the child at
             # each batch's deadline, and the child ends itself when the parent dies (the
             # worker's watchdog; its stdin ends too)
-            self._proc = subprocess.Popen([sys.executable, "-m", "nnsolve.solvers.worker", "--session"],
+            self._proc = subprocess.Popen(_worker(memory_mb, session=True),
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                                          bufsize=0, start_new_session=True, env=env,
-                                          preexec_fn=_limit_memory(memory_mb))
+                                          bufsize=0, start_new_session=True, env=env)
         except BaseException:
             stderr.close()
             raise
@@ -339,10 +335,9 @@ def _run_child(request: dict, wall: float, limits: Limits, cancel: threading.Eve
     with tempfile.TemporaryFile("w+", encoding="utf-8") as fh:
         fh.write(json.dumps(request))
         fh.seek(0)
-        proc = subprocess.Popen([sys.executable, "-m", "nnsolve.solvers.worker"],
+        proc = subprocess.Popen(_worker(limits.memory_mb, 2 * wall + 5),
                                 stdin=fh, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, start_new_session=True, env=env,
-                                preexec_fn=_limit_memory(limits.memory_mb, 2 * wall + 5))
+                                text=True, start_new_session=True, env=env)
     deadline = start + wall
     stopped = None
     while True:

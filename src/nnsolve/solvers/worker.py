@@ -11,13 +11,19 @@ is sat with an exact value m for it is asked again with ``(not (= pin m))`` asse
 
 With ``--session`` it reads one batch request a line (with a "batch" number) and answers
 each in turn, until stdin ends: one child for many batches (``runner.BatchSession``).
+
+``--memory-mb N`` caps the child's address space (RLIMIT_AS) and ``--cpu-seconds S`` its
+CPU time, set by the child itself before it reads anything (the parent has threads, and
+code run between fork and exec, ``preexec_fn``, is not safe then).
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
 import os
+import resource
 import sys
 import threading
 import time
@@ -35,8 +41,26 @@ def load_backend(spec: str):
     return getattr(importlib.import_module(module), cls)()
 
 
-def main() -> int:
-    if sys.argv[1:] == ["--session"]:
+def limit(memory_mb: int | None, cpu_seconds: float | None) -> None:
+    """This process's limits: its address space, and a CPU-time backstop (the parent
+    kills a child at the wall-clock limit; if the parent itself is killed first, the
+    child still ends once it has used that much CPU).  Inherited by what it starts."""
+    if memory_mb is not None:
+        size = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+    if cpu_seconds is not None:
+        cpu = int(cpu_seconds) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nnsolve.solvers.worker")
+    parser.add_argument("--session", action="store_true")
+    parser.add_argument("--memory-mb", type=int)
+    parser.add_argument("--cpu-seconds", type=float)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    limit(args.memory_mb, args.cpu_seconds)
+    if args.session:
         return _session()
     request = json.loads(sys.stdin.read())
     if "queries" in request:
