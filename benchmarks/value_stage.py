@@ -90,11 +90,15 @@ def main(argv=None) -> None:
     case = pickle.loads(args.case.read_bytes())
     if args.front_step is not None:
         stage.FRONT_STEP = args.front_step
-    steps = _Steps()
+    steps, level = _Steps(), progress_log.level
     progress_log.addHandler(steps)
     progress_log.setLevel(logging.INFO)
     start = time.monotonic()
-    out = stage.value_lemmas(case, get_solver("z3"), Limits(args.seconds, 8000), workers=args.workers)
+    try:
+        out = stage.value_lemmas(case, get_solver("z3"), Limits(args.seconds, 8000), workers=args.workers)
+    finally:  # the progress logger is global: leave it as it was
+        progress_log.removeHandler(steps)
+        progress_log.setLevel(level)
     seconds = time.monotonic() - start
     print(f"front step {stage.FRONT_STEP}, {args.workers} children, {args.seconds:.0f} s asked")
     print("| seconds | values |")

@@ -291,10 +291,12 @@ def test_the_value_stage_benchmark_replays_a_saved_case(tmp_path, capsys):
     stage, a second run reads it back (no set-up line) and the stage closes the
     unsat-unique case from it both times; bad arguments are one usage line, exit 2."""
     from conftest import benchmark_module
+    from nnsolve.decider.result import progress_log
     from nnsolve.formula.generate import family_formula
     from nnsolve.formula.smtlib import to_smtlib
 
     module = benchmark_module("value_stage")
+    handlers, level = list(progress_log.handlers), progress_log.level
     source = tmp_path / "uu.smt2"
     source.write_text(to_smtlib(family_formula("unsat-unique", 10, 1)))
     case = tmp_path / "case.pkl"
@@ -303,6 +305,7 @@ def test_the_value_stage_benchmark_replays_a_saved_case(tmp_path, capsys):
         out = capsys.readouterr().out
         assert ("set-up" in out) == (run == 0), out
         assert "closed (unsat)" in out, out
+        assert progress_log.handlers == handlers and progress_log.level == level  # left as it was
     with pytest.raises(SystemExit) as exc:
         module.main([str(source), "--case", str(case), "--workers", "0"])
     assert exc.value.code == 2
