@@ -111,9 +111,9 @@ def test_a_child_ends_on_its_cpu_backstop_without_its_parent(fault_path):
     import signal
     import subprocess
 
-    from nnsolve.solvers.runner import _worker
+    from nnsolve.solvers.runner import _worker_command
 
-    command = _worker(4096, 1)
+    command = _worker_command(4096, 1)
     assert command[-2:] == ["--cpu-seconds", "1.0"] and "--memory-mb" in command
     request = json.dumps({"backend": "faulty_backends:Spin", "smtlib": "(check-sat)", "variables": [],
                           "timeout": 3600})

@@ -219,11 +219,12 @@ def test_overtime_lasts_while_values_come(monkeypatch):
     once, one that fixed a value less than VALUE_STALL seconds ago goes on, and nothing
     goes past ``hard``."""
     import threading
+    from types import SimpleNamespace
 
     from nnsolve.decider import value_lemmas as module
 
     clock = _Clock()
-    monkeypatch.setattr(module.time, "monotonic", clock)
+    monkeypatch.setattr(module, "time", SimpleNamespace(monotonic=clock))  # this module's clock only
     cancel = threading.Event()
     until = module._WhileProductive(clock.now + 10, clock.now + 100, cancel)
     assert not until.is_set()

@@ -536,9 +536,10 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     ``cancel`` is set).  A look that fixed nothing leaves the case as it was: its exact
     query is not asked (the last pass still runs ``after_lemmas`` on that case; for the
     first looks the exact route asks it too).  Once ``spare_core`` is set, the
-    sequential looks' queries go to :data:`SPARE_WORKERS` children, and so do the value lemmas' once the first look has
-    ended too; the value lemmas have VALUE_SHARE of the time left, and up to
-    VALUE_MAX_SHARE while their cascade goes on (``value_lemmas``' overtime)."""
+    sequential looks' queries go to :data:`SPARE_WORKERS` children, and so do the value
+    lemmas' once the first look has ended too; the value lemmas have VALUE_SHARE of the
+    time left, and up to VALUE_MAX_SHARE while their cascade goes on (``value_lemmas``'
+    overtime)."""
     start = time.monotonic()
     deadline = start + limits.timeout
     wanted, case = _settled_residual(system, bounds, equations, free, keys)

@@ -366,12 +366,11 @@ def _ask(solver, queries: list, limits: Limits, workers: int, cancel, sessions: 
     so without sessions a part has two queries at least)."""
     if sessions is not None:
         parts = max(1, min(workers, len(queries)))
-    else:
-        parts = 1 if workers <= 1 or len(queries) < 2 * workers else workers
-    askers = [solver] * parts
-    if sessions is not None:
         sessions.extend(solver.session() for _ in range(parts - len(sessions)))
         askers = sessions[:parts]
+    else:
+        parts = 1 if workers <= 1 or len(queries) < 2 * workers else workers
+        askers = [solver] * parts
     if parts == 1:
         return askers[0].solve_many(queries, limits, cancel)
     size = -(-len(queries) // parts)

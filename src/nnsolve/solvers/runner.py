@@ -25,7 +25,7 @@ from nnsolve.solvers.base import SAT, UNKNOWN, UNSAT, Limits, Query, SolverResul
 log = logging.getLogger(__name__)
 
 
-def _worker(memory_mb: int, cpu_seconds: float | None = None, session: bool = False) -> list[str]:
+def _worker_command(memory_mb: int, cpu_seconds: float | None = None, session: bool = False) -> list[str]:
     """The worker's command line.  The child sets its own limits (``worker.limit``: its
     address space, and a CPU-time backstop) before it reads anything, not through
     ``preexec_fn``: this process has threads, and code between fork and exec is unsafe
@@ -224,7 +224,7 @@ class BatchSession:
             # no CPU limit: a session lives for many batches; the parent kills the child at
             # each batch's deadline, and the child ends itself when the parent dies (the
             # worker's watchdog; its stdin ends too)
-            self._proc = subprocess.Popen(_worker(memory_mb, session=True),
+            self._proc = subprocess.Popen(_worker_command(memory_mb, session=True),
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                                           bufsize=0, start_new_session=True, env=env)
         except BaseException:
@@ -335,7 +335,7 @@ def _run_child(request: dict, wall: float, limits: Limits, cancel: threading.Eve
     with tempfile.TemporaryFile("w+", encoding="utf-8") as fh:
         fh.write(json.dumps(request))
         fh.seek(0)
-        proc = subprocess.Popen(_worker(limits.memory_mb, 2 * wall + 5),
+        proc = subprocess.Popen(_worker_command(limits.memory_mb, 2 * wall + 5),
                                 stdin=fh, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True, env=env)
     deadline = start + wall
