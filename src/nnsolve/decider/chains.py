@@ -58,6 +58,7 @@ from nnsolve.decider.result import TrainingResult, progress_log
 from nnsolve.elimination import Inconsistent, LinearSystem, fraction
 from nnsolve.decider.branching import _extend, _used as case_variables, branch_and_eliminate, root_case
 from nnsolve.decider.local_lemmas import RADII, LemmaMemory, local_lemmas, pieces as ite_pieces
+from nnsolve.decider.guesses import guess_and_carry
 from nnsolve.decider.value_lemmas import VALUE_RADII, value_lemmas, with_values
 from nnsolve.decider import residual_parts
 from nnsolve.decider.recentre import recentre
@@ -555,7 +556,7 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     def workers() -> int:
         return SPARE_WORKERS if spare_core is not None and spare_core.is_set() else 1
 
-    def look(kind, radii, passes, share, case, stop, children):
+    def look(kind, radii, passes, share, case, stop, children, stats=None):
         """One stage on ``case``, then the exact query on what it leaves: (its outcome,
         the query's answer or None when nothing was asked)."""
         left = deadline - time.monotonic()
@@ -563,7 +564,8 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
             return None, None
         if kind == "values":
             out = value_lemmas(case, solver, Limits(VALUE_SHARE * left, limits.memory_mb), radii=radii,
-                               workers=children, cancel=stop, overtime=(VALUE_MAX_SHARE - VALUE_SHARE) * left)
+                               workers=children, cancel=stop, overtime=(VALUE_MAX_SHARE - VALUE_SHARE) * left,
+                               stats=stats)
         else:
             out = local_lemmas(case, solver, Limits(LEMMA_SHARE * left, limits.memory_mb), radii=radii,
                                cancel=stop, passes=passes, memory=memory, workers=children)
@@ -587,35 +589,55 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
         return out, answer
 
     looked_first = threading.Event()  # the radius-first look has ended: its core is free
+    guessing = threading.Event()      # the guesses run in that look's thread: its core is theirs
+    valued = threading.Event()        # the value look has ended
+    value_stats = Counter()           # the value look's counts ("values fixed": none yet: nothing forced)
 
     def first_look(stop):
         try:
-            return look("lemmas", (first,), 1, FIRST_LOOK, case, stop, 1)
+            out, answer = look("lemmas", (first,), 1, FIRST_LOOK, case, stop, 1)
+            if _decisive(answer) or stop.is_set() or value_stats["values fixed"] or \
+                    deadline - time.monotonic() <= 1:
+                return out, answer
+            guessing.set()
         finally:
             looked_first.set()
+        try:
+            guessed = _guesses(out.case if out is not None else case, wanted, solver,
+                               Limits(VALUE_MAX_SHARE * (deadline - time.monotonic()), limits.memory_mb),
+                               lambda: workers() if valued.is_set() else 1,
+                               _Either(stop, lambda: value_stats["values fixed"] > 0))
+        finally:
+            guessing.clear()
+        return out, guessed if guessed.status == SAT else answer
+
+    def values_look(stop):
+        try:
+            return look("values", VALUE_RADII, None, FIRST_LOOK, case, stop, value_workers, value_stats)
+        finally:
+            valued.set()
 
     def value_workers() -> int:
-        # a second child once the exact route and the first look have both left their cores
-        return workers() if looked_first.is_set() else 1
+        # a second child once the exact route and the first look have both left their
+        # cores, and no guess holds the first look's
+        return workers() if looked_first.is_set() and not guessing.is_set() else 1
 
     # the first looks side by side; the first decisive answer stops the other
-    looked, decided = _race([lambda stop: look("values", VALUE_RADII, None, FIRST_LOOK, case, stop, value_workers),
-                             first_look],
-                            cancel, lambda result: _decisive(result[1]))
+    looked, decided = _race([values_look, first_look], cancel, lambda result: _decisive(result[1]))
     if decided is not None:
         return replace(decided[1], seconds=time.monotonic() - start)
-    (valued, by_values), (lemma_out, by_lemmas) = looked
+    (by_value_look, by_values), (lemma_out, by_lemmas) = looked
     answer = by_lemmas or by_values or \
         SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
                      reason="cancelled" if cancel.is_set() else
-                     "no time for the lemmas" if lemma_out is None and valued is None else
+                     "no time for the lemmas" if lemma_out is None and by_value_look is None else
                      f"{summary(ite_pieces(case))}; the residual unchanged, its exact query is the exact route's")
     if cancel.is_set():
         return replace(answer, seconds=time.monotonic() - start)
     case = lemma_out.case if lemma_out is not None else case
-    if valued is not None and valued.values:
+    if by_value_look is not None and by_value_look.values:
         try:
-            case = with_values(case, valued.values)
+            case = with_values(case, by_value_look.values)
         except Inconsistent:
             case = None
         if case is None:
@@ -637,6 +659,25 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
             return replace(answer, seconds=time.monotonic() - start)
         case = out.case
     return replace(answer, seconds=time.monotonic() - start)
+
+
+class _Either:
+    """A cancel request (``is_set``) that is set when ``event`` is or ``test()`` holds."""
+
+    def __init__(self, event: threading.Event, test: Callable[[], bool]) -> None:
+        self.event, self.test = event, test
+
+    def is_set(self) -> bool:
+        return self.event.is_set() or self.test()
+
+
+def _guesses(case, wanted, solver: Solver, limits: Limits, workers, cancel) -> SolverResult:
+    """``guess_and_carry`` on ``case`` (``nnsolve.decider.guesses``: sat only, with a
+    model of ``case`` for ``wanted`` by name; a guess's unsat is never reported)."""
+    answer = guess_and_carry(case, solver, limits, lambda c, lim: _solve_case(c, wanted, solver, lim, cancel),
+                             workers=workers, cancel=cancel)
+    progress_log.info("guesses: %s in %.0f s (%s)", answer.status, answer.seconds, answer.reason or "-")
+    return answer
 
 
 def after_lemmas(case, wanted, solver: Solver, limits: Limits, cancel: threading.Event | None = None,

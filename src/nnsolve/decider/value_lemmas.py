@@ -92,7 +92,7 @@ import threading
 import time
 from collections import Counter, deque
 from fractions import Fraction
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from nnsolve.decider.branching import Case, _add_case, _settle, conditions
 from nnsolve.decider.local_lemmas import (LemmaOutcome, _ask, _Until, item_hops, item_index,
@@ -135,7 +135,7 @@ FRONT_STEP = 2
 
 def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALUE_RADII, query_seconds: float = 1.0,
                  workers: int | Callable[[], int] = 1, cancel: threading.Event | None = None,
-                 stats: Counter | None = None, overtime: float = 0.0) -> LemmaOutcome:
+                 stats: Counter | None = None, overtime: float = 0.0, front: Iterable | None = None) -> LemmaOutcome:
     """Value lemmas to a fixpoint at each of ``radii`` in turn (module docstring); ``case``
     should be settled.  Each
     query gets ``query_seconds``; a step's queries are split over ``workers`` children (a
@@ -143,7 +143,13 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
     ``overtime`` seconds more while its cascade runs: it stops once :data:`VALUE_STALL`
     seconds pass without a new value (a schedule: stopping earlier or later only changes
     how many values are carried).  The outcome's ``finished`` is False when the deadline
-    (or, in overtime, a stall or the end of the overtime) or ``cancel`` stopped the stage."""
+    (or, in overtime, a stall or the end of the overtime) or ``cancel`` stopped the stage.
+
+    With ``front`` (condition variables) the stage asks no pass: only the cascade from
+    these variables, as if a value had just been fixed near them, at ``radii[0]`` and then
+    further where it stalls; it ends when the cascade does.  For a case where a value was
+    just chosen (:mod:`nnsolve.decider.guesses`): a pass over every variable would only
+    ask again what the caller asked before the choice."""
     if not radii:
         raise ValueError("value_lemmas needs at least one radius")
     if overtime < 0:
@@ -166,8 +172,10 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
     sessions: list = []  # solver children kept for the whole stage (a step costs no child start)
     try:
         level = 0
-        rest = None      # the pass at radii[level] still to ask (None: every condition variable)
-        near: set = set()  # condition variables near the values fixed last: the front to resume
+        # the pass at radii[level] still to ask (None: every condition variable; with
+        # ``front``, none: the cascade alone)
+        rest = None if front is None else set()
+        near: set = set(front or ())  # condition variables near the values fixed last: the front to resume
         fresh = False    # values fixed since this pass began (their eliminations change texts)
         while True:
             if not case.equations:
@@ -183,6 +191,8 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
             if unsat is not None:
                 return outcome(None, unsat)
             if not fixed:  # the pass at this radius is done
+                if front is not None:  # the cascade alone: it has ended
+                    return outcome(case)
                 if fresh:  # again, for the texts the eliminations changed (the rest are skipped)
                     rest, fresh = None, False
                     continue
@@ -353,6 +363,7 @@ def _worklist(case: Case, solver, limits: Limits, radii: tuple, level: int, quer
             live[w] = 0  # an older entry of w (the pass, or a larger radius) is skipped
             front.appendleft((w, 0))
         counts["values"] += len(new)
+        stats["values fixed"] += len(new)
         if new:
             stop.fixed_one()
             progress_log.info("value lemmas: step %d at radius %s, %d values (%d in all), %.0f s", counts["steps"],

@@ -1,0 +1,282 @@
+"""Guessed values: where a residual case forces no value, choose one and carry it.
+
+The value lemmas (:mod:`nnsolve.decider.value_lemmas`) carry the values a case *forces*.
+A formula with free directions forces none: planted 10,000 (seed 1) has two, and the
+value stage's pass over all its 37,944 condition variables fixes nothing
+(docs/performance.md, "Eighth session").  The ETR side meets the same formula by
+guessing (``nnsolve.decision.etr._search``: x1 = 7/4, then x8 = 2/3, each followed by
+exact propagation).  This stage does the same on the training side:
+
+1. ``v``: a condition variable of the case, the one the most assertions use (the
+   first such in the order of the case's conditions);
+2. its *local interval*: a model of the assertions N within :data:`GUESS_RADIUS` hops of
+   ``v`` gives a point m; queries ``N and v >= c`` (``<=`` below m), with c moving away
+   from m by doubling steps and then by bisection, bracket how far N lets ``v`` go each
+   way (every solution of the case satisfies N, so the case's own range of ``v`` lies
+   inside; the interval only orders the guesses);
+3. candidates: the simplest rationals (fewest digits: Stern-Brocot) in the middle of
+   the interval, then in the middle of each side left, up to :data:`CANDIDATES`;
+4. for each candidate q: the *guessed case*, the case with ``v = q``; the value lemmas'
+   cascade from ``v``'s neighbours on it (``value_lemmas(front=...)``); when it has no
+   solution the guess is refuted and the next candidate is tried; when no ite is left,
+   ``finish`` (the exact query); when the cascade stalls with ites left, a further guess
+   on what it left, up to :data:`MAX_DEPTH` guesses deep.
+
+**Soundness.**  A guessed case is the case plus one linear equation, so each of its
+solutions is one of the case's.  The cascade's values are implied by the guessed case
+(value lemmas' argument), so what it leaves has exactly the guessed case's solutions,
+and a model of it (``finish``'s sat, with the guessed equations in its system) is a
+model of the case.  Only ``finish``'s sat is reported; the caller checks it exactly
+(``exact_fit`` of the decoded network).  An unsat of a guessed case refutes only that
+guess: this stage never reports unsat and answers unknown when no guess led to a
+model.  Which variable, which candidates and how deep are a schedule: a different
+choice can only turn a sat into unknown.
+
+>>> from fractions import Fraction as F
+>>> simplest_between(F(5, 3), F(2)), simplest_between(F(-3, 2), F(-1, 3)), simplest_between(F(-1), F(1))
+(Fraction(7, 4), Fraction(-1, 1), Fraction(0, 1))
+>>> [str(q) for q in spread(F(0), F(1), 5)]
+['1/2', '1/3', '2/3', '1/5', '2/5']
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import Counter, deque
+from fractions import Fraction
+from typing import Callable
+
+from nnsolve.decider.branching import Case, conditions
+from nnsolve.decider.local_lemmas import item_hops, item_index, neighbourhood
+from nnsolve.decider.residual_query import component_script, name, selected_items
+from nnsolve.decider.result import progress_log
+from nnsolve.decider.value_lemmas import value_lemmas, with_values
+from nnsolve.elimination import Inconsistent
+from nnsolve.solvers import SAT, UNKNOWN, Limits, Query, SolverResult
+from nnsolve.terms import num
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CANDIDATES", "GUESS_RADIUS", "MAX_DEPTH", "guess_and_carry", "local_interval", "simplest_between",
+           "simplest_in", "spread"]
+
+#: hops around the guessed variable for its local interval and its cascade's first front
+GUESS_RADIUS = 3
+#: values tried for one guessed variable
+CANDIDATES = 30
+#: guesses on top of each other (planted 10,000: the ETR side needs two)
+MAX_DEPTH = 3
+#: variables whose local intervals' ends are tried before any inside value
+VARIABLES = 4
+#: doubling steps and bisection steps of the local interval, each way
+WIDEN, BISECT = 24, 10
+
+
+def simplest_between(low: Fraction, high: Fraction) -> Fraction:
+    """The simplest rational strictly between ``low`` < ``high``: the least denominator,
+    then the least absolute numerator (the Stern-Brocot tree's first node inside)."""
+    if not low < high:
+        raise ValueError(f"empty interval ({low}, {high})")
+    if low < 0 < high:
+        return Fraction(0)
+    if high <= 0:
+        return -simplest_between(-high, -low)
+    whole = math.floor(low)
+    if whole + 1 < high:
+        return Fraction(whole + 1)
+    # low and high share their integer part: go down the tree through the reciprocals
+    rest_low, rest_high = low - whole, high - whole  # 0 <= rest_low < rest_high <= 1
+    if rest_low == 0:
+        return whole + Fraction(1, math.floor(1 / rest_high) + 1)
+    return whole + 1 / simplest_between(1 / rest_high, 1 / rest_low)
+
+
+def simplest_in(low: Fraction, high: Fraction) -> Fraction:
+    """The simplest rational in the closed interval [``low``, ``high``] (either order).
+
+    >>> from fractions import Fraction as F
+    >>> simplest_in(F(98304, 49153), F(2)), simplest_in(F(7, 5), F(7, 5))
+    (Fraction(2, 1), Fraction(7, 5))
+    """
+    low, high = min(low, high), max(low, high)
+    if low == high:
+        return low
+    return min((low, high, simplest_between(low, high)), key=lambda q: (q.denominator, abs(q.numerator)))
+
+
+def spread(low: Fraction, high: Fraction, count: int) -> list[Fraction]:
+    """Up to ``count`` candidates strictly inside (``low``, ``high``): the simplest
+    rational in the middle half, then, breadth first, in the middle half of each piece
+    that splits the interval."""
+    out: list[Fraction] = []
+    pieces = deque([(low, high)])
+    while pieces and len(out) < count:
+        a, b = pieces.popleft()
+        if not a < b:
+            continue
+        width = b - a
+        q = simplest_between(a + width / 4, b - width / 4)
+        out.append(q)
+        pieces.extend([(a, q), (q, b)])
+    return out
+
+
+def local_interval(v, hood: list, session, limits: Limits, cancel=None) -> tuple[Fraction, list] | None:
+    """A model's value m of ``v`` in ``hood`` (``(text, variables)`` items), and for the
+    way up and the way down a pair (a value with solutions of ``hood``, as far from m as
+    doubling steps and bisection find; a bound past which none was found, or None):
+    module docstring, step 2.  None when ``hood`` gives no exact model.  ``session`` is a
+    solver child (``Solver.session``)."""
+    def model(extra: str | None) -> Fraction | None:
+        items = hood + ([(extra, {v})] if extra else [])
+        [answer] = session.solve_many([Query(component_script(items), (name(v),))], limits, cancel)
+        value = (answer.model or {}).get(name(v)) if answer.status == SAT and not answer.inexact else None
+        return Fraction(value) if isinstance(value, (int, Fraction)) else None
+
+    m = model(None)
+    if m is None:
+        return None
+    ends = []
+    for sign, op in ((1, ">="), (-1, "<=")):
+        reached, beyond = m, None  # a value with a solution; a bound past which none was found
+        step = (abs(m) + 1) / 256
+        for _ in range(WIDEN):
+            c = reached + sign * step
+            found = model(f"(assert ({op} {name(v)} {num(c)}))")
+            if found is None:
+                beyond = c
+                break
+            reached, step = found, 2 * step
+        for _ in range(BISECT if beyond is not None else 0):
+            c = (reached + beyond) / 2
+            found = model(f"(assert ({op} {name(v)} {num(c)}))")
+            if found is None:
+                beyond = c
+            else:
+                reached = found
+        ends.append((reached, beyond))
+    return m, ends
+
+
+def _ends(m: Fraction, low: Fraction, below, high: Fraction, above) -> list[Fraction]:
+    """The values tried first, without repeats: the simplest rational at each end
+    (between the last value with a solution and the first bound without one: a solver's
+    model lies at a vertex, and so do many of a reduction's positions: planted 1,000,
+    1,093 of the forward witness's 3,701 recentred positions are 1, 6/5, 9/5 or 2, the
+    ends of their windows), then the model's value."""
+    return list(dict.fromkeys([simplest_in(high, above) if above is not None else high,
+                               simplest_in(low, below) if below is not None else low, m]))
+
+
+def _ranked(case: Case, used: list) -> list:
+    """The condition variables, those the most assertions use first (then in the order
+    of the conditions)."""
+    order: dict = {}
+    for form, _, _ in conditions(case).values():
+        for v in form:
+            order.setdefault(v, len(order))
+    degree = Counter(v for u in used for v in u if v in order)
+    return sorted(order, key=lambda v: (-degree[v], order[v]))
+
+
+def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, Limits], SolverResult],
+                    workers: int | Callable[[], int] = 1, cancel: threading.Event | None = None,
+                    stats: Counter | None = None) -> SolverResult:
+    """Sat with ``finish``'s model when a chain of guesses and cascades leads to one
+    (module docstring), else unknown with what was tried; never unsat.  ``finish(case,
+    limits)`` decides a case the guesses left (its sat model is what is returned)."""
+    start = time.monotonic()
+    deadline = start + limits.timeout
+    stats = Counter() if stats is None else stats
+    tried: list[str] = []
+
+    def left() -> float:
+        return deadline - time.monotonic()
+
+    def stopped() -> bool:
+        return left() <= 1 or (cancel is not None and cancel.is_set())
+
+    def interval(current: Case, v, items, used, index):
+        hood = [pair for i in neighbourhood({v}, index, used, GUESS_RADIUS)
+                for pair in selected_items(current.system, current.bounds, current.equations, [items[i][0]])]
+        session = solver.session()
+        try:
+            found = local_interval(v, hood, session, Limits(min(5.0, max(0.5, left())), limits.memory_mb), cancel)
+        finally:
+            session.close()
+        stats["guess intervals"] += 1
+        if found is None:
+            tried.append(f"{name(v)}: no exact model of its neighbourhood")
+            return None
+        m, ((high, above), (low, below)) = found
+        ends = _ends(m, low, below, high, above)
+        inside = [q for q in spread(low, high, CANDIDATES) if q not in ends] if low < high else []
+        progress_log.info("guesses: %s in [%s, %s] (depth %d), ends %s, then %s", name(v), num(low), num(high),
+                          depth_of[0], ", ".join(num(q) for q in ends), ", ".join(num(q) for q in inside))
+        return ends, inside
+
+    depth_of = [0]
+
+    def plan(current: Case, items, used, index):
+        """(variable, value) guesses: the ends of the first VARIABLES variables' local
+        intervals, then the inside of each (intervals asked as they are needed)."""
+        ranked = _ranked(current, used)[:VARIABLES]
+        insides = []
+        for v in ranked:
+            found = interval(current, v, items, used, index)
+            if found is None:
+                continue
+            ends, inside = found
+            insides.append((v, inside))
+            for q in ends:
+                yield v, q
+        for v, inside in insides:
+            for q in inside:
+                yield v, q
+
+    def search(current: Case, depth: int) -> SolverResult | None:
+        items, used, index = item_index(current)
+        if depth >= MAX_DEPTH or not conditions(current):
+            return finish(current, Limits(left(), limits.memory_mb)) if not stopped() else None
+        depth_of[0] = depth
+        for v, q in plan(current, items, used, index):
+            if stopped():
+                return None
+            stats["guesses"] += 1
+            try:
+                guessed = with_values(current, {v: q}, stats)
+            except Inconsistent:
+                guessed = None
+            if guessed is None:
+                tried.append(f"{name(v)} = {num(q)}: refuted by elimination")
+                continue
+            front = {w for i in item_hops({v}, index, used, GUESS_RADIUS) for w in used[i]} - {v}
+            out = value_lemmas(guessed, solver, Limits(max(0.5, left()), limits.memory_mb), workers=workers,
+                               cancel=cancel, stats=stats, front=front)
+            progress_log.info("guesses: %s = %s (depth %d): %s, %d values, %d ite pieces left, %.0f s",
+                              name(v), num(q), depth, "refuted" if out.case is None else "carried", out.lemmas,
+                              out.pieces_after, time.monotonic() - start)
+            if out.case is None:
+                tried.append(f"{name(v)} = {num(q)}: refuted ({out.reason})")
+                continue
+            if not out.finished:
+                tried.append(f"{name(v)} = {num(q)}: {out.lemmas} values, stopped")
+                return None
+            answer = search(out.case, depth + 1)
+            depth_of[0] = depth
+            if answer is not None and answer.status == SAT:
+                tried.append(f"{name(v)} = {num(q)}: {out.lemmas} values")
+                return answer
+            tried.append(f"{name(v)} = {num(q)}: {out.lemmas} values, "
+                         + (answer.status if answer is not None else "no model"))
+        return None
+
+    found = search(case, 0)
+    if found is not None and found.status == SAT:
+        return SolverResult(SAT, found.solver, time.monotonic() - start, model=found.model,
+                            reason=f"guesses: {'; '.join(tried[-3:]) or 'the first'}; {found.reason or 'sat'}")
+    return SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
+                        reason="guesses led to no model" + (f": {'; '.join(tried[:6])}" if tried else ""))
