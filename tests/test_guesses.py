@@ -19,58 +19,131 @@ from test_branching import residual_problems, tiers
 from test_branching import _all_vars, _check, _original_terms, _zvars
 from test_local_lemmas import SOLVER, _bench
 from nnsolve.decider.branching import Case, _settle, _used
+from nnsolve.decider import guesses
 from nnsolve.decider.guesses import guess_and_carry, local_interval, simplest_between, simplest_in, spread
 from nnsolve.solvers import Limits
 
 import z3
 
 rationals = st.builds(Fraction, st.integers(-10**6, 10**6), st.integers(1, 10**4))
+# narrow intervals, so that the answer is rarely an integer: the continued-fraction steps
+intervals = st.one_of(
+    st.tuples(rationals, rationals).filter(lambda ab: ab[0] != ab[1]).map(lambda ab: (min(ab), max(ab))),
+    st.tuples(rationals, st.integers(1, 10**6)).map(lambda lk: (lk[0], lk[0] + Fraction(1, lk[1]))),
+    st.tuples(st.builds(Fraction, st.integers(-10**4, 10**4), st.integers(1, 10**4)), st.integers(2, 10**9))
+    .map(lambda lk: (lk[0] - Fraction(1, lk[1]), lk[0] + Fraction(1, lk[1]))))
+
+
+def _simplest_by_search(low: Fraction, high: Fraction, closed: bool) -> Fraction:
+    """The least denominator with a rational inside, then the least |numerator|: a search."""
+    for d in range(1, 10**6):
+        first, last = math.floor(low * d) + (0 if closed else 1), math.ceil(high * d) - (0 if closed else 1)
+        inside = [Fraction(n, d) for n in range(first, last + 1)
+                  if (low <= Fraction(n, d) <= high if closed else low < Fraction(n, d) < high)]
+        inside = [q for q in inside if q.denominator == d] or inside
+        if inside:
+            return min(inside, key=lambda q: (q.denominator, abs(q.numerator)))
+    raise AssertionError("no rational found")  # pragma: no cover
 
 
 @settings(max_examples=300, deadline=None)
-@given(rationals, rationals)
-def test_simplest_between_is_the_first_rational_inside(a, b):
-    if a == b:
-        return
-    low, high = min(a, b), max(a, b)
+@given(intervals)
+def test_simplest_between_is_the_first_rational_inside(interval):
+    low, high = interval
     q = simplest_between(low, high)
     assert low < q < high
-    # no smaller denominator has a rational inside: the least multiple of 1/d above low is not below high
-    for d in range(1, min(q.denominator, 2000)):
-        assert Fraction(math.floor(low * d) + 1, d) >= high
-    # with q's denominator, no numerator of smaller absolute value is inside
-    d = q.denominator
-    inside = [Fraction(n, d) for n in range(math.floor(low * d) + 1, math.ceil(high * d))]
-    assert min(abs(x.numerator) for x in inside if x.denominator == d) == abs(q.numerator)
+    if q.denominator <= 5000:  # the search costs the denominator
+        assert q == _simplest_by_search(low, high, closed=False)
+    else:  # no smaller denominator has a rational inside
+        assert all(Fraction(math.floor(low * d) + 1, d) >= high for d in range(1, 5000))
+    event("integer" if q.denominator == 1 else "fraction")
+
+
+def test_simplest_between_on_edges_and_long_expansions():
+    F = Fraction
+    assert simplest_between(F(0), F(1, 2)) == F(1, 3)
+    assert simplest_between(F(-1, 2), F(0)) == F(-1, 3)
+    assert simplest_between(F(-3, 2), F(0)) == F(-1)
+    assert simplest_between(F(3, 2), F(2)) == F(5, 3)
+    assert simplest_between(F(1), F(2)) == F(3, 2)
+    fib = [1, 1]
+    while len(fib) < 3000:
+        fib.append(fib[-1] + fib[-2])
+    low, high = sorted([F(fib[-1], fib[-2]), F(fib[-2], fib[-3])])  # 3,000 shared terms: no recursion
+    q = simplest_between(low, high)
+    assert low < q < high
+    with pytest.raises(ValueError):
+        simplest_between(F(1), F(1))
 
 
 @settings(max_examples=200, deadline=None)
-@given(rationals, rationals, st.integers(1, 40))
-def test_spread_and_ends_stay_inside(a, b, count):
-    low, high = min(a, b), max(a, b)
-    ends = simplest_in(a, b)
-    assert low <= ends <= high
-    if low == high:
-        return
+@given(intervals, st.integers(1, 40), st.booleans())
+def test_the_ends_and_the_spread_stay_inside(interval, count, flip):
+    low, high = interval
+    q = simplest_in(*((high, low) if flip else (low, high)))
+    assert low <= q <= high
+    if q.denominator <= 5000:
+        assert q == _simplest_by_search(low, high, closed=True)
+    assert simplest_in(low, low) == low
     found = spread(low, high, count)
     assert len(found) == count  # every piece splits: the pieces never run out
     assert len(set(found)) == len(found)
-    assert all(low < q < high for q in found)
+    assert all(low < x < high for x in found)
+    width = high - low
+    assert low + width / 4 < found[0] < high - width / 4  # the first from the middle half
 
 
-def test_local_interval_brackets_both_ends():
-    """x in [1, 3] and y = x * x <= 4 (so x <= 2): the ends found are values with a
-    solution, within 2^-10 of the true ends, and the bounds past them have none."""
-    hood = [("(assert (>= x 1.0))", {"x"}), ("(assert (<= x 3.0))", {"x"}), ("(assert (<= (* x x) 4.0))", {"x"})]
-    session = SOLVER.session()
+class _Counting:
+    """A solver session that counts its queries."""
+
+    def __init__(self):
+        self.session, self.asked = SOLVER.session(), 0
+
+    def solve_many(self, queries, limits, cancel=None):
+        self.asked += len(queries)
+        return self.session.solve_many(queries, limits, cancel)
+
+
+@pytest.mark.parametrize("hood, want", [
+    # x in [1, 3] and x * x <= 4: ends 1 and 2, each with its bound
+    ([("(assert (>= x 1.0))", {"x"}), ("(assert (<= x 3.0))", {"x"}), ("(assert (<= (* x x) 4.0))", {"x"})],
+     (Fraction(1), Fraction(2), True, True)),
+    # x >= 1 alone: no bound above after the doubling steps
+    ([("(assert (>= x 1.0))", {"x"})], (Fraction(1), None, True, False)),
+    # x in [1, 3] and x * x <= 2: the upper end is irrational, bracketed from both sides
+    ([("(assert (>= x 1.0))", {"x"}), ("(assert (<= x 3.0))", {"x"}), ("(assert (<= (* x x) 2.0))", {"x"})],
+     (Fraction(1), "sqrt2", True, True)),
+])
+def test_local_interval_brackets_the_ends(hood, want):
+    counting = _Counting()
     try:
-        m, ((high, above), (low, below)) = local_interval("x", hood, session, Limits(10))
+        m, ((high, above), (low, below)) = local_interval("x", hood, counting, Limits(10))
     finally:
-        session.close()
-    assert 1 <= low <= m <= high <= 2
-    assert below is not None and below < 1 <= low and 1 - below <= Fraction(1, 2)
-    assert above is not None and 2 < above and high > 2 - Fraction(1, 2**10)
-    assert simplest_in(high, above) == 2 and simplest_in(low, below) == 1
+        counting.session.close()
+    want_low, want_high, has_below, has_above = want
+    assert (below is not None) == has_below and (above is not None) == has_above
+    assert low <= m <= high
+    assert simplest_in(low, below) == want_low
+    if want_high == "sqrt2":
+        assert high * high <= 2 < above * above and above - high < Fraction(1, 100)
+    elif want_high is not None:
+        assert simplest_in(high, above) == want_high and high <= want_high < above
+    else:
+        assert high > 1000  # the doubling steps went far up
+    assert counting.asked <= 1 + 2 * (guesses.WIDEN + guesses.BISECT)
+
+
+def test_local_interval_of_an_unsat_neighbourhood_and_on_stop():
+    counting = _Counting()
+    try:
+        hood = [("(assert (>= x 1.0))", {"x"}), ("(assert (<= (* x x) 0.5))", {"x"})]
+        assert local_interval("x", hood, counting, Limits(10)) is None
+        asked = counting.asked
+        # stopped: no query at all after the caller's deadline
+        assert local_interval("x", [("(assert (>= x 1.0))", {"x"})], counting, Limits(10), stop=lambda: True) is None
+        assert counting.asked == asked
+    finally:
+        counting.session.close()
 
 
 def _guessed(drawn):
@@ -143,4 +216,81 @@ def test_guesses_decide_a_floating_reduction_output(monkeypatch):
     result = decide_structured(instance, SOLVER, Limits(300))
     assert calls and seen, "the guesses were not reached: nothing was tested"
     assert result.status == "sat", result.reason
-    assert "guesses" in (result.reason or ""), result.reason
+    assert result.method == "structured:chains" and "guesses: c_" in result.reason and " = " in result.reason, \
+        result.reason
+
+
+def _floating_case():
+    from test_local_lemmas import _reduction_case
+
+    case, witness, _ = _reduction_case("sat", 10, 1)
+    return case
+
+
+def test_a_guess_is_a_case_with_the_value_and_its_unsat_is_not_reported():
+    """``finish`` sees only guessed cases (each with the guessed variable fixed at a value
+    of its list), and its unsat, every time, makes the stage answer unknown, not unsat."""
+    case = _floating_case()
+    seen, stats = [], Counter()
+
+    def unsat_finish(c, limits):
+        seen.append(c)
+        from nnsolve.solvers import UNSAT, SolverResult
+        return SolverResult(UNSAT, "test", 0.0, reason="a guessed case")
+
+    out = guess_and_carry(case, SOLVER, Limits(30), unsat_finish, stats=stats)
+    assert out.status == "unknown", out.reason
+    assert seen and stats["guesses"] >= len(seen)
+    free = _used(case)
+    for c in seen:  # each guessed case fixes at least one of the case's free variables
+        assert any(c.system.value(v) is not None for v in free)
+
+
+@pytest.mark.parametrize("status", ["sat", "unsat"])
+def test_the_decider_checks_what_the_guesses_say(status, monkeypatch):
+    """A sat of the guesses with a model that is not a network's fails the decider's
+    exact_fit (the verdict is not sat); an unsat from them is never taken (the route
+    runs on and no verdict is unsat).  The other ways to a verdict are off."""
+    from test_local_lemmas import _exact_route_off
+    from nnsolve.decider import chains
+    from nnsolve.decider.structured import decide_structured
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import UNKNOWN, SolverResult
+
+    _exact_route_off(monkeypatch)
+    monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
+    monkeypatch.setattr(chains, "after_lemmas", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="off"))
+    from nnsolve.decider.local_lemmas import LemmaOutcome
+
+    def nothing(case, *args, **kwargs):  # looks and values that fix nothing, at once
+        pieces = chains.ite_pieces(case)
+        return LemmaOutcome(case, None, 0, 0, 0, pieces, pieces, 0.0, True)
+
+    monkeypatch.setattr(chains, "value_lemmas", nothing)
+    monkeypatch.setattr(chains, "local_lemmas", nothing)
+    said = []
+
+    def guesses_say(case, wanted, solver, limits, workers, cancel):
+        said.append(status)
+        return SolverResult(status, "test", 0.0, model={}, reason="a stub")  # every value 0: no network
+
+    monkeypatch.setattr(chains, "_guesses", guesses_say)
+    # after the chains the decider tries its other methods until the limit: a short one
+    result = decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(30))
+    assert said, "the guesses were not reached: nothing was tested"
+    assert result.status == "unknown", result.reason
+
+
+def test_a_front_alone_asks_no_pass():
+    """``value_lemmas(front=...)`` asks only the cascade from the front: with an empty
+    front nothing is asked and the case comes back as it was, where the stage with its
+    pass closes the same unsat-unique residual."""
+    from test_value_lemmas import _reduction_case
+    from nnsolve.decider.value_lemmas import value_lemmas
+    from nnsolve.formula.generate import family_formula
+
+    case, _, _ = _reduction_case(family_formula("unsat-unique", 10, 1))
+    alone = value_lemmas(case, SOLVER, Limits(60), front=())
+    assert alone.queries == 0 and alone.case is case and alone.finished
+    assert value_lemmas(case, SOLVER, Limits(60)).case is None

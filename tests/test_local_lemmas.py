@@ -188,6 +188,15 @@ def test_the_case_the_lemmas_leave_has_a_model_of_the_residual():
     assert module.witness_holds(case, values)
 
 
+def _guesses_off(monkeypatch) -> None:
+    """Make the lemma route's guesses (``chains._guesses``) answer unknown at once: for
+    the tests of the looks' schedule on formulas the guesses would decide."""
+    from nnsolve.decider import chains
+    from nnsolve.solvers import UNKNOWN, SolverResult
+
+    monkeypatch.setattr(chains, "_guesses", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="off"))
+
+
 def _exact_route_off(monkeypatch) -> list:
     """Make the residual's exact route answer unknown at once (the other calls of
     ``chains._solve_components`` unchanged); the list returned records each exact call."""
@@ -319,6 +328,7 @@ def test_the_lemma_route_looks_at_small_radii_first(monkeypatch):
     monkeypatch.setattr(chains, "after_lemmas", after)
     monkeypatch.setattr(chains, "value_lemmas", values)
     _exact_route_off(monkeypatch)
+    _guesses_off(monkeypatch)  # they would decide sat 10 before the later looks
     monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
     instance = reduce_formula(family_formula("sat", 10, 1)).instance
     result = decide_structured(instance, SOLVER, Limits(300))
@@ -369,6 +379,7 @@ def test_a_look_that_fixes_nothing_asks_no_exact_query(monkeypatch):
     monkeypatch.setattr(chains, "after_lemmas", after)
     monkeypatch.setattr(chains, "value_lemmas", lambda case, *a, **k: nothing(case))
     _exact_route_off(monkeypatch)
+    _guesses_off(monkeypatch)  # they would decide sat 10 before the later looks
     monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
     result = decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(300))
     assert calls == [((r,), 1) for r in chains.LOOK_RADII] + [(RADII, None)], calls

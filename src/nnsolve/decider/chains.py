@@ -674,8 +674,13 @@ class _Either:
 def _guesses(case, wanted, solver: Solver, limits: Limits, workers, cancel) -> SolverResult:
     """``guess_and_carry`` on ``case`` (``nnsolve.decider.guesses``: sat only, with a
     model of ``case`` for ``wanted`` by name; a guess's unsat is never reported)."""
-    answer = guess_and_carry(case, solver, limits, lambda c, lim: _solve_case(c, wanted, solver, lim, cancel),
-                             workers=workers, cancel=cancel)
+    start = time.monotonic()
+    try:
+        answer = guess_and_carry(case, solver, limits, lambda c, lim: _solve_case(c, wanted, solver, lim, cancel),
+                                 workers=workers, cancel=cancel)
+    except Exception as error:  # the guesses only ever add a sat: a fault there costs that, not the route
+        log.exception("guesses failed")
+        answer = SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason=f"guesses failed: {error!r}")
     progress_log.info("guesses: %s in %.0f s (%s)", answer.status, answer.seconds, answer.reason or "-")
     return answer
 

@@ -7,18 +7,21 @@ value stage's pass over all its 37,944 condition variables fixes nothing
 guessing (``nnsolve.decision.etr._search``: x1 = 7/4, then x8 = 2/3, each followed by
 exact propagation).  This stage does the same on the training side:
 
-1. ``v``: a condition variable of the case, the one the most assertions use (the
-   first such in the order of the case's conditions);
-2. its *local interval*: a model of the assertions N within :data:`GUESS_RADIUS` hops of
-   ``v`` gives a point m; queries ``N and v >= c`` (``<=`` below m), with c moving away
-   from m by doubling steps and then by bisection, bracket how far N lets ``v`` go each
-   way (every solution of the case satisfies N, so the case's own range of ``v`` lies
-   inside; the interval only orders the guesses);
-3. candidates: the simplest rationals (fewest digits: Stern-Brocot) in the middle of
-   the interval, then in the middle of each side left, up to :data:`CANDIDATES`;
-4. for each candidate q: the *guessed case*, the case with ``v = q``; the value lemmas'
+1. ``v``: the condition variables, those the most assertions use first (ties: the
+   order of the case's conditions); the ends of the first :data:`VARIABLES` of them
+   are tried before any value inside;
+2. their *local intervals*: a model of the assertions N within :data:`GUESS_RADIUS`
+   hops of ``v`` gives a point m; queries ``N and v >= c`` (``<=`` below m), with c
+   moving away from m by doubling steps and then by bisection, bracket how far N lets
+   ``v`` go each way (every solution of the case satisfies N, so the case's own range of
+   ``v`` lies inside; the interval only orders the guesses);
+3. values: the simplest rational (fewest digits: Stern-Brocot) at each end of the
+   interval (between the last value with a solution and the bound past it) and m; then
+   the simplest rationals in the middle of the interval, then in the middle of each
+   piece left, up to :data:`CANDIDATES`;
+4. for each (v, q): the *guessed case*, the case with ``v = q``; the value lemmas'
    cascade from ``v``'s neighbours on it (``value_lemmas(front=...)``); when it has no
-   solution the guess is refuted and the next candidate is tried; when no ite is left,
+   solution the guess is refuted and the next is tried; when no ite is left,
    ``finish`` (the exact query); when the cascade stalls with ites left, a further guess
    on what it left, up to :data:`MAX_DEPTH` guesses deep.
 
@@ -46,6 +49,7 @@ import math
 import threading
 import time
 from collections import Counter, deque
+from dataclasses import replace
 from fractions import Fraction
 from typing import Callable
 
@@ -55,7 +59,7 @@ from nnsolve.decider.residual_query import component_script, name, selected_item
 from nnsolve.decider.result import progress_log
 from nnsolve.decider.value_lemmas import value_lemmas, with_values
 from nnsolve.elimination import Inconsistent
-from nnsolve.solvers import SAT, UNKNOWN, Limits, Query, SolverResult
+from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, SolverResult
 from nnsolve.terms import num
 
 log = logging.getLogger(__name__)
@@ -77,21 +81,38 @@ WIDEN, BISECT = 24, 10
 
 def simplest_between(low: Fraction, high: Fraction) -> Fraction:
     """The simplest rational strictly between ``low`` < ``high``: the least denominator,
-    then the least absolute numerator (the Stern-Brocot tree's first node inside)."""
+    then the least absolute numerator (the Stern-Brocot tree's first node inside).  A
+    loop over the continued fraction, so two ends that share a long expansion cost
+    steps, not stack."""
     if not low < high:
         raise ValueError(f"empty interval ({low}, {high})")
     if low < 0 < high:
         return Fraction(0)
     if high <= 0:
         return -simplest_between(-high, -low)
-    whole = math.floor(low)
-    if whole + 1 < high:
-        return Fraction(whole + 1)
-    # low and high share their integer part: go down the tree through the reciprocals
-    rest_low, rest_high = low - whole, high - whole  # 0 <= rest_low < rest_high <= 1
-    if rest_low == 0:
-        return whole + Fraction(1, math.floor(1 / rest_high) + 1)
-    return whole + 1 / simplest_between(1 / rest_high, 1 / rest_low)
+    # 0 <= low < high: the answer is [a0; a1, ..., ak] read down the tree; at each level
+    # (low, high) is mapped by x -> 1 / (x - whole) (which swaps the ends)
+    terms: list[int] = []
+    while True:
+        whole = math.floor(low)
+        if whole + 1 < high:
+            terms.append(whole + 1)
+            break
+        # low and high share their integer part (or high is the next integer)
+        rest_low, rest_high = low - whole, high - whole  # 0 <= rest_low < rest_high <= 1
+        terms.append(whole)
+        if rest_low == 0:
+            terms.append(math.floor(1 / rest_high) + 1)
+            break
+        low, high = 1 / rest_high, 1 / rest_low
+    value = Fraction(terms[-1])
+    for t in reversed(terms[:-1]):
+        value = t + 1 / value
+    return value
+
+
+def _simplicity(q: Fraction) -> tuple[int, int]:
+    return q.denominator, abs(q.numerator)
 
 
 def simplest_in(low: Fraction, high: Fraction) -> Fraction:
@@ -104,7 +125,7 @@ def simplest_in(low: Fraction, high: Fraction) -> Fraction:
     low, high = min(low, high), max(low, high)
     if low == high:
         return low
-    return min((low, high, simplest_between(low, high)), key=lambda q: (q.denominator, abs(q.numerator)))
+    return min((low, high, simplest_between(low, high)), key=_simplicity)
 
 
 def spread(low: Fraction, high: Fraction, count: int) -> list[Fraction]:
@@ -124,51 +145,73 @@ def spread(low: Fraction, high: Fraction, count: int) -> list[Fraction]:
     return out
 
 
-def local_interval(v, hood: list, session, limits: Limits, cancel=None) -> tuple[Fraction, list] | None:
+def local_interval(v, hood: list, session, limits: Limits, cancel=None,
+                   stop: Callable[[], bool] = lambda: False) -> tuple[Fraction, list] | None:
     """A model's value m of ``v`` in ``hood`` (``(text, variables)`` items), and for the
     way up and the way down a pair (a value with solutions of ``hood``, as far from m as
-    doubling steps and bisection find; a bound past which none was found, or None):
-    module docstring, step 2.  None when ``hood`` gives no exact model.  ``session`` is a
-    solver child (``Solver.session``)."""
-    def model(extra: str | None) -> Fraction | None:
+    doubling steps and bisection find; a bound past which ``hood`` is unsat, or None when
+    none was found): module docstring, step 2.  A query that gives neither an exact
+    model nor unsat ends that way's search where it is.  None when ``hood`` gives no
+    exact model.  ``session`` is a solver child (``Solver.session``); ``stop()`` is asked
+    before each query (the caller's deadline).
+
+    >>> from nnsolve.solvers import get_solver
+    >>> hood = [("(assert (>= x 1.0))", {"x"}), ("(assert (<= (* x x) 4.0))", {"x"})]
+    >>> session = get_solver("z3").session()
+    >>> m, ((high, above), (low, below)) = local_interval("x", hood, session, Limits(10))
+    >>> session.close()
+    >>> simplest_in(high, above), simplest_in(low, below), 1 <= low <= m <= high <= 2 < above
+    (Fraction(2, 1), Fraction(1, 1), True)
+    """
+    def model(extra: str | None) -> tuple[str, Fraction | None]:
+        """(SAT with an exact value, UNSAT, or UNKNOWN for anything else)."""
+        if stop():
+            return UNKNOWN, None
         items = hood + ([(extra, {v})] if extra else [])
         [answer] = session.solve_many([Query(component_script(items), (name(v),))], limits, cancel)
+        if answer.status == UNSAT:
+            return UNSAT, None
         value = (answer.model or {}).get(name(v)) if answer.status == SAT and not answer.inexact else None
-        return Fraction(value) if isinstance(value, (int, Fraction)) else None
+        if isinstance(value, (int, Fraction)):
+            return SAT, Fraction(value)
+        return UNKNOWN, None
 
-    m = model(None)
-    if m is None:
+    status, m = model(None)
+    if status != SAT:
         return None
     ends = []
     for sign, op in ((1, ">="), (-1, "<=")):
-        reached, beyond = m, None  # a value with a solution; a bound past which none was found
+        reached, beyond = m, None  # a value with a solution; a bound past which hood is unsat
         step = (abs(m) + 1) / 256
         for _ in range(WIDEN):
-            c = reached + sign * step
-            found = model(f"(assert ({op} {name(v)} {num(c)}))")
-            if found is None:
-                beyond = c
+            status, found = model(f"(assert ({op} {name(v)} {num(reached + sign * step)}))")
+            if status == UNSAT:
+                beyond = reached + sign * step
+            if status != SAT:
                 break
             reached, step = found, 2 * step
         for _ in range(BISECT if beyond is not None else 0):
-            c = (reached + beyond) / 2
-            found = model(f"(assert ({op} {name(v)} {num(c)}))")
-            if found is None:
-                beyond = c
-            else:
+            status, found = model(f"(assert ({op} {name(v)} {num((reached + beyond) / 2)}))")
+            if status == UNSAT:
+                beyond = (reached + beyond) / 2
+            elif status == SAT:
                 reached = found
+            else:
+                break
         ends.append((reached, beyond))
     return m, ends
 
 
 def _ends(m: Fraction, low: Fraction, below, high: Fraction, above) -> list[Fraction]:
-    """The values tried first, without repeats: the simplest rational at each end
-    (between the last value with a solution and the first bound without one: a solver's
-    model lies at a vertex, and so do many of a reduction's positions: planted 1,000,
-    1,093 of the forward witness's 3,701 recentred positions are 1, 6/5, 9/5 or 2, the
-    ends of their windows), then the model's value."""
-    return list(dict.fromkeys([simplest_in(high, above) if above is not None else high,
-                               simplest_in(low, below) if below is not None else low, m]))
+    """The values tried first, without repeats: at each end with a bound, the simplest
+    rational from the last value with a solution up to the bound, the bound left out
+    (a solver's model lies at a vertex, and a reduction's positions take few values:
+    planted 1,000, 772 of the forward witness's 3,701 recentred positions are 1, 6/5, 9/5
+    or 2); then the model's value.  An end without a bound (the doubling steps ran out)
+    gives nothing: the last value reached there is far and of many digits."""
+    out = [min((end, simplest_between(min(end, bound), max(end, bound))), key=_simplicity)
+           for end, bound in ((high, above), (low, below)) if bound is not None]
+    return list(dict.fromkeys(out + [m]))
 
 
 def _ranked(case: Case, used: list) -> list:
@@ -191,7 +234,8 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
     start = time.monotonic()
     deadline = start + limits.timeout
     stats = Counter() if stats is None else stats
-    tried: list[str] = []
+    tried: list[str] = []  # what each guess that led nowhere gave
+    chain: list[str] = []  # the guesses that led to the model, outermost first
 
     def left() -> float:
         return deadline - time.monotonic()
@@ -204,7 +248,8 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
                 for pair in selected_items(current.system, current.bounds, current.equations, [items[i][0]])]
         session = solver.session()
         try:
-            found = local_interval(v, hood, session, Limits(min(5.0, max(0.5, left())), limits.memory_mb), cancel)
+            found = local_interval(v, hood, session, Limits(min(5.0, max(0.5, left())), limits.memory_mb), cancel,
+                                   stopped)
         finally:
             session.close()
         stats["guess intervals"] += 1
@@ -226,6 +271,8 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
         ranked = _ranked(current, used)[:VARIABLES]
         insides = []
         for v in ranked:
+            if stopped():
+                return
             found = interval(current, v, items, used, index)
             if found is None:
                 continue
@@ -238,9 +285,13 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
                 yield v, q
 
     def search(current: Case, depth: int) -> SolverResult | None:
-        items, used, index = item_index(current)
+        if stopped():
+            return None
         if depth >= MAX_DEPTH or not conditions(current):
-            return finish(current, Limits(left(), limits.memory_mb)) if not stopped() else None
+            # what the guesses leave is small (planted 1,000: 339 ite pieces, sat in 11 s);
+            # a part of the time is kept for the other guesses if it is not
+            return finish(current, Limits(max(0.5, left() / 2), limits.memory_mb))
+        items, used, index = item_index(current)
         depth_of[0] = depth
         for v, q in plan(current, items, used, index):
             if stopped():
@@ -268,7 +319,7 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
             answer = search(out.case, depth + 1)
             depth_of[0] = depth
             if answer is not None and answer.status == SAT:
-                tried.append(f"{name(v)} = {num(q)}: {out.lemmas} values")
+                chain.insert(0, f"{name(v)} = {num(q)} ({out.lemmas} values)")
                 return answer
             tried.append(f"{name(v)} = {num(q)}: {out.lemmas} values, "
                          + (answer.status if answer is not None else "no model"))
@@ -276,7 +327,8 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
 
     found = search(case, 0)
     if found is not None and found.status == SAT:
-        return SolverResult(SAT, found.solver, time.monotonic() - start, model=found.model,
-                            reason=f"guesses: {'; '.join(tried[-3:]) or 'the first'}; {found.reason or 'sat'}")
+        return replace(found, seconds=time.monotonic() - start,
+                       reason=f"guesses: {', then '.join(chain)}, after {stats['guesses'] - len(chain)} other "
+                              f"guesses; {found.reason or 'sat'}")
     return SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
                         reason="guesses led to no model" + (f": {'; '.join(tried[:6])}" if tried else ""))
