@@ -294,3 +294,61 @@ def test_a_front_alone_asks_no_pass():
     alone = value_lemmas(case, SOLVER, Limits(60), front=())
     assert alone.queries == 0 and alone.case is case and alone.finished
     assert value_lemmas(case, SOLVER, Limits(60)).case is None
+
+
+@pytest.mark.parametrize("first_to_end", ["values", "radius-2 look"])
+def test_the_guesses_run_once_in_the_first_look_to_end_empty(first_to_end, monkeypatch):
+    """The lemma route's schedule: the guesses run once, in the thread of whichever first
+    look ends first undecided while no value is fixed.  When the value look ends first
+    (its pass found nothing forced) they get one child while the radius-2 look still runs;
+    when the radius-2 look ends first they hold its core and the value look, still
+    running, keeps one child."""
+    import threading
+
+    from test_local_lemmas import _exact_route_off
+    from nnsolve.decider import chains
+    from nnsolve.decider.local_lemmas import LemmaOutcome
+    from nnsolve.decider.structured import decide_structured
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import UNKNOWN, SolverResult
+
+    def nothing(case):
+        pieces = chains.ite_pieces(case)
+        return LemmaOutcome(case, None, 0, 0, 0, pieces, pieces, 0.0, True)
+
+    guessed, first_ended, seen = threading.Event(), threading.Event(), []
+    value_children, value_workers = [], []
+
+    def values(case, solver, limits, radii, **kw):
+        value_workers.append(kw["workers"])
+        if first_to_end == "radius-2 look":
+            guessed.wait(60)  # still running while the guesses run
+        return nothing(case)
+
+    def lemmas(case, solver, limits, radii=None, passes=None, memory=None, **kw):
+        if passes == 1 and not first_ended.is_set():
+            if first_to_end == "values":
+                guessed.wait(60)  # still running while the guesses run
+            first_ended.set()
+        return nothing(case)
+
+    def stub(case, wanted, solver, limits, workers, cancel):
+        seen.append((threading.current_thread().name, first_ended.is_set(), workers()))
+        value_children.extend(ask() for ask in value_workers)  # the value look's children now
+        guessed.set()
+        return SolverResult(UNKNOWN, "test", 0.0, reason="stub")
+
+    _exact_route_off(monkeypatch)
+    monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
+    monkeypatch.setattr(chains, "after_lemmas", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="off"))
+    monkeypatch.setattr(chains, "value_lemmas", values)
+    monkeypatch.setattr(chains, "local_lemmas", lemmas)
+    monkeypatch.setattr(chains, "_guesses", stub)
+    decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(30))
+    assert len(seen) == 1, seen  # once in the route
+    _, look_ended, children = seen[0]
+    if first_to_end == "values":
+        assert not look_ended and children == 1
+    else:
+        assert look_ended and value_children == [1]

@@ -540,7 +540,12 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     sequential looks' queries go to :data:`SPARE_WORKERS` children, and so do the value
     lemmas' once the first look has ended too; the value lemmas have VALUE_SHARE of the
     time left, and up to VALUE_MAX_SHARE while their cascade goes on (``value_lemmas``'
-    overtime)."""
+    overtime).  Where nothing is forced, guessed values (``nnsolve.decider.guesses``,
+    sat only): once, in the thread of the first of the two first looks to end undecided
+    while the value look has fixed no value, on the residual (the value look's thread,
+    when its pass found nothing) or on the case the radius-2 look left (that look's
+    thread; the value look goes on beside them with one child, and they stop when it
+    fixes a value)."""
     start = time.monotonic()
     deadline = start + limits.timeout
     wanted, case = _settled_residual(system, bounds, equations, free, keys)
@@ -589,33 +594,52 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
         return out, answer
 
     looked_first = threading.Event()  # the radius-first look has ended: its core is free
-    guessing = threading.Event()      # the guesses run in that look's thread: its core is theirs
+    guessing = threading.Event()      # the guesses hold the first look's core
     valued = threading.Event()        # the value look has ended
     value_stats = Counter()           # the value look's counts ("values fixed": none yet: nothing forced)
+    claimed, claim_lock = [], threading.Lock()
+
+    def guesses(out, answer, stop, on, children):
+        """The guesses on ``on`` (``_guesses``), once in the route, in the thread of the
+        first look to end undecided while the value look has fixed nothing: the value look
+        when its pass found nothing forced, else the radius-2 look (the value look then
+        goes on beside them, and they stop when it fixes a value).  Their sat, or None."""
+        if _decisive(answer) or stop.is_set() or value_stats["values fixed"] or deadline - time.monotonic() <= 1:
+            return None
+        with claim_lock:
+            if claimed:
+                return None
+            claimed.append(True)
+        guessed = _guesses(on, wanted, solver, Limits(VALUE_MAX_SHARE * (deadline - time.monotonic()),
+                                                      limits.memory_mb),
+                           children, _Either(stop, lambda: value_stats["values fixed"] > 0))
+        return guessed if guessed.status == SAT else None
 
     def first_look(stop):
         try:
             out, answer = look("lemmas", (first,), 1, FIRST_LOOK, case, stop, 1)
-            if _decisive(answer) or stop.is_set() or value_stats["values fixed"] or \
-                    deadline - time.monotonic() <= 1:
-                return out, answer
-            guessing.set()
+            if not valued.is_set():
+                guessing.set()  # the guesses may take this core: the values keep one child
         finally:
             looked_first.set()
         try:
-            guessed = _guesses(out.case if out is not None else case, wanted, solver,
-                               Limits(VALUE_MAX_SHARE * (deadline - time.monotonic()), limits.memory_mb),
-                               lambda: workers() if valued.is_set() else 1,
-                               _Either(stop, lambda: value_stats["values fixed"] > 0))
+            guessed = guesses(out, answer, stop, out.case if out is not None and out.case is not None else case,
+                              lambda: workers() if valued.is_set() else 1)
         finally:
             guessing.clear()
-        return out, guessed if guessed.status == SAT else answer
+        return out, guessed or answer
 
     def values_look(stop):
         try:
-            return look("values", VALUE_RADII, None, FIRST_LOOK, case, stop, value_workers, value_stats)
+            out, answer = look("values", VALUE_RADII, None, FIRST_LOOK, case, stop, value_workers, value_stats)
         finally:
             valued.set()
+        if out is None or out.case is None or out.lemmas:
+            return out, answer
+        # the pass found nothing forced: guesses, on this look's core (a second child
+        # once the exact route and the radius-2 look have ended)
+        guessed = guesses(out, answer, stop, case, lambda: workers() if looked_first.is_set() else 1)
+        return out, guessed or answer
 
     def value_workers() -> int:
         # a second child once the exact route and the first look have both left their
