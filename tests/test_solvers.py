@@ -134,3 +134,39 @@ def test_a_child_sets_its_own_address_space_limit():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert int(out.stdout) == 300 * 1024 * 1024, out.stderr
     assert resource.getrlimit(resource.RLIMIT_AS)[0] != 300 * 1024 * 1024  # the parent's is untouched
+
+
+def test_a_child_ends_soon_after_its_parent(fault_path):
+    """A one-batch child whose parent dies (here: a parent that starts it and exits at
+    once) ends within seconds, not at its CPU-time limit (an hour here)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json, subprocess, sys\n"
+        "from nnsolve.solvers.runner import _worker_command\n"
+        "child = subprocess.Popen(_worker_command(4096, 3600), stdin=subprocess.PIPE, text=True,"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "child.stdin.write(json.dumps({'backend': 'faulty_backends:Spin', 'smtlib': '(check-sat)',"
+        " 'variables': [], 'timeout': 3600}))\n"
+        "child.stdin.close()\n"
+        "print(child.pid, flush=True)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    pid = int(out.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return  # ended
+        # a zombie is reaped by init; /proc shows its state
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().split()[2] == "Z":
+                    return
+        except FileNotFoundError:
+            return
+        time.sleep(0.5)
+    os.kill(pid, 9)
+    raise AssertionError("the child outlived its parent by 30 s")

@@ -30,7 +30,8 @@ def _worker_command(memory_mb: int, cpu_seconds: float | None = None, session: b
     address space, and a CPU-time backstop) before it reads anything, not through
     ``preexec_fn``: this process has threads, and code between fork and exec is unsafe
     then."""
-    command = [sys.executable, "-m", "nnsolve.solvers.worker", "--memory-mb", str(memory_mb)]
+    command = [sys.executable, "-m", "nnsolve.solvers.worker", "--memory-mb", str(memory_mb),
+               "--parent", str(os.getpid())]
     if cpu_seconds is not None:
         command += ["--cpu-seconds", repr(float(cpu_seconds))]
     return command + (["--session"] if session else [])

@@ -58,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--session", action="store_true")
     parser.add_argument("--memory-mb", type=int)
     parser.add_argument("--cpu-seconds", type=float)
+    parser.add_argument("--parent", type=int, help="the process that started this one (default: the parent now)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     limit(args.memory_mb, args.cpu_seconds)
+    _watch_parent(args.parent)
     if args.session:
         return _session()
     request = json.loads(sys.stdin.read())
@@ -71,19 +73,27 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _session() -> int:
-    """Batch after batch, one JSON request a line, until stdin ends
-    (``nnsolve.solvers.runner.BatchSession``): each answer is one line, as for a batch,
-    with "batch" and "index" echoed so the parent can tell an answer out of step."""
-    parent = os.getppid()
+def _watch_parent(parent: int | None = None) -> None:
+    """End this child (exit code 3) within a second of the end of ``parent`` (the process
+    that started it, by PID: it may have ended before this line runs; default: the
+    parent now), even mid-query: a parent killed hard (SIGKILL, or a benchmark stopped
+    by hand) cannot kill its children, and a one-batch child would otherwise run on to
+    its CPU-time limit (a 4.3 GiB z3 child of a stopped 10,000-constraint run did)."""
+    parent = os.getppid() if parent is None else parent
 
-    def watchdog() -> None:  # the parent gone (even mid-query): end, as a child of one batch would
+    def watchdog() -> None:
         while True:
             time.sleep(1)
             if os.getppid() != parent:
                 os._exit(3)
 
     threading.Thread(target=watchdog, daemon=True).start()
+
+
+def _session() -> int:
+    """Batch after batch, one JSON request a line, until stdin ends
+    (``nnsolve.solvers.runner.BatchSession``): each answer is one line, as for a batch,
+    with "batch" and "index" echoed so the parent can tell an answer out of step."""
     for line in sys.stdin:
         _answer_batch(json.loads(line), echo=True)
     return 0
