@@ -296,13 +296,11 @@ def test_a_front_alone_asks_no_pass():
     assert value_lemmas(case, SOLVER, Limits(60)).case is None
 
 
-@pytest.mark.parametrize("first_to_end", ["values", "radius-2 look"])
-def test_the_guesses_run_once_in_the_first_look_to_end_empty(first_to_end, monkeypatch):
-    """The lemma route's schedule: the guesses run once, in the thread of whichever first
-    look ends first undecided while no value is fixed.  When the value look ends first
-    (its pass found nothing forced) they get one child while the radius-2 look still runs;
-    when the radius-2 look ends first they hold its core and the value look, still
-    running, keeps one child."""
+@pytest.mark.parametrize("values_fixed", [0, 1])
+def test_the_guesses_run_when_the_value_pass_found_nothing(values_fixed, monkeypatch):
+    """The lemma route's schedule: the guesses run once, in the value look's thread, when
+    its pass fixed no value (with one child while the radius-2 look still runs), and not
+    at all when it fixed one."""
     import threading
 
     from test_local_lemmas import _exact_route_off
@@ -313,29 +311,23 @@ def test_the_guesses_run_once_in_the_first_look_to_end_empty(first_to_end, monke
     from nnsolve.reduction import reduce_formula
     from nnsolve.solvers import UNKNOWN, SolverResult
 
-    def nothing(case):
+    def outcome(case, lemmas=0):
         pieces = chains.ite_pieces(case)
-        return LemmaOutcome(case, None, 0, 0, 0, pieces, pieces, 0.0, True)
+        return LemmaOutcome(case, None, 0, 0, lemmas, pieces, pieces, 0.0, True)
 
     guessed, first_ended, seen = threading.Event(), threading.Event(), []
-    value_children, value_workers = [], []
 
     def values(case, solver, limits, radii, **kw):
-        value_workers.append(kw["workers"])
-        if first_to_end == "radius-2 look":
-            guessed.wait(60)  # still running while the guesses run
-        return nothing(case)
+        return outcome(case, values_fixed)
 
     def lemmas(case, solver, limits, radii=None, passes=None, memory=None, **kw):
         if passes == 1 and not first_ended.is_set():
-            if first_to_end == "values":
-                guessed.wait(60)  # still running while the guesses run
+            guessed.wait(10 if values_fixed else 60)  # still running while the guesses run
             first_ended.set()
-        return nothing(case)
+        return outcome(case)
 
     def stub(case, wanted, solver, limits, workers, cancel):
         seen.append((threading.current_thread().name, first_ended.is_set(), workers()))
-        value_children.extend(ask() for ask in value_workers)  # the value look's children now
         guessed.set()
         return SolverResult(UNKNOWN, "test", 0.0, reason="stub")
 
@@ -346,9 +338,9 @@ def test_the_guesses_run_once_in_the_first_look_to_end_empty(first_to_end, monke
     monkeypatch.setattr(chains, "local_lemmas", lemmas)
     monkeypatch.setattr(chains, "_guesses", stub)
     decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(30))
-    assert len(seen) == 1, seen  # once in the route
-    _, look_ended, children = seen[0]
-    if first_to_end == "values":
-        assert not look_ended and children == 1
+    if values_fixed:
+        assert seen == []
     else:
-        assert look_ended and value_children == [1]
+        assert len(seen) == 1, seen  # once in the route
+        _, look_ended, children = seen[0]
+        assert not look_ended and children == 1

@@ -540,12 +540,9 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     sequential looks' queries go to :data:`SPARE_WORKERS` children, and so do the value
     lemmas' once the first look has ended too; the value lemmas have VALUE_SHARE of the
     time left, and up to VALUE_MAX_SHARE while their cascade goes on (``value_lemmas``'
-    overtime).  Where nothing is forced, guessed values (``nnsolve.decider.guesses``,
-    sat only): once, in the thread of the first of the two first looks to end undecided
-    while the value look has fixed no value, on the residual (the value look's thread,
-    when its pass found nothing) or on the case the radius-2 look left (that look's
-    thread; the value look goes on beside them with one child, and they stop when it
-    fixes a value)."""
+    overtime).  Where the value look's pass found nothing forced, guessed values on the
+    residual in its thread (``nnsolve.decider.guesses``: sat only; up to VALUE_MAX_SHARE
+    of the time left)."""
     start = time.monotonic()
     deadline = start + limits.timeout
     wanted, case = _settled_residual(system, bounds, equations, free, keys)
@@ -561,7 +558,7 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     def workers() -> int:
         return SPARE_WORKERS if spare_core is not None and spare_core.is_set() else 1
 
-    def look(kind, radii, passes, share, case, stop, children, stats=None):
+    def look(kind, radii, passes, share, case, stop, children):
         """One stage on ``case``, then the exact query on what it leaves: (its outcome,
         the query's answer or None when nothing was asked)."""
         left = deadline - time.monotonic()
@@ -569,8 +566,7 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
             return None, None
         if kind == "values":
             out = value_lemmas(case, solver, Limits(VALUE_SHARE * left, limits.memory_mb), radii=radii,
-                               workers=children, cancel=stop, overtime=(VALUE_MAX_SHARE - VALUE_SHARE) * left,
-                               stats=stats)
+                               workers=children, cancel=stop, overtime=(VALUE_MAX_SHARE - VALUE_SHARE) * left)
         else:
             out = local_lemmas(case, solver, Limits(LEMMA_SHARE * left, limits.memory_mb), radii=radii,
                                cancel=stop, passes=passes, memory=memory, workers=children)
@@ -594,57 +590,27 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
         return out, answer
 
     looked_first = threading.Event()  # the radius-first look has ended: its core is free
-    guessing = threading.Event()      # the guesses hold the first look's core
-    valued = threading.Event()        # the value look has ended
-    value_stats = Counter()           # the value look's counts ("values fixed": none yet: nothing forced)
-    claimed, claim_lock = [], threading.Lock()
-
-    def guesses(out, answer, stop, on, children):
-        """The guesses on ``on`` (``_guesses``), once in the route, in the thread of the
-        first look to end undecided while the value look has fixed nothing: the value look
-        when its pass found nothing forced, else the radius-2 look (the value look then
-        goes on beside them, and they stop when it fixes a value).  Their sat, or None."""
-        if _decisive(answer) or stop.is_set() or value_stats["values fixed"] or deadline - time.monotonic() <= 1:
-            return None
-        with claim_lock:
-            if claimed:
-                return None
-            claimed.append(True)
-        guessed = _guesses(on, wanted, solver, Limits(VALUE_MAX_SHARE * (deadline - time.monotonic()),
-                                                      limits.memory_mb),
-                           children, _Either(stop, lambda: value_stats["values fixed"] > 0))
-        return guessed if guessed.status == SAT else None
 
     def first_look(stop):
         try:
-            out, answer = look("lemmas", (first,), 1, FIRST_LOOK, case, stop, 1)
-            if not valued.is_set():
-                guessing.set()  # the guesses may take this core: the values keep one child
+            return look("lemmas", (first,), 1, FIRST_LOOK, case, stop, 1)
         finally:
             looked_first.set()
-        try:
-            guessed = guesses(out, answer, stop, out.case if out is not None and out.case is not None else case,
-                              lambda: workers() if valued.is_set() else 1)
-        finally:
-            guessing.clear()
-        return out, guessed or answer
 
     def values_look(stop):
-        try:
-            out, answer = look("values", VALUE_RADII, None, FIRST_LOOK, case, stop, value_workers, value_stats)
-        finally:
-            valued.set()
-        if out is None or out.case is None or out.lemmas:
+        out, answer = look("values", VALUE_RADII, None, FIRST_LOOK, case, stop, value_workers)
+        if out is None or out.case is None or out.lemmas or _decisive(answer) or stop.is_set() or \
+                deadline - time.monotonic() <= 1:
             return out, answer
-        # the pass found nothing forced: guesses, on this look's core (a second child
-        # once the exact route and the radius-2 look have ended)
-        guessed = guesses(out, answer, stop, case, lambda: workers() if looked_first.is_set() else 1)
-        return out, guessed or answer
+        # the pass found nothing forced (a floating formula): guesses, on this look's
+        # core (two children once the exact route and the radius-2 look have ended)
+        guessed = _guesses(case, wanted, solver, Limits(VALUE_MAX_SHARE * (deadline - time.monotonic()),
+                                                        limits.memory_mb), value_workers, stop)
+        return out, guessed if guessed.status == SAT else answer
 
     def value_workers() -> int:
-        # a second child once the exact route and the first look have both left their
-        # cores, and no guess holds the first look's
-        return workers() if looked_first.is_set() and not guessing.is_set() else 1
+        # a second child once the exact route and the first look have both left their cores
+        return workers() if looked_first.is_set() else 1
 
     # the first looks side by side; the first decisive answer stops the other
     looked, decided = _race([values_look, first_look], cancel, lambda result: _decisive(result[1]))
@@ -683,16 +649,6 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
             return replace(answer, seconds=time.monotonic() - start)
         case = out.case
     return replace(answer, seconds=time.monotonic() - start)
-
-
-class _Either:
-    """A cancel request (``is_set``) that is set when ``event`` is or ``test()`` holds."""
-
-    def __init__(self, event: threading.Event, test: Callable[[], bool]) -> None:
-        self.event, self.test = event, test
-
-    def is_set(self) -> bool:
-        return self.event.is_set() or self.test()
 
 
 def _guesses(case, wanted, solver: Solver, limits: Limits, workers, cancel) -> SolverResult:
