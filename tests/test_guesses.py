@@ -238,7 +238,7 @@ def test_a_guess_is_a_case_with_the_value_and_its_unsat_is_not_reported():
         from nnsolve.solvers import UNSAT, SolverResult
         return SolverResult(UNSAT, "test", 0.0, reason="a guessed case")
 
-    out = guess_and_carry(case, SOLVER, Limits(30), unsat_finish, stats=stats)
+    out = guess_and_carry(case, SOLVER, Limits(10), unsat_finish, stats=stats)
     assert out.status == "unknown", out.reason
     assert seen and stats["guesses"] >= len(seen)
     free = _used(case)
@@ -276,8 +276,9 @@ def test_the_decider_checks_what_the_guesses_say(status, monkeypatch):
         return SolverResult(status, "test", 0.0, model={}, reason="a stub")  # every value 0: no network
 
     monkeypatch.setattr(chains, "_guesses", guesses_say)
-    # after the chains the decider tries its other methods until the limit: a short one
-    result = decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(30))
+    # max_work=1: after the chains no dense method runs on to the limit
+    result = decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(30),
+                      max_work=1)
     assert said, "the guesses were not reached: nothing was tested"
     assert result.status == "unknown", result.reason
 
@@ -322,7 +323,7 @@ def test_the_guesses_run_when_the_value_pass_found_nothing(values_fixed, monkeyp
 
     def lemmas(case, solver, limits, radii=None, passes=None, memory=None, **kw):
         if passes == 1 and not first_ended.is_set():
-            guessed.wait(10 if values_fixed else 60)  # still running while the guesses run
+            guessed.wait(2 if values_fixed else 60)  # still running while the guesses run
             first_ended.set()
         return outcome(case)
 
@@ -337,7 +338,8 @@ def test_the_guesses_run_when_the_value_pass_found_nothing(values_fixed, monkeyp
     monkeypatch.setattr(chains, "value_lemmas", values)
     monkeypatch.setattr(chains, "local_lemmas", lemmas)
     monkeypatch.setattr(chains, "_guesses", stub)
-    decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(30))
+    decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(30),
+                      max_work=1)
     if values_fixed:
         assert seen == []
     else:
