@@ -154,7 +154,10 @@ def _guessed(drawn):
         return original, None, None
     from nnsolve.decider import chains
 
-    wanted = sorted(_used(case) | set(case.system.pivots), key=repr)
+    # every variable of the system: the check reads each pivot's form (a free variable
+    # that no assertion uses is 0 in the model, as _solve_case gives it)
+    wanted = sorted(_used(case) | set(case.system.pivots)
+                    | {k for form in case.system.pivots.values() for k in form if k is not None}, key=repr)
     out = guess_and_carry(case, SOLVER, Limits(60),
                           lambda c, lim: chains._solve_case(c, wanted, SOLVER, lim))
     return original, case, (out, wanted)
