@@ -243,7 +243,7 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
     def stopped() -> bool:
         return left() <= 1 or (cancel is not None and cancel.is_set())
 
-    def interval(current: Case, v, items, used, index):
+    def interval(current: Case, v, items, used, index, depth: int):
         hood = [pair for i in neighbourhood({v}, index, used, GUESS_RADIUS)
                 for pair in selected_items(current.system, current.bounds, current.equations, [items[i][0]])]
         session = solver.session()
@@ -260,12 +260,10 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
         ends = _ends(m, low, below, high, above)
         inside = [q for q in spread(low, high, CANDIDATES) if q not in ends] if low < high else []
         progress_log.info("guesses: %s in [%s, %s] (depth %d), ends %s, then %s", name(v), num(low), num(high),
-                          depth_of[0], ", ".join(num(q) for q in ends), ", ".join(num(q) for q in inside))
+                          depth, ", ".join(num(q) for q in ends), ", ".join(num(q) for q in inside))
         return ends, inside
 
-    depth_of = [0]
-
-    def plan(current: Case, items, used, index):
+    def plan(current: Case, items, used, index, depth: int):
         """(variable, value) guesses: the ends of the first VARIABLES variables' local
         intervals, then the inside of each (intervals asked as they are needed)."""
         ranked = _ranked(current, used)[:VARIABLES]
@@ -273,7 +271,7 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
         for v in ranked:
             if stopped():
                 return
-            found = interval(current, v, items, used, index)
+            found = interval(current, v, items, used, index, depth)
             if found is None:
                 continue
             ends, inside = found
@@ -292,8 +290,7 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
             # a part of the time is kept for the other guesses if it is not
             return finish(current, Limits(max(0.5, left() / 2), limits.memory_mb))
         items, used, index = item_index(current)
-        depth_of[0] = depth
-        for v, q in plan(current, items, used, index):
+        for v, q in plan(current, items, used, index, depth):
             if stopped():
                 return None
             stats["guesses"] += 1
@@ -317,7 +314,6 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
                 tried.append(f"{name(v)} = {num(q)}: {out.lemmas} values, stopped")
                 return None
             answer = search(out.case, depth + 1)
-            depth_of[0] = depth
             if answer is not None and answer.status == SAT:
                 chain.insert(0, f"{name(v)} = {num(q)} ({out.lemmas} values)")
                 return answer

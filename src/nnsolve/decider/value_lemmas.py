@@ -363,7 +363,6 @@ def _worklist(case: Case, solver, limits: Limits, radii: tuple, level: int, quer
             live[w] = 0  # an older entry of w (the pass, or a larger radius) is skipped
             front.appendleft((w, 0))
         counts["values"] += len(new)
-        stats["values fixed"] += len(new)
         if new:
             stop.fixed_one()
             progress_log.info("value lemmas: step %d at radius %s, %d values (%d in all), %.0f s", counts["steps"],
