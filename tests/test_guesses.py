@@ -8,7 +8,6 @@ the simplest rational, an exact check of the model against the case it was hande
 own ``exact_fit`` of the network decoded from the stage's model.
 """
 
-import math
 from collections import Counter
 from fractions import Fraction
 
@@ -36,12 +35,13 @@ intervals = st.one_of(
 
 def _simplest_by_search(low: Fraction, high: Fraction, closed: bool) -> Fraction:
     """The least denominator with a rational inside, then the least |numerator|: a search."""
-    for d in range(1, 10**6):
-        first, last = math.floor(low * d) + (0 if closed else 1), math.ceil(high * d) - (0 if closed else 1)
-        inside = [Fraction(n, d) for n in range(first, last + 1)
-                  if (low <= Fraction(n, d) <= high if closed else low < Fraction(n, d) < high)]
-        inside = [q for q in inside if q.denominator == d] or inside
-        if inside:
+    a, b, c, e = low.numerator, low.denominator, high.numerator, high.denominator
+    for d in range(1, 10**6):  # integers only: floor(a d / b), ceil(c d / e)
+        first, last = (a * d) // b + 1, -((-c * d) // e) - 1
+        if closed:
+            first, last = first - ((a * d) % b == 0), last + ((c * d) % e == 0)
+        if first <= last:
+            inside = [Fraction(n, d) for n in (first, last, 0) if first <= n <= last]
             return min(inside, key=lambda q: (q.denominator, abs(q.numerator)))
     raise AssertionError("no rational found")  # pragma: no cover
 
@@ -55,7 +55,8 @@ def test_simplest_between_is_the_first_rational_inside(interval):
     if q.denominator <= 5000:  # the search costs the denominator
         assert q == _simplest_by_search(low, high, closed=False)
     else:  # no smaller denominator has a rational inside
-        assert all(Fraction(math.floor(low * d) + 1, d) >= high for d in range(1, 5000))
+        a, b, c, e = low.numerator, low.denominator, high.numerator, high.denominator
+        assert all(((a * d) // b + 1) * e >= c * d for d in range(1, 5000))  # (floor(low d) + 1) / d >= high
     event("integer" if q.denominator == 1 else "fraction")
 
 

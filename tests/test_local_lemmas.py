@@ -221,7 +221,8 @@ def test_the_lemma_route_decides_small_reduction_outputs(family, want, exact_aft
     """The decider with the lemma route taken at any size (GUIDED_MAX_VARIABLES = 0) and
     the exact route answering unknown: the verdict is the lemma route's, and a sat
     network still has to pass the decider's exact_fit.  Without the exact query after
-    the lemmas (``_solve_case`` answering unknown) the guide and branching decide."""
+    the lemmas (``_solve_case`` answering unknown, and so the guesses off, which end in
+    it) the guide and branching decide."""
     from nnsolve.decider import chains
     from nnsolve.decider.structured import decide_structured
     from nnsolve.formula.generate import family_formula
@@ -231,6 +232,9 @@ def test_the_lemma_route_decides_small_reduction_outputs(family, want, exact_aft
     calls = _exact_route_off(monkeypatch)
     if not exact_after_lemmas:
         monkeypatch.setattr(chains, "_solve_case", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0))
+        # the guesses end in that same exact query: with it off they can only try every
+        # value (150 s of a 300 s budget) before the guide and branching get their turn
+        _guesses_off(monkeypatch)
     monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
     instance = reduce_formula(family_formula(family, 10, 1)).instance
     result = decide_structured(instance, SOLVER, Limits(300))
