@@ -8,6 +8,7 @@ the simplest rational, an exact check of the model against the case it was hande
 own ``exact_fit`` of the network decoded from the stage's model.
 """
 
+import math
 from collections import Counter
 from fractions import Fraction
 
@@ -350,3 +351,64 @@ def test_the_guesses_run_when_the_value_pass_found_nothing(values_fixed, monkeyp
         assert len(seen) == 1, seen  # once in the route
         _, look_ended, children = seen[0]
         assert not look_ended and children == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 60), st.lists(st.tuples(st.integers(0, 59), st.integers(0, 59)), max_size=120),
+       st.integers(0, 59))
+def test_hops_from_are_the_shortest_distances(n, pairs, start):
+    """``_hops_from`` over assertions (each a set of variables) against networkx's
+    shortest paths on the graph where two variables are adjacent when an assertion uses
+    both."""
+    import networkx as nx
+
+    used = [{a % n, b % n} for a, b in pairs] + [{i} for i in range(n)]
+    index: dict = {}
+    for i, u in enumerate(used):
+        for v in u:
+            index.setdefault(v, []).append(i)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from((a, b) for u in used for a in u for b in u if a != b)
+    assert guesses._hops_from(start % n, index, used) == nx.single_source_shortest_path_length(graph, start % n)
+
+
+def test_a_later_guess_is_made_nearest_the_last_one():
+    """``_ranked`` with distances puts the nearest condition variables first, whatever
+    their degree; the variables with no distance keep the degree order, after them."""
+    case = _floating_case()
+    from nnsolve.decider.local_lemmas import item_index
+
+    _, used, index = item_index(case)
+    plain = guesses._ranked(case, used)
+    last = plain[-1]  # the least-used condition variable
+    hops = guesses._hops_from(last, index, used)
+    near = guesses._ranked(case, used, hops)
+    assert near[0] == last and near != plain
+    assert [hops.get(v, math.inf) for v in near] == sorted(hops.get(v, math.inf) for v in near)
+    assert [v for v in near if v not in hops] == [v for v in plain if v not in hops]
+
+
+def test_a_stalled_cascade_leads_to_the_next_guess(monkeypatch):
+    """A cascade stopped by a stall (not finished, time left) counts as ended: the next
+    guess is made on the case it left, down to MAX_DEPTH, and ``finish`` is asked there.
+    Stopping the whole search at a stall would never reach ``finish``."""
+    from nnsolve.decider.local_lemmas import LemmaOutcome, pieces
+    from nnsolve.solvers import UNSAT, SolverResult
+
+    case = _floating_case()
+    depths = []
+
+    def stalls(c, *a, **k):
+        return LemmaOutcome(c, None, 0, 0, 0, pieces(c), pieces(c), 0.0, False)
+
+    def finish(c, limits):
+        depths.append(sum(c.system.value(v) is not None for v in _used(case)))
+        return SolverResult(UNSAT, "test", 0.0, reason="a guessed case")
+
+    monkeypatch.setattr(guesses, "value_lemmas", stalls)
+    monkeypatch.setattr(guesses, "CANDIDATES", 2)
+    monkeypatch.setattr(guesses, "VARIABLES", 1)
+    out = guess_and_carry(case, SOLVER, Limits(60), finish)
+    assert out.status == "unknown"
+    assert depths and max(depths) >= guesses.MAX_DEPTH, depths  # each level fixed one more variable

@@ -8,8 +8,10 @@ guessing (``nnsolve.decision.etr._search``: x1 = 7/4, then x8 = 2/3, each follow
 exact propagation).  This stage does the same on the training side:
 
 1. ``v``: the condition variables, those the most assertions use first (ties: the
-   order of the case's conditions); the ends of the first :data:`VARIABLES` of them
-   are tried before any value inside;
+   order of the case's conditions); for a guess on what a cascade left, those nearest
+   the guess before it first (hops through shared assertions: where the cascade
+   stopped); the ends of the first :data:`VARIABLES` of them are tried before any value
+   inside;
 2. their *local intervals*: a model of the assertions N within :data:`GUESS_RADIUS`
    hops of ``v`` gives a point m; queries ``N and v >= c`` (``<=`` below m), with c
    moving away from m by doubling steps and then by bisection, bracket how far N lets
@@ -22,8 +24,11 @@ exact propagation).  This stage does the same on the training side:
 4. for each (v, q): the *guessed case*, the case with ``v = q``; the value lemmas'
    cascade from ``v``'s neighbours on it (``value_lemmas(front=...)``); when it has no
    solution the guess is refuted and the next is tried; when no ite is left,
-   ``finish`` (the exact query); when the cascade stalls with ites left, a further guess
-   on what it left, up to :data:`MAX_DEPTH` guesses deep.
+   ``finish`` (the exact query); when the cascade ends or stalls (no new value for
+   ``VALUE_STALL`` seconds) with ites left, a further guess on what it left, up to
+   :data:`MAX_DEPTH` guesses deep.  Without the stall a cascade that one guess does not
+   force crawls (planted 10,000: about one value a second, 40 queries a value) until
+   the deadline, and no further guess is made.
 
 **Soundness.**  A guessed case is the case plus one linear equation, so each of its
 solutions is one of the case's.  The cascade's values are implied by the guessed case
@@ -32,8 +37,9 @@ and a model of it (``finish``'s sat, with the guessed equations in its system) i
 model of the case.  Only ``finish``'s sat is reported; the caller checks it exactly
 (``exact_fit`` of the decoded network).  An unsat of a guessed case refutes only that
 guess: this stage never reports unsat and answers unknown when no guess led to a
-model.  Which variable, which candidates and how deep are a schedule: a different
-choice can only turn a sat into unknown.
+model.  Which variable, which candidates, how deep and when a cascade counts as
+stalled are a schedule (a stopped cascade's case has the guessed case's solutions all
+the same): a different choice can only turn a sat into unknown.
 
 >>> from fractions import Fraction as F
 >>> simplest_between(F(5, 3), F(2)), simplest_between(F(-3, 2), F(-1, 3)), simplest_between(F(-1), F(1))
@@ -57,7 +63,7 @@ from nnsolve.decider.branching import Case, conditions
 from nnsolve.decider.local_lemmas import item_hops, item_index, neighbourhood
 from nnsolve.decider.residual_query import component_script, name, selected_items
 from nnsolve.decider.result import progress_log
-from nnsolve.decider.value_lemmas import value_lemmas, with_values
+from nnsolve.decider.value_lemmas import VALUE_STALL, value_lemmas, with_values
 from nnsolve.elimination import Inconsistent
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, Query, SolverResult
 from nnsolve.terms import num
@@ -214,15 +220,36 @@ def _ends(m: Fraction, low: Fraction, below, high: Fraction, above) -> list[Frac
     return list(dict.fromkeys(out + [m]))
 
 
-def _ranked(case: Case, used: list) -> list:
-    """The condition variables, those the most assertions use first (then in the order
+def _ranked(case: Case, used: list, near: dict | None = None) -> list:
+    """The condition variables, those nearest a previous guess first (``near``: variable
+    -> hops; those not in it last), then those the most assertions use (then in the order
     of the conditions)."""
     order: dict = {}
     for form, _, _ in conditions(case).values():
         for v in form:
             order.setdefault(v, len(order))
     degree = Counter(v for u in used for v in u if v in order)
-    return sorted(order, key=lambda v: (-degree[v], order[v]))
+    near = near or {}
+    return sorted(order, key=lambda v: (near.get(v, math.inf), -degree[v], order[v]))
+
+
+def _hops_from(v, index: dict, used: list) -> dict:
+    """Every variable connected to ``v`` through shared assertions, with its distance in
+    hops (breadth first)."""
+    hops, frontier, seen = {v: 0}, [v], set()
+    while frontier:
+        nxt = []
+        for u in frontier:
+            for i in index.get(u, ()):
+                if i in seen:
+                    continue
+                seen.add(i)
+                for w in used[i]:
+                    if w not in hops:
+                        hops[w] = hops[u] + 1
+                        nxt.append(w)
+        frontier = nxt
+    return hops
 
 
 def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, Limits], SolverResult],
@@ -263,10 +290,10 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
                           depth, ", ".join(num(q) for q in ends), ", ".join(num(q) for q in inside))
         return ends, inside
 
-    def plan(current: Case, items, used, index, depth: int):
+    def plan(current: Case, items, used, index, depth: int, near: dict | None):
         """(variable, value) guesses: the ends of the first VARIABLES variables' local
         intervals, then the inside of each (intervals asked as they are needed)."""
-        ranked = _ranked(current, used)[:VARIABLES]
+        ranked = _ranked(current, used, near)[:VARIABLES]
         insides = []
         for v in ranked:
             if stopped():
@@ -282,7 +309,7 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
             for q in inside:
                 yield v, q
 
-    def search(current: Case, depth: int) -> SolverResult | None:
+    def search(current: Case, depth: int, near: dict | None = None) -> SolverResult | None:
         if stopped():
             return None
         if depth >= MAX_DEPTH or not conditions(current):
@@ -290,7 +317,7 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
             # a part of the time is kept for the other guesses if it is not
             return finish(current, Limits(max(0.5, left() / 2), limits.memory_mb))
         items, used, index = item_index(current)
-        for v, q in plan(current, items, used, index, depth):
+        for v, q in plan(current, items, used, index, depth, near):
             if stopped():
                 return None
             stats["guesses"] += 1
@@ -302,18 +329,22 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
                 tried.append(f"{name(v)} = {num(q)}: refuted by elimination")
                 continue
             front = {w for i in item_hops({v}, index, used, GUESS_RADIUS) for w in used[i]} - {v}
-            out = value_lemmas(guessed, solver, Limits(max(0.5, left()), limits.memory_mb), workers=workers,
-                               cancel=cancel, stats=stats, front=front)
+            # stopped by a stall (VALUE_STALL seconds without a value), the cascade counts
+            # as ended: its case has the guessed case's solutions all the same
+            patience = min(VALUE_STALL, max(0.5, left()))
+            out = value_lemmas(guessed, solver, Limits(patience, limits.memory_mb), workers=workers,
+                               cancel=cancel, stats=stats, front=front, overtime=max(0.0, left() - patience))
             progress_log.info("guesses: %s = %s (depth %d): %s, %d values, %d ite pieces left, %.0f s",
                               name(v), num(q), depth, "refuted" if out.case is None else "carried", out.lemmas,
                               out.pieces_after, time.monotonic() - start)
             if out.case is None:
                 tried.append(f"{name(v)} = {num(q)}: refuted ({out.reason})")
                 continue
-            if not out.finished:
+            if not out.finished and stopped():
                 tried.append(f"{name(v)} = {num(q)}: {out.lemmas} values, stopped")
                 return None
-            answer = search(out.case, depth + 1)
+            # the next guess where this cascade stopped: the variables it left, nearest v first
+            answer = search(out.case, depth + 1, _hops_from(v, index, used))
             if answer is not None and answer.status == SAT:
                 chain.insert(0, f"{name(v)} = {num(q)} ({out.lemmas} values)")
                 return answer
