@@ -8,8 +8,14 @@ for ``--seconds`` with ``--workers`` solver children and front steps of ``--fron
 and this prints the values fixed every ``--every`` seconds and the totals.  One run at a
 time, on an idle machine: the figures are rates.
 
+With ``--guesses`` the guessed values (``nnsolve.decider.guesses.guess_and_carry``, with
+the exact query on what they leave) run on that case instead, and this prints one row per
+guess (depth, variable = value, refuted or carried, values carried) and the answer.
+
     PYTHONPATH=src python -P benchmarks/value_stage.py instances/tier4/unsat-unique_10000_s1.smt2 \\
         --case /tmp/uu10000.pkl --seconds 600 --workers 2 [--front-step 2] [--every 60]
+    PYTHONPATH=src python -P benchmarks/value_stage.py instances/tier4/planted_10000_s1.smt2 \\
+        --case /tmp/p10000.pkl --seconds 3000 --workers 2 --guesses
 """
 
 from __future__ import annotations
@@ -55,6 +61,44 @@ def capture(path: str, case_file: Path, timeout: float) -> float:
     return time.monotonic() - start
 
 
+class _Guesses(logging.Handler):
+    """(seconds, depth, guess, result, values) from the guesses' progress lines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("guesses: %s = %s (depth %d)") and len(record.args) == 7:
+            v, q, depth, result, values, _, seconds = record.args
+            self.rows.append((float(seconds), int(depth), f"{v} = {q}", result, int(values)))
+
+
+def guesses(case, seconds: float, workers: int) -> None:
+    """Run the guesses on ``case`` and print their rows and answer."""
+    from nnsolve.decider import chains
+    from nnsolve.decider.guesses import guess_and_carry
+    from nnsolve.decider.result import progress_log
+    from nnsolve.solvers import Limits, get_solver
+
+    solver = get_solver("z3")
+    rows, level = _Guesses(), progress_log.level
+    progress_log.addHandler(rows)
+    progress_log.setLevel(logging.INFO)
+    try:
+        out = guess_and_carry(case, solver, Limits(seconds, 8000),
+                              lambda c, limits: chains._solve_case(c, [], solver, limits), workers=workers)
+    finally:  # the progress logger is global: leave it as it was
+        progress_log.removeHandler(rows)
+        progress_log.setLevel(level)
+    print(f"guesses, {workers} children, {seconds:.0f} s asked")
+    print("| seconds | depth | guess | result | values |")
+    print("|---:|---:|---|---|---:|")
+    for at, depth, guess, result, values in rows.rows:
+        print(f"| {at:.0f} | {depth} | {guess} | {result} | {values:,} |")
+    print(f"{out.status} in {out.seconds:.1f} s: {out.reason}")
+
+
 class _Steps(logging.Handler):
     """(seconds, values in all) from the stage's progress lines."""
 
@@ -75,6 +119,7 @@ def main(argv=None) -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--front-step", type=int, help="value_lemmas.FRONT_STEP (default: the module's)")
     ap.add_argument("--every", type=float, default=60.0, help="a table row every this many seconds")
+    ap.add_argument("--guesses", action="store_true", help="run the guessed values on the case instead")
     args = ap.parse_args(argv)
     if args.seconds <= 0 or args.workers < 1 or args.every <= 0 or (args.front_step is not None
                                                                    and args.front_step < 1):
@@ -88,6 +133,9 @@ def main(argv=None) -> None:
     if not args.case.exists():
         print(f"set-up (the decider until the value stage): {capture(args.file, args.case, 7200):.0f} s")
     case = pickle.loads(args.case.read_bytes())
+    if args.guesses:
+        guesses(case, args.seconds, args.workers)
+        return
     if args.front_step is not None:
         stage.FRONT_STEP = args.front_step
     steps, level = _Steps(), progress_log.level

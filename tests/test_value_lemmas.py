@@ -290,7 +290,8 @@ def test_overtime_carries_the_stage_past_its_deadline(monkeypatch):
 def test_the_value_stage_benchmark_replays_a_saved_case(tmp_path, capsys):
     """benchmarks/value_stage.py: the first run saves the case the decider hands the value
     stage, a second run reads it back (no set-up line) and the stage closes the
-    unsat-unique case from it both times; bad arguments are one usage line, exit 2."""
+    unsat-unique case from it both times; ``--guesses`` on it prints a row per guess and
+    answers unknown, never unsat; bad arguments are one usage line, exit 2."""
     from conftest import benchmark_module
     from nnsolve.decider.result import progress_log
     from nnsolve.formula.generate import family_formula
@@ -307,6 +308,12 @@ def test_the_value_stage_benchmark_replays_a_saved_case(tmp_path, capsys):
         assert ("set-up" in out) == (run == 0), out
         assert "closed (unsat)" in out, out
         assert progress_log.handlers == handlers and progress_log.level == level  # left as it was
+    # the guesses on the same (unsat) case: each guess a row, and never unsat
+    module.main([str(source), "--case", str(case), "--seconds", "8", "--guesses"])
+    out = capsys.readouterr().out
+    assert "| seconds | depth | guess |" in out and "refuted" in out, out
+    assert out.strip().splitlines()[-1].startswith("unknown"), out
+    assert progress_log.handlers == handlers and progress_log.level == level
     with pytest.raises(SystemExit) as exc:
         module.main([str(source), "--case", str(case), "--workers", "0"])
     assert exc.value.code == 2
