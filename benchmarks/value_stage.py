@@ -69,7 +69,7 @@ class _Guesses(logging.Handler):
         self.rows: list[tuple] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.msg.startswith("guesses: %s = %s (depth %d)") and len(record.args) == 7:
+        if str(record.msg).startswith("guesses: %s = %s (depth %d)") and len(record.args or ()) == 7:
             v, q, depth, result, values, _, seconds = record.args
             self.rows.append((float(seconds), int(depth), f"{v} = {q}", result, int(values)))
 
@@ -107,7 +107,7 @@ class _Steps(logging.Handler):
         self.points: list[tuple[float, int]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.msg.startswith("value lemmas: step") and len(record.args) == 5:
+        if str(record.msg).startswith("value lemmas: step") and len(record.args or ()) == 5:
             self.points.append((float(record.args[4]), int(record.args[3])))
 
 

@@ -397,18 +397,30 @@ def test_a_stalled_cascade_leads_to_the_next_guess(monkeypatch):
     from nnsolve.solvers import UNSAT, SolverResult
 
     case = _floating_case()
-    depths = []
+    depths, calls, ranked = [], [], []
 
-    def stalls(c, *a, **k):
+    def stalls(c, solver, limits, **k):
+        calls.append((limits.timeout, k.get("overtime", 0.0)))
         return LemmaOutcome(c, None, 0, 0, 0, pieces(c), pieces(c), 0.0, False)
+
+    real_ranked = guesses._ranked
+
+    def recording(c, used, near=None):
+        ranked.append(near)
+        return real_ranked(c, used, near)
 
     def finish(c, limits):
         depths.append(sum(c.system.value(v) is not None for v in _used(case)))
         return SolverResult(UNSAT, "test", 0.0, reason="a guessed case")
 
     monkeypatch.setattr(guesses, "value_lemmas", stalls)
+    monkeypatch.setattr(guesses, "_ranked", recording)
     monkeypatch.setattr(guesses, "CANDIDATES", 2)
     monkeypatch.setattr(guesses, "VARIABLES", 1)
     out = guess_and_carry(case, SOLVER, Limits(60), finish)
     assert out.status == "unknown"
     assert depths and max(depths) >= guesses.MAX_DEPTH, depths  # each level fixed one more variable
+    # each cascade may stall after VALUE_STALL seconds and may go on to the deadline after
+    assert calls and all(t <= guesses.VALUE_STALL for t, _ in calls) and calls[0][1] > 0, calls
+    # the first plan ranks by degree; a later one by distance from the guess before it
+    assert ranked[0] is None and any(near and 0 in near.values() for near in ranked[1:]), ranked

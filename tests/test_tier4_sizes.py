@@ -43,7 +43,7 @@ def _etr_property(family: str, size: int, seed: int) -> None:
         assert check_assignment(formula, result.model) == [] and in_box(result.model)
 
 
-@settings(max_examples=8, **SETTINGS)
+@settings(max_examples=6, **SETTINGS)  # about 4.5 s each: the suite's 10-minute budget
 @given(st.sampled_from(FAMILIES), st.sampled_from(DEFAULT_SIZES), st.integers(1, 10 ** 6))
 def test_etr_side_decides_every_family_at_tier4_sizes(family, size, seed):
     _etr_property(family, size, seed)
@@ -92,7 +92,7 @@ def _witness_property(data, sizes) -> None:
     assert back.ok and all(back.values[v] == model[v] for v in formula.variables)
 
 
-@settings(max_examples=3, **SETTINGS)
+@settings(max_examples=2, **SETTINGS)  # about 20 s each: the suite's 10-minute budget
 @given(st.data())
 def test_forward_witness_at_tier4_sizes(data):
     _witness_property(data, DEFAULT_SIZES)
