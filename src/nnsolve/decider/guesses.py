@@ -235,20 +235,11 @@ def _ranked(case: Case, used: list, near: dict | None = None) -> list:
 
 def _hops_from(v, index: dict, used: list) -> dict:
     """Every variable connected to ``v`` through shared assertions, with its distance in
-    hops (breadth first)."""
-    hops, frontier, seen = {v: 0}, [v], set()
-    while frontier:
-        nxt = []
-        for u in frontier:
-            for i in index.get(u, ()):
-                if i in seen:
-                    continue
-                seen.add(i)
-                for w in used[i]:
-                    if w not in hops:
-                        hops[w] = hops[u] + 1
-                        nxt.append(w)
-        frontier = nxt
+    hops: the least hop count (``item_hops``, uncapped) of an assertion that uses it."""
+    hops = {v: 0}
+    for i, hop in item_hops({v}, index, used, len(used), cap=len(used)).items():
+        for w in used[i]:
+            hops[w] = min(hops.get(w, hop), hop)
     return hops
 
 
