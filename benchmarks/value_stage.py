@@ -21,6 +21,7 @@ guess (depth, variable = value, refuted or carried, values carried) and the answ
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import pickle
 import sys
@@ -61,6 +62,22 @@ def capture(path: str, case_file: Path, timeout: float) -> float:
     return time.monotonic() - start
 
 
+@contextlib.contextmanager
+def _listening(handler: logging.Handler):
+    """``handler`` on the progress log at INFO for the block; the log is global, so it is
+    left as it was afterwards."""
+    from nnsolve.decider.result import progress_log
+
+    level = progress_log.level
+    progress_log.addHandler(handler)
+    progress_log.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        progress_log.removeHandler(handler)
+        progress_log.setLevel(level)
+
+
 class _Guesses(logging.Handler):
     """(seconds, depth, guess, result, values) from the guesses' progress lines."""
 
@@ -78,19 +95,12 @@ def guesses(case, seconds: float, workers: int) -> None:
     """Run the guesses on ``case`` and print their rows and answer."""
     from nnsolve.decider import chains
     from nnsolve.decider.guesses import guess_and_carry
-    from nnsolve.decider.result import progress_log
     from nnsolve.solvers import Limits, get_solver
 
     solver = get_solver("z3")
-    rows, level = _Guesses(), progress_log.level
-    progress_log.addHandler(rows)
-    progress_log.setLevel(logging.INFO)
-    try:
+    with _listening(_Guesses()) as rows:
         out = guess_and_carry(case, solver, Limits(seconds, 8000),
                               lambda c, limits: chains._solve_case(c, [], solver, limits), workers=workers)
-    finally:  # the progress logger is global: leave it as it was
-        progress_log.removeHandler(rows)
-        progress_log.setLevel(level)
     print(f"guesses, {workers} children, {seconds:.0f} s asked")
     print("| seconds | depth | guess | result | values |")
     print("|---:|---:|---|---|---:|")
@@ -127,7 +137,6 @@ def main(argv=None) -> None:
     sys.setrecursionlimit(100_000)  # pickling a case of 10,000 constraints
 
     from nnsolve.decider import value_lemmas as stage
-    from nnsolve.decider.result import progress_log
     from nnsolve.solvers import Limits, get_solver
 
     if not args.case.exists():
@@ -138,15 +147,9 @@ def main(argv=None) -> None:
         return
     if args.front_step is not None:
         stage.FRONT_STEP = args.front_step
-    steps, level = _Steps(), progress_log.level
-    progress_log.addHandler(steps)
-    progress_log.setLevel(logging.INFO)
     start = time.monotonic()
-    try:
+    with _listening(_Steps()) as steps:
         out = stage.value_lemmas(case, get_solver("z3"), Limits(args.seconds, 8000), workers=args.workers)
-    finally:  # the progress logger is global: leave it as it was
-        progress_log.removeHandler(steps)
-        progress_log.setLevel(level)
     seconds = time.monotonic() - start
     print(f"front step {stage.FRONT_STEP}, {args.workers} children, {args.seconds:.0f} s asked")
     print("| seconds | values |")
