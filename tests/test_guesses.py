@@ -389,6 +389,34 @@ def test_a_later_guess_is_made_nearest_the_last_one():
     assert [v for v in near if v not in hops] == [v for v in plain if v not in hops]
 
 
+def test_variables_at_one_distance_are_ranked_by_degree():
+    """Among variables at the same distance from the guess before (and among all of them
+    with no distances) the one more assertions use comes first, then the conditions'
+    order.  The degrees here are counted apart from ``_ranked``; the draw must hold a
+    class whose conditions' order is not its degree order, or the check could not fail."""
+    from nnsolve.decider.branching import conditions
+    from nnsolve.decider.local_lemmas import item_index
+
+    case = _floating_case()
+    _, used, index = item_index(case)
+    first_seen: dict = {}
+    for form, _, _ in conditions(case).values():
+        for v in form:
+            first_seen.setdefault(v, len(first_seen))
+    degree = {v: sum(v in u for u in used) for v in first_seen}
+    informative = 0
+    for near in (None, guesses._hops_from(guesses._ranked(case, used)[-1], index, used)):
+        ranked = guesses._ranked(case, used, near)
+        assert sorted(ranked, key=repr) == sorted(first_seen, key=repr)
+        classes: dict = {}
+        for v in ranked:
+            classes.setdefault((near or {}).get(v, math.inf), []).append(v)
+        for members in classes.values():
+            assert members == sorted(members, key=lambda v: (-degree[v], first_seen[v]))
+            informative += members != sorted(members, key=first_seen.__getitem__)
+    assert informative, "every class is already in the conditions' order: the tie-break is untested"
+
+
 def test_a_stalled_cascade_leads_to_the_next_guess(monkeypatch):
     """A cascade stopped by a stall (not finished, time left) counts as ended: the next
     guess is made on the case it left, down to MAX_DEPTH, and ``finish`` is asked there.
