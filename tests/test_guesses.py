@@ -95,6 +95,127 @@ def test_the_ends_and_the_spread_stay_inside(interval, count, flip):
     assert low + width / 4 < found[0] < high - width / 4  # the first from the middle half
 
 
+small_rationals = st.builds(Fraction, st.integers(-60, 60).filter(bool), st.integers(1, 12))
+
+
+@st.composite
+def tied_systems(draw):
+    """(system, point, ties): definitions U_i = K_i k_i with k_i = g v_i + e and
+    U_i = r K_i + q v_i + h (a position v and its jump K, as on a chain residual), some with a
+    square or a third variable instead (no map), and random extra equations, all true at
+    a planted rational point; ``ties``: (v, K, (a, b, c, d)) for the pairs built with
+    K (c v + d) = a v + b."""
+    from nnsolve.elimination import LinearSystem
+
+    count = draw(st.integers(1, 60))
+    system, point, ties = LinearSystem(priority=lambda k: 0 if k[0] in "Uks" else 1), {}, []
+    for i in range(count):
+        v, K, k, U = ("v", i), ("K", i), ("k", i), ("U", i)
+        point[v], point[K] = draw(small_rationals), draw(small_rationals)
+        g, e, r = draw(small_rationals), draw(small_rationals), draw(small_rationals)
+        point[k] = g * point[v] + e
+        point[U] = point[K] * point[k]
+        kind = draw(st.sampled_from(["map", "map", "square", "jump squared", "third"]))
+        system.equate({k: 1, v: -g, None: -e})
+        if kind == "square":  # U = k s with s = v + K: the product has v squared
+            t = ("s", i)
+            point[t] = point[v] + point[K]
+            system.equate({t: 1, v: -1, K: -1})
+            system.define(U, k, t)
+            point[U] = point[k] * point[t]
+            system.equate({U: 1, K: -r, None: -(point[U] - r * point[K])})
+            continue
+        if kind == "jump squared":  # U = K s with s = K + g v: the product has K squared
+            t = ("s", i)
+            point[t] = point[K] + g * point[v]
+            system.equate({t: 1, K: -1, v: -g})
+            system.define(U, K, t)
+            point[U] = point[K] * point[t]
+            system.equate({U: 1, K: -r, None: -(point[U] - r * point[K])})
+            continue
+        system.define(U, K, k)
+        if kind == "third":  # U tied to a third variable as well
+            w = ("w", i)
+            point[w] = draw(small_rationals)
+            system.equate({U: 1, K: -r, w: -1, None: -(point[U] - r * point[K] - point[w])})
+            continue
+        q = draw(small_rationals)  # U = r K + q v + h: the product's form uses v too
+        system.equate({U: 1, K: -r, v: -q, None: -(point[U] - r * point[K] - q * point[v])})
+        ties.append((v, K, (q, point[U] - r * point[K] - q * point[v], g, e - r)))  # K (g v + e - r) = q v + h
+    return system, point, ties
+
+
+@settings(max_examples=60, deadline=None)
+@given(tied_systems())
+def test_partner_maps_hold_at_every_solution(drawn):
+    """Every map ``partner_maps`` reads, w (c v + d) = a v + b, holds at a planted point
+    of the system (a solution of its equations and definitions), and every pair built to
+    be tied is found where the map is not constant.  A sign slip in a coefficient fails
+    the first check; leaving out a kind of definition the second."""
+    system, point, ties = drawn
+    found = set()
+    for v in {("v", i) for i in range(len(point))}:
+        if v not in point:
+            continue
+        for w, (a, b, c, d) in guesses.partner_maps(system, v):
+            assert w in point and w != v
+            assert w[0] == "K" and w[1] == v[1]  # a square or a third variable gives no map
+            assert point[w] * (c * point[v] + d) == a * point[v] + b
+            assert a * d != b * c
+            found.add((v, w))
+    for v, K, (a, b, c, d) in ties:
+        if a * d != b * c:  # K moves with v
+            assert (v, K) in found, (v, K)
+    event(f"maps found: {min(len(found), 10)}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(intervals, small_rationals.filter(lambda q: q != 0), small_rationals, st.integers(0, 3))
+def test_candidates_stay_inside_and_take_a_partners_simplest(interval, scale, shift, missing):
+    """With a partner w = scale / (v - shift) (a jump and its position), the inside
+    candidates stay strictly inside (low, high), none repeats an end, at most CANDIDATES;
+    the ends stay between the last value with a solution and the bound; and the first
+    inside value is as simple, in v or in w, as the first spread value of either (so
+    the partner's values are not dropped)."""
+    low, high = interval
+    width = high - low
+    below = None if missing & 1 else low - width / 7
+    above = None if missing & 2 else high + width / 7
+    m = low + width / 3
+    f = (Fraction(0), scale, Fraction(1), -shift)
+    ends, inside = guesses._candidates(m, low, below, high, above, [("w", f)])
+    assert len(inside) <= guesses.CANDIDATES and not set(ends) & set(inside)
+    assert len(set(inside)) == len(inside)
+    assert all(low < q < high for q in inside)
+    for q in ends:
+        assert q == m or (above is not None and high <= q < above) or (below is not None and below < q <= low)
+    span = [q for q in (low, below, high, above) if q is not None]
+    if inside and not min(span) <= shift <= max(span):
+        # the first value is as simple (in v, or in w) as the first of each space's spread
+        def best(q):
+            return min(guesses._simplicity(q), guesses._simplicity(scale / (q - shift)))
+
+        images = sorted((scale / (low - shift), scale / (high - shift)))
+        firsts = [spread(low, high, 1)[0], shift + scale / spread(*images, 1)[0]]
+        for q in firsts:
+            if q not in ends:
+                assert best(inside[0]) <= best(q), (inside[:3], firsts)
+
+
+def test_a_jump_simple_position_is_tried_early():
+    """The planted 10,000 case (docs/performance.md, thirteenth session): the position
+    c_q.2.1 in [9/5, 2), tied to its jump by K = -3 / c.  The forward witness has
+    c = 21/11 (K = -11/7); in c alone it comes 7th of the inside values, with the jump's
+    values 3rd."""
+    F = Fraction
+    low, high, below, above, m = F(524288, 291271), F(786432, 393217), F(9, 5) - F(1, 10**6), F(2) + F(1, 10**5), \
+        F(24, 13)
+    _, alone = guesses._candidates(m, low, below, high, above, [])
+    ends, tied = guesses._candidates(m, low, below, high, above, [("K", (F(0), F(3), F(-1), F(0)))])
+    assert ends == [2, F(9, 5), F(24, 13)]
+    assert tied.index(F(21, 11)) == 2 and alone.index(F(21, 11)) == 6, (tied[:8], alone[:8])
+
+
 class _Counting:
     """A solver session that counts its queries."""
 

@@ -20,7 +20,11 @@ exact propagation).  This stage does the same on the training side:
 3. values: the simplest rational (fewest digits: Stern-Brocot) at each end of the
    interval (between the last value with a solution and the bound past it) and m; then
    the simplest rationals in the middle of the interval, then in the middle of each
-   piece left, up to :data:`CANDIDATES`;
+   piece left, up to :data:`CANDIDATES`, the simplest first.  Each is also chosen in
+   the values of v's *partners* (``partner_maps``: a variable w that a definition ties
+   to v alone, w = (a v + b) / (c v + d); on a chain residual a breakline position's
+   jump, K = 3 / v) and read back: a network's weights are simple where its positions
+   are not (planted 10,000: the forward witness has c_q.2.1 = 21/11, K = 11/7);
 4. for each (v, q): the *guessed case*, the case with ``v = q``; the value lemmas'
    cascade from ``v``'s neighbours on it (``value_lemmas(front=...)``); when it has no
    solution the guess is refuted and the next is tried; when no ite is left,
@@ -208,16 +212,101 @@ def local_interval(v, hood: list, session, limits: Limits, cancel=None,
     return m, ends
 
 
-def _ends(m: Fraction, low: Fraction, below, high: Fraction, above) -> list[Fraction]:
+def _ends(m: Fraction, low: Fraction, below, high: Fraction, above, extra: tuple = ()) -> list[Fraction]:
     """The values tried first, without repeats: at each end with a bound, the simplest
     rational from the last value with a solution up to the bound, the bound left out
     (a solver's model lies at a vertex, and a reduction's positions take few values:
     planted 1,000, 772 of the forward witness's 3,701 recentred positions are 1, 6/5, 9/5
     or 2); then the model's value.  An end without a bound (the doubling steps ran out)
-    gives nothing: the last value reached there is far and of many digits."""
+    gives nothing: the last value reached there is far and of many digits.  ``extra``
+    (the ends chosen in a partner's values) come before the model's value."""
     out = [min((end, simplest_between(min(end, bound), max(end, bound))), key=_simplicity)
            for end, bound in ((high, above), (low, below)) if bound is not None]
-    return list(dict.fromkeys(out + [m]))
+    return list(dict.fromkeys(out + list(extra) + [m]))
+
+
+def partner_maps(system, v) -> list[tuple[object, tuple[Fraction, Fraction, Fraction, Fraction]]]:
+    """The variables that a definition ties to ``v`` alone: (w, (a, b, c, d)), meaning
+    w (c v + d) = a v + b, for each definition P = X Y of ``system`` whose reduced forms
+    use ``v`` and one other variable w, with no square in X Y (one factor in v, the
+    other in w).  On a chain residual: a breakline position and its jump (K k = U),
+    K = 3 / v below.  Only the guesses' order reads these maps.
+
+    >>> from nnsolve.elimination import LinearSystem
+    >>> s = LinearSystem(priority=lambda k: k not in ("U", "k"))  # U and k eliminated first
+    >>> s.define("U", "K", "k"); s.equate({"U": 1, None: 3, "K": -5}); s.equate({"k": 1, "v": 1, None: -5})
+    >>> [(w, tuple(map(str, f))) for w, f in partner_maps(s, "v")]   # 5K - 3 = K (5 - v): K v = 3
+    [('K', ('0', '3', '1', '0'))]
+    """
+    out = []
+    for product, left, right in system.bilinear:
+        P, X, Y = (system.reduce({k: 1}) for k in (product, left, right))
+        names = {k for form in (P, X, Y) for k in form if k is not None}
+        if v not in names or len(names) != 2:
+            continue
+        [w] = names - {v}
+
+        def co(form, k):
+            return Fraction(form.get(k, 0))
+
+        x0, xv, xw, y0, yv, yw = co(X, None), co(X, v), co(X, w), co(Y, None), co(Y, v), co(Y, w)
+        if xv * yv or xw * yw:  # a square: not a map from v to w
+            continue
+        # P = X Y:  w (pw - x0 yw - xw y0 - (xv yw + xw yv) v) = (x0 yv + xv y0 - pv) v + x0 y0 - p0
+        a, b = x0 * yv + xv * y0 - co(P, v), x0 * y0 - co(P, None)
+        c, d = -(xv * yw + xw * yv), co(P, w) - x0 * yw - xw * y0
+        if a * d - b * c != 0:  # w moves with v
+            out.append((w, (a, b, c, d)))
+    return out
+
+
+def _through(f: tuple, q: Fraction) -> Fraction | None:
+    """w = (a q + b) / (c q + d), None at the pole."""
+    a, b, c, d = f
+    den = c * q + d
+    return None if den == 0 else (a * q + b) / den
+
+
+def _back(f: tuple, r: Fraction) -> Fraction | None:
+    """The v with w = r: v = (b - d r) / (c r - a), None where there is none."""
+    a, b, c, d = f
+    den = c * r - a
+    return None if den == 0 else (b - d * r) / den
+
+
+def _partner_candidates(f: tuple, m: Fraction, low: Fraction, below, high: Fraction, above) -> tuple[list, list]:
+    """The candidates of ``_ends`` and ``spread`` chosen among the simplest values of the
+    partner w = f(v) instead of v's own, read back as values of v: ([], []) when the
+    map's pole lies in the range (then w is not monotone there)."""
+    a, b, c, d = f
+    span = [q for q in (low, below, high, above, m) if q is not None]
+    if c != 0 and min(span) <= -d / c <= max(span):
+        return [], []
+    image = {q: _through(f, q) for q in span}
+    ends = [_back(f, min((image[end], simplest_between(min(image[end], image[bound]), max(image[end], image[bound]))),
+                         key=_simplicity))
+            for end, bound in ((high, above), (low, below)) if bound is not None]
+    inside = [_back(f, r) for r in spread(min(image[low], image[high]), max(image[low], image[high]), CANDIDATES)] \
+        if low < high else []
+    return [q for q in ends if q is not None], [q for q in inside if q is not None and low < q < high]
+
+
+def _candidates(m: Fraction, low: Fraction, below, high: Fraction, above, maps: list) -> tuple[list, list]:
+    """The values tried for one variable: (ends, inside).  The ends are ``_ends``' in
+    v's own values and in each partner's (``partner_maps``: a value simple in the jump
+    K = 3 / v is not simple in v), then m; the inside values are ``spread``'s in each,
+    the simplest in v or in a partner first (least denominator, then numerator), at
+    most :data:`CANDIDATES`, none of them an end."""
+    partner = [_partner_candidates(f, m, low, below, high, above) for _, f in maps]
+    ends = _ends(m, low, below, high, above, tuple(q for more, _ in partner for q in more))
+    inside = (spread(low, high, CANDIDATES) if low < high else []) + [q for _, more in partner for q in more]
+
+    def simplest_form(q: Fraction) -> tuple:
+        images = [_through(f, q) for _, f in maps]
+        return min([_simplicity(q)] + [_simplicity(r) for r in images if r is not None])
+
+    inside = sorted(dict.fromkeys(q for q in inside if q not in ends), key=simplest_form)[:CANDIDATES]
+    return ends, inside
 
 
 def _ranked(case: Case, used: list, near: dict | None = None) -> list:
@@ -275,8 +364,7 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
             tried.append(f"{name(v)}: no exact model of its neighbourhood")
             return None
         m, ((high, above), (low, below)) = found
-        ends = _ends(m, low, below, high, above)
-        inside = [q for q in spread(low, high, CANDIDATES) if q not in ends] if low < high else []
+        ends, inside = _candidates(m, low, below, high, above, partner_maps(current.system, v))
         progress_log.info("guesses: %s in [%s, %s] (depth %d), ends %s, then %s", name(v), num(low), num(high),
                           depth, ", ".join(num(q) for q in ends), ", ".join(num(q) for q in inside))
         return ends, inside
