@@ -573,3 +573,53 @@ def test_a_stalled_cascade_leads_to_the_next_guess(monkeypatch):
     assert calls and all(t <= guesses.VALUE_STALL for t, _ in calls) and calls[0][1] > 0, calls
     # the first plan ranks by degree; a later one by distance from the guess before it
     assert ranked[0] is None and any(near and 0 in near.values() for near in ranked[1:]), ranked
+
+
+def test_each_variable_gets_its_first_values_before_the_next(monkeypatch):
+    """The plan: the first variable's ends and first FIRST_INSIDE inside values, then
+    the next variable's, and only then the rest of each one's inside values.  With every
+    guess refuted (a stubbed cascade), the guesses come in exactly that order."""
+    from nnsolve.decider.local_lemmas import LemmaOutcome
+
+    case = _floating_case()
+    F = Fraction
+    shown: dict = {}
+    tried: list = []
+
+    def interval(v, hood, session, limits, cancel=None, stop=lambda: False):
+        return F(3, 2), ((F(2) - F(1, 10**4), F(2) + F(1, 10**4)), (F(1) + F(1, 10**4), F(1) - F(1, 10**4)))
+
+    real_candidates = guesses._candidates
+
+    def candidates(m, low, below, high, above, maps):
+        out = real_candidates(m, low, below, high, above, maps)
+        shown[len(shown)] = out
+        return out
+
+    real_with_values = guesses.with_values
+
+    def recording(c, values, stats=None):
+        tried.extend(values)
+        return real_with_values(c, values, stats)
+
+    def refutes(c, solver, limits, **k):
+        return LemmaOutcome(None, "refuted (stub)", 0, 0, 0, 0, 0, 0.0, True)
+
+    monkeypatch.setattr(guesses, "local_interval", interval)
+    monkeypatch.setattr(guesses, "_candidates", candidates)
+    monkeypatch.setattr(guesses, "value_lemmas", refutes)
+    monkeypatch.setattr(guesses, "with_values", recording)
+    monkeypatch.setattr(guesses, "VARIABLES", 3)
+    out = guess_and_carry(case, SOLVER, Limits(120), lambda c, limits: None)
+    assert out.status == "unknown"
+    first = guesses.FIRST_INSIDE
+    want = []
+    ranked = tried
+    variables = list(dict.fromkeys(ranked))
+    assert len(variables) == 3 and len(shown) == 3
+    for i, v in enumerate(variables):
+        ends, inside = shown[i]
+        want += [v] * (len(ends) + min(first, len(inside)))
+    for i, v in enumerate(variables):
+        want += [v] * max(0, len(shown[i][1]) - first)
+    assert ranked == want

@@ -10,8 +10,8 @@ exact propagation).  This stage does the same on the training side:
 1. ``v``: the condition variables, those the most assertions use first (ties: the
    order of the case's conditions); for a guess on what a cascade left, those nearest
    the guess before it first (hops through shared assertions: where the cascade
-   stopped); the ends of the first :data:`VARIABLES` of them are tried before any value
-   inside;
+   stopped); the first :data:`VARIABLES` of them in turn, each with its ends and its
+   first :data:`FIRST_INSIDE` inside values, then the rest of each one's values;
 2. their *local intervals*: a model of the assertions N within :data:`GUESS_RADIUS`
    hops of ``v`` gives a point m; queries ``N and v >= c`` (``<=`` below m), with c
    moving away from m by doubling steps and then by bisection, bracket how far N lets
@@ -74,8 +74,8 @@ from nnsolve.terms import num
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CANDIDATES", "GUESS_RADIUS", "MAX_DEPTH", "guess_and_carry", "local_interval", "simplest_between",
-           "simplest_in", "spread"]
+__all__ = ["CANDIDATES", "FIRST_INSIDE", "GUESS_RADIUS", "MAX_DEPTH", "guess_and_carry", "local_interval",
+           "partner_maps", "simplest_between", "simplest_in", "spread"]
 
 #: hops around the guessed variable for its local interval and its cascade's first front
 GUESS_RADIUS = 3
@@ -83,8 +83,11 @@ GUESS_RADIUS = 3
 CANDIDATES = 30
 #: guesses on top of each other (planted 10,000: the ETR side needs two)
 MAX_DEPTH = 3
-#: variables whose local intervals' ends are tried before any inside value
+#: variables whose ends and first inside values are tried before any variable's other values
 VARIABLES = 4
+#: inside values of a variable tried before the next variable's (planted 10,000: the
+#: witness's value of the first variable is its 3rd inside value, after three ends)
+FIRST_INSIDE = 6
 #: doubling steps and bisection steps of the local interval, each way
 WIDEN, BISECT = 24, 10
 
@@ -370,10 +373,11 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
         return ends, inside
 
     def plan(current: Case, items, used, index, depth: int, near: dict | None):
-        """(variable, value) guesses: the ends of the first VARIABLES variables' local
-        intervals, then the inside of each (intervals asked as they are needed)."""
+        """(variable, value) guesses: for each of the first VARIABLES variables its ends
+        and its first FIRST_INSIDE inside values, then the rest of each one's inside
+        values (intervals asked as they are needed)."""
         ranked = _ranked(current, used, near)[:VARIABLES]
-        insides = []
+        later = []
         for v in ranked:
             if stopped():
                 return
@@ -381,10 +385,10 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
             if found is None:
                 continue
             ends, inside = found
-            insides.append((v, inside))
-            for q in ends:
+            later.append((v, inside[FIRST_INSIDE:]))
+            for q in ends + inside[:FIRST_INSIDE]:
                 yield v, q
-        for v, inside in insides:
+        for v, inside in later:
             for q in inside:
                 yield v, q
 
