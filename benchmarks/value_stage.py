@@ -11,11 +11,16 @@ time, on an idle machine: the figures are rates.
 With ``--guesses`` the guessed values (``nnsolve.decider.guesses.guess_and_carry``, with
 the exact query on what they leave) run on that case instead, and this prints one row per
 guess (depth, variable = value, refuted or carried, values carried) and the answer.
+With ``--oracle FILE`` as well, each guess takes the forward witness's value of its
+variable (the planted network, built by the reduction's forward map from the ETR side's
+model; pickled in FILE, computed when it is absent): not a blind run but the best any
+order of values can do, so that what the values cost and what the cascades cost are
+measured apart (docs/performance.md, "Thirteenth session").
 
     PYTHONPATH=src python -P benchmarks/value_stage.py instances/tier4/unsat-unique_10000_s1.smt2 \\
         --case /tmp/uu10000.pkl --seconds 600 --workers 2 [--front-step 2] [--every 60]
     PYTHONPATH=src python -P benchmarks/value_stage.py instances/tier4/planted_10000_s1.smt2 \\
-        --case /tmp/p10000.pkl --seconds 3000 --workers 2 --guesses
+        --case /tmp/p10000.pkl --seconds 3000 --workers 2 --guesses [--oracle /tmp/p10000_witness.pkl]
 """
 
 from __future__ import annotations
@@ -91,17 +96,61 @@ class _Guesses(logging.Handler):
             self.rows.append((float(seconds), int(depth), f"{v} = {q}", result, int(values)))
 
 
-def guesses(case, seconds: float, workers: int) -> None:
-    """Run the guesses on ``case`` and print their rows and answer."""
+def forward_witness(path: str, witness_file: Path) -> float:
+    """The forward witness in the residual's variables (``residual_guides``), pickled to
+    ``witness_file``.  Seconds (the structure is analysed again: about 5 minutes at
+    10,000 constraints)."""
+    sys.path.append(str(Path(__file__).resolve().parent))
+    from residual_guides import _structure, _witness_guide
+    from nnsolve.formula.smtlib import read_smtlib
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import get_solver
+
+    start = time.monotonic()
+    formula = read_smtlib(path)
+    reduction = reduce_formula(formula)
+    solver = get_solver("z3")
+    analysis, (system, _, _, _) = _structure(reduction.instance, solver)
+    witness = _witness_guide(formula, reduction, analysis, system.copy(), solver)
+    if witness is None:
+        sys.exit("the ETR side found no model: there is no forward witness")
+    partial = witness_file.with_suffix(".part")
+    partial.write_bytes(pickle.dumps(witness, protocol=pickle.HIGHEST_PROTOCOL))
+    partial.replace(witness_file)
+    return time.monotonic() - start
+
+
+@contextlib.contextmanager
+def _oracle(witness: dict):
+    """The guesses' local interval and candidates replaced by the witness's value."""
+    from nnsolve.decider import guesses as stage
+
+    def interval(v, hood, session, limits, cancel=None, stop=lambda: False):
+        q = witness[v]
+        return q, ((q, None), (q, None))
+
+    saved = stage.local_interval, stage._candidates
+    stage.local_interval = interval
+    stage._candidates = lambda m, low, below, high, above, maps: ([m], [])
+    try:
+        yield
+    finally:
+        stage.local_interval, stage._candidates = saved
+
+
+def guesses(case, seconds: float, workers: int, witness: dict | None = None) -> None:
+    """Run the guesses on ``case`` and print their rows and answer (with ``witness``:
+    each guess takes its value)."""
     from nnsolve.decider import chains
     from nnsolve.decider.guesses import guess_and_carry
     from nnsolve.solvers import Limits, get_solver
 
     solver = get_solver("z3")
-    with _listening(_Guesses()) as rows:
+    with _listening(_Guesses()) as rows, (_oracle(witness) if witness else contextlib.nullcontext()):
         out = guess_and_carry(case, solver, Limits(seconds, 8000),
                               lambda c, limits: chains._solve_case(c, [], solver, limits), workers=workers)
-    print(f"guesses, {workers} children, {seconds:.0f} s asked")
+    print(f"guesses, {workers} children, {seconds:.0f} s asked"
+          + (", values from the forward witness (an oracle, not blind)" if witness else ""))
     print("| seconds | depth | guess | result | values |")
     print("|---:|---:|---|---|---:|")
     for at, depth, guess, result, values in rows.rows:
@@ -130,7 +179,11 @@ def main(argv=None) -> None:
     ap.add_argument("--front-step", type=int, help="value_lemmas.FRONT_STEP (default: the module's)")
     ap.add_argument("--every", type=float, default=60.0, help="a table row every this many seconds")
     ap.add_argument("--guesses", action="store_true", help="run the guessed values on the case instead")
+    ap.add_argument("--oracle", type=Path, help="with --guesses: each guess takes the forward witness's value "
+                                                "(pickled here; computed when absent)")
     args = ap.parse_args(argv)
+    if args.oracle is not None and not args.guesses:
+        ap.error("--oracle goes with --guesses")
     if args.seconds <= 0 or args.workers < 1 or args.every <= 0 or (args.front_step is not None
                                                                    and args.front_step < 1):
         ap.error("--seconds and --every must be positive, --workers and --front-step at least 1")
@@ -143,7 +196,12 @@ def main(argv=None) -> None:
         print(f"set-up (the decider until the value stage): {capture(args.file, args.case, 7200):.0f} s")
     case = pickle.loads(args.case.read_bytes())
     if args.guesses:
-        guesses(case, args.seconds, args.workers)
+        witness = None
+        if args.oracle is not None:
+            if not args.oracle.exists():
+                print(f"set-up (the forward witness): {forward_witness(args.file, args.oracle):.0f} s")
+            witness = pickle.loads(args.oracle.read_bytes())
+        guesses(case, args.seconds, args.workers, witness)
         return
     if args.front_step is not None:
         stage.FRONT_STEP = args.front_step

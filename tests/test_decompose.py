@@ -1,5 +1,6 @@
 """Chain decomposition: exact elimination, kink windows, neuron order, and the stage itself."""
 
+import bisect
 from fractions import Fraction as F
 
 import pytest
@@ -162,13 +163,20 @@ def _witness_values(instance, analysis, network):
             u = count.line.c
             ks.append(nb.mul(nb.neg(nb.add(u * (w0 * a + w1 * b) / n2, neuron.b)), 1 / sigma))
         crossings.append((ks, tuple(nb.mul(x, sigma) for x in neuron.a)))
+    # sorted by the first crossing, so each chain takes its neurons by bisection (at
+    # 10,000 constraints a scan per chain cost chains x neurons, over 10 minutes); the
+    # bisection runs on approximations widened by a margin, the exact test decides
+    crossings.sort(key=lambda c: nb.approximate(c[0][0], 80))
+    keys = [float(nb.approximate(c[0][0], 80)) for c in crossings]
     values = {}
     for g, chain in enumerate(found):
         li, bi = chain.blocks[0]
         block = family[li].blocks[bi]
         lo, hi = family[li].line.t[block.first], family[li].line.t[block.last]
-        mine = sorted((c for c in crossings if nb.compare(lo, c[0][0]) < 0 and nb.compare(c[0][0], hi) < 0),
-                      key=lambda c: nb.approximate(c[0][0], 80))
+        low, high = float(nb.approximate(lo, 80)), float(nb.approximate(hi, 80))
+        margin = 1e-9 * (1 + abs(low) + abs(high))
+        first, last = bisect.bisect_left(keys, low - margin), bisect.bisect_right(keys, high + margin)
+        mine = [c for c in crossings[first:last] if nb.compare(lo, c[0][0]) < 0 and nb.compare(c[0][0], hi) < 0]
         assert len(mine) == chain.kinks
         for r, (ks, jump) in enumerate(mine):
             values[("p", g, r)], values[("q", g, r)] = ks[0], ks[-1]

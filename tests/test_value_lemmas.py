@@ -317,3 +317,39 @@ def test_the_value_stage_benchmark_replays_a_saved_case(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         module.main([str(source), "--case", str(case), "--workers", "0"])
     assert exc.value.code == 2
+
+
+def test_the_value_stage_benchmark_oracle_takes_the_witness_values(tmp_path, capsys):
+    """``--guesses --oracle``: the forward witness is computed once and pickled, and each
+    guess takes its value for the guessed variable (checked against the pickle); on a
+    formula without a model there is no witness, and the run says so."""
+    import pickle
+
+    from conftest import benchmark_module
+    from nnsolve.decider.residual_query import name
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.formula.smtlib import to_smtlib
+
+    module = benchmark_module("value_stage")
+    source = tmp_path / "sat.smt2"
+    source.write_text(to_smtlib(family_formula("sat", 10, 1)))
+    case, witness = tmp_path / "case.pkl", tmp_path / "witness.pkl"
+    module.main([str(source), "--case", str(case), "--seconds", "120", "--guesses", "--oracle", str(witness)])
+    out = capsys.readouterr().out
+    assert "set-up (the forward witness)" in out and "an oracle, not blind" in out, out
+    values = {name(v): q for v, q in pickle.loads(witness.read_bytes()).items()}
+    rows = [line.split(" | ") for line in out.splitlines() if line.startswith("| ") and " = " in line]
+    assert rows, out
+    from nnsolve.terms import num
+    for row in rows:
+        variable, value = row[2].split(" = ")
+        assert value == num(values[variable]), (row, values[variable])
+    assert out.strip().splitlines()[-1].startswith("sat"), out
+    unsat = tmp_path / "uu.smt2"
+    unsat.write_text(to_smtlib(family_formula("unsat-unique", 10, 1)))
+    with pytest.raises(SystemExit, match="no forward witness"):
+        module.main([str(unsat), "--case", str(tmp_path / "uu.pkl"), "--guesses", "--oracle",
+                     str(tmp_path / "uu_witness.pkl")])
+    with pytest.raises(SystemExit) as exc:
+        module.main([str(source), "--case", str(case), "--oracle", str(witness)])
+    assert exc.value.code == 2
