@@ -550,6 +550,7 @@ def test_a_stalled_cascade_leads_to_the_next_guess(monkeypatch):
 
     def stalls(c, solver, limits, **k):
         calls.append((limits.timeout, k.get("overtime", 0.0)))
+        assert k.get("radii") == guesses.CASCADE_RADII  # a guessed cascade asks no radius-4 retries
         return LemmaOutcome(c, None, 0, 0, 0, pieces(c), pieces(c), 0.0, False)
 
     real_ranked = guesses._ranked
