@@ -31,6 +31,7 @@ import logging
 import pickle
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 
@@ -126,8 +127,10 @@ def _oracle(witness: dict):
     from nnsolve.decider import guesses as stage
 
     def interval(v, hood, session, limits, cancel=None, stop=lambda: False):
-        q = witness[v]
-        return q, ((q, None), (q, None))
+        # a variable the witness lacks, or whose value is not rational (an irrational
+        # model), gives no value, as a neighbourhood without an exact model does
+        q = witness.get(v)
+        return (q, ((q, None), (q, None))) if isinstance(q, Fraction) else None
 
     saved = stage.local_interval, stage._candidates
     stage.local_interval = interval
@@ -146,11 +149,11 @@ def guesses(case, seconds: float, workers: int, witness: dict | None = None) -> 
     from nnsolve.solvers import Limits, get_solver
 
     solver = get_solver("z3")
-    with _listening(_Guesses()) as rows, (_oracle(witness) if witness else contextlib.nullcontext()):
+    with _listening(_Guesses()) as rows, (_oracle(witness) if witness is not None else contextlib.nullcontext()):
         out = guess_and_carry(case, solver, Limits(seconds, 8000),
                               lambda c, limits: chains._solve_case(c, [], solver, limits), workers=workers)
     print(f"guesses, {workers} children, {seconds:.0f} s asked"
-          + (", values from the forward witness (an oracle, not blind)" if witness else ""))
+          + (", values from the forward witness (an oracle, not blind)" if witness is not None else ""))
     print("| seconds | depth | guess | result | values |")
     print("|---:|---:|---|---|---:|")
     for at, depth, guess, result, values in rows.rows:

@@ -23,8 +23,9 @@ exact propagation).  This stage does the same on the training side:
    piece left, up to :data:`CANDIDATES`, the simplest first.  Each is also chosen in
    the values of v's *partners* (``partner_maps``: a variable w that a definition ties
    to v alone, w = (a v + b) / (c v + d); on a chain residual a breakline position's
-   jump, K = 3 / v) and read back: a network's weights are simple where its positions
-   are not (planted 10,000: the forward witness has c_q.2.1 = 21/11, K = 11/7);
+   jump, K = 3 / v up to sign) and read back: a network's weights are simple where its
+   positions are not (planted 10,000: the forward witness has c_q.2.1 = 21/11 and a
+   jump 11/7);
 4. for each (v, q): the *guessed case*, the case with ``v = q``; the value lemmas'
    cascade from ``v``'s neighbours on it (``value_lemmas(front=...)``, at the radii
    :data:`CASCADE_RADII`); when it has no
@@ -238,7 +239,7 @@ def partner_maps(system, v) -> list[tuple[object, tuple[Fraction, Fraction, Frac
     w (c v + d) = a v + b, for each definition P = X Y of ``system`` whose reduced forms
     use ``v`` and one other variable w, with no square in X Y (one factor in v, the
     other in w).  On a chain residual: a breakline position and its jump (K k = U),
-    K = 3 / v below.  Only the guesses' order reads these maps.
+    K = 3 / v (up to sign) below.  Only the guesses' order reads these maps.
 
     >>> from nnsolve.elimination import LinearSystem
     >>> s = LinearSystem(priority=lambda k: k not in ("U", "k"))  # U and k eliminated first
