@@ -285,18 +285,22 @@ def _back(f: tuple, r: Fraction) -> Fraction | None:
 
 def _partner_candidates(f: tuple, m: Fraction, low: Fraction, below, high: Fraction, above) -> tuple[list, list]:
     """The candidates of ``_ends`` and ``spread`` chosen among the simplest values of the
-    partner w = f(v) instead of v's own, read back as values of v: ([], []) when the
-    map's pole lies in the range (then w is not monotone there)."""
+    partner w = f(v) instead of v's own, read back as values of v; an end's bracket, or
+    the inside, that holds the map's pole gives none (w is not monotone across it)."""
     a, b, c, d = f
-    span = [q for q in (low, below, high, above, m) if q is not None]
-    if c != 0 and min(span) <= -d / c <= max(span):
-        return [], []
-    image = {q: _through(f, q) for q in span}
-    ends = [_back(f, min((image[end], simplest_between(min(image[end], image[bound]), max(image[end], image[bound]))),
-                         key=_simplicity))
-            for end, bound in ((high, above), (low, below)) if bound is not None]
-    inside = [_back(f, r) for r in spread(min(image[low], image[high]), max(image[low], image[high]), CANDIDATES)] \
-        if low < high else []
+
+    def clear(x: Fraction, y: Fraction) -> bool:  # the pole is not in [x, y] (either order)
+        return c == 0 or not min(x, y) <= -d / c <= max(x, y)
+
+    ends = []
+    for end, bound in ((high, above), (low, below)):
+        if bound is not None and clear(end, bound):
+            x, y = _through(f, end), _through(f, bound)
+            ends.append(_back(f, min((x, simplest_between(min(x, y), max(x, y))), key=_simplicity)))
+    inside = []
+    if low < high and clear(low, high):
+        x, y = _through(f, low), _through(f, high)
+        inside = [_back(f, r) for r in spread(min(x, y), max(x, y), CANDIDATES)]
     return [q for q in ends if q is not None], [q for q in inside if q is not None and low < q < high]
 
 
