@@ -154,9 +154,7 @@ def test_partner_maps_hold_at_every_solution(drawn):
     the first check; leaving out a kind of definition the second."""
     system, point, ties = drawn
     found = set()
-    for v in {("v", i) for i in range(len(point))}:
-        if v not in point:
-            continue
+    for v in [k for k in point if k[0] == "v"]:
         for w, (a, b, c, d) in guesses.partner_maps(system, v):
             assert w in point and w != v
             assert w[0] == "K" and w[1] == v[1]  # a square or a third variable gives no map
@@ -623,5 +621,4 @@ def test_each_variable_gets_its_first_values_before_the_next(monkeypatch):
         want += [(v, q) for q in ends + inside[:first]]
     for i, v in enumerate(variables):
         want += [(v, q) for q in shown[i][1][first:]]
-    ranked = tried
-    assert ranked == want
+    assert tried == want

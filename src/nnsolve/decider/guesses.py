@@ -229,9 +229,14 @@ def _ends(m: Fraction, low: Fraction, below, high: Fraction, above, extra: tuple
     or 2); then the model's value.  An end without a bound (the doubling steps ran out)
     gives nothing: the last value reached there is far and of many digits.  ``extra``
     (the ends chosen in a partner's values) come before the model's value."""
-    out = [min((end, simplest_between(min(end, bound), max(end, bound))), key=_simplicity)
-           for end, bound in ((high, above), (low, below)) if bound is not None]
+    out = [_toward(end, bound) for end, bound in ((high, above), (low, below)) if bound is not None]
     return list(dict.fromkeys(out + list(extra) + [m]))
+
+
+def _toward(end: Fraction, bound: Fraction) -> Fraction:
+    """An end's value: the simpler of ``end`` (a value with a solution) and the simplest
+    rational strictly between it and ``bound`` (past which there is none)."""
+    return min((end, simplest_between(min(end, bound), max(end, bound))), key=_simplicity)
 
 
 def partner_maps(system, v) -> list[tuple[object, tuple[Fraction, Fraction, Fraction, Fraction]]]:
@@ -247,6 +252,9 @@ def partner_maps(system, v) -> list[tuple[object, tuple[Fraction, Fraction, Frac
     >>> [(w, tuple(map(str, f))) for w, f in partner_maps(s, "v")]   # 5K - 3 = K (5 - v): K v = 3
     [('K', ('0', '3', '1', '0'))]
     """
+    def co(form, k):
+        return Fraction(form.get(k, 0))
+
     out = []
     for product, left, right in system.bilinear:
         P, X, Y = (system.reduce({k: 1}) for k in (product, left, right))
@@ -254,10 +262,6 @@ def partner_maps(system, v) -> list[tuple[object, tuple[Fraction, Fraction, Frac
         if v not in names or len(names) != 2:
             continue
         [w] = names - {v}
-
-        def co(form, k):
-            return Fraction(form.get(k, 0))
-
         x0, xv, xw, y0, yv, yw = co(X, None), co(X, v), co(X, w), co(Y, None), co(Y, v), co(Y, w)
         if xv * yv or xw * yw:  # a square: not a map from v to w
             continue
@@ -295,8 +299,7 @@ def _partner_candidates(f: tuple, m: Fraction, low: Fraction, below, high: Fract
     ends = []
     for end, bound in ((high, above), (low, below)):
         if bound is not None and clear(end, bound):
-            x, y = _through(f, end), _through(f, bound)
-            ends.append(_back(f, min((x, simplest_between(min(x, y), max(x, y))), key=_simplicity)))
+            ends.append(_back(f, _toward(_through(f, end), _through(f, bound))))
     inside = []
     if low < high and clear(low, high):
         x, y = _through(f, low), _through(f, high)
