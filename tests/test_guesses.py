@@ -473,6 +473,68 @@ def test_the_guesses_run_when_the_value_pass_found_nothing(values_fixed, monkeyp
         assert not look_ended and children == 1
 
 
+@pytest.mark.parametrize("barren", [False, True])
+def test_a_cut_pass_lets_the_guesses_go_first_and_then_resumes(barren, monkeypatch):
+    """The lemma route's schedule when the value look's pass fixed nothing in its first
+    PASS_BARREN neighbourhoods (``LemmaOutcome.barren``): the guesses go first, with
+    GUESS_FIRST_SHARE of the time left, and then the whole value stage runs again (here
+    it closes the case, as a value forced late in the pass would).  When the pass was
+    not cut (it fixed nothing anywhere) the guesses have VALUE_MAX_SHARE and the stage is
+    not asked again.  Dropping the second call, or asking it when the pass was whole,
+    fails this."""
+    from test_local_lemmas import _exact_route_off
+    from nnsolve.decider import chains
+    from nnsolve.decider.local_lemmas import LemmaOutcome
+    from nnsolve.decider.structured import decide_structured
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import UNKNOWN, SolverResult
+
+    calls = []
+
+    def values(case, solver, limits, radii, **kw):
+        calls.append(("values", kw.get("barren")))
+        pieces = chains.ite_pieces(case)
+        if len(calls) == 1:  # the first pass: cut (or, unbarren, whole) with nothing fixed
+            return LemmaOutcome(case, None, 10, 1, 0, pieces, pieces, 0.0, not barren, barren=barren)
+        return LemmaOutcome(None, "stub: a late neighbourhood has no solution", 10, 1, 0, pieces, 0, 0.0, True)
+
+    def stub(case, wanted, solver, limits, workers, cancel):
+        calls.append(("guesses", limits.timeout))
+        return SolverResult(UNKNOWN, "test", 0.0, reason="stub")
+
+    _exact_route_off(monkeypatch)
+    monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
+    monkeypatch.setattr(chains, "after_lemmas", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="off"))
+    monkeypatch.setattr(chains, "value_lemmas", values)
+    monkeypatch.setattr(chains, "local_lemmas",
+                        lambda case, *a, **k: LemmaOutcome(case, None, 0, 0, 0, chains.ite_pieces(case),
+                                                           chains.ite_pieces(case), 0.0, True))
+    monkeypatch.setattr(chains, "_guesses", stub)
+    monkeypatch.setattr(chains, "_lemma_route", _with_left(chains._lemma_route))
+    result = decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(100),
+                               max_work=1)
+    kinds = [kind for kind, _ in calls]
+    assert calls[0] == ("values", chains.PASS_BARREN)
+    if barren:
+        assert kinds == ["values", "guesses", "values"] and calls[2][1] is None, calls
+        assert result.status == "unsat" and "late neighbourhood" in result.reason, result.reason
+    else:
+        assert kinds == ["values", "guesses"], calls
+    share = chains.GUESS_FIRST_SHARE if barren else chains.VALUE_MAX_SHARE
+    assert calls[1][1] == pytest.approx(share * _with_left.left[-1], rel=0.05), (calls[1], _with_left.left)
+
+
+def _with_left(route):
+    """``route`` (the lemma route) recording its time limit in ``_with_left.left``."""
+    _with_left.left = []
+
+    def recording(system, bounds, equations, free, keys, solver, limits, *args, **kwargs):
+        _with_left.left.append(limits.timeout)
+        return route(system, bounds, equations, free, keys, solver, limits, *args, **kwargs)
+    return recording
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(2, 60), st.lists(st.tuples(st.integers(0, 59), st.integers(0, 59)), max_size=120),
        st.integers(0, 59))

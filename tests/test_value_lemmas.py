@@ -353,3 +353,22 @@ def test_the_value_stage_benchmark_oracle_takes_the_witness_values(tmp_path, cap
     with pytest.raises(SystemExit) as exc:
         module.main([str(source), "--case", str(case), "--oracle", str(witness)])
     assert exc.value.code == 2
+
+
+def test_a_barren_pass_stops_and_a_forced_one_does_not():
+    """``barren``: where nothing is forced (planted 30 at radius 1, too small a
+    neighbourhood to fix a value) the stage stops once that many neighbourhoods gave no
+    value, with the case as it came and ``barren`` set; the whole pass asks more.  On
+    unsat-unique the anchor's values come in the first step, so the same limit does not
+    stop the cascade and the case is still closed."""
+    from nnsolve.formula.generate import family_formula
+
+    case, _, _ = _reduction_case(family_formula("sat", 30, 1))
+    whole = value_lemmas(case, SOLVER, Limits(600), radii=(1,))
+    assert whole.finished and not whole.barren and whole.lemmas == 0
+    cut = value_lemmas(case, SOLVER, Limits(600), radii=(1,), barren=1)
+    assert cut.barren and not cut.finished and cut.lemmas == 0 and cut.case is case
+    assert 0 < cut.queries < whole.queries, (cut.queries, whole.queries)
+    closing, _, _ = _reduction_case(family_formula("unsat-unique", 30, 2))
+    out = value_lemmas(closing, SOLVER, Limits(600), barren=1)
+    assert out.case is None and not out.barren, (out.lemmas, out.reason)

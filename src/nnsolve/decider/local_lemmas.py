@@ -119,6 +119,9 @@ class LemmaOutcome:
     #: lemmas; empty for the local lemmas): another case with the input's solutions may
     #: take them as equations
     values: Mapping = field(default_factory=dict)
+    #: the value lemmas stopped after ``barren`` neighbourhoods without a value (their
+    #: ``barren`` argument): the case is the input, and the stage is not done
+    barren: bool = False
 
 
 class LemmaMemory:
