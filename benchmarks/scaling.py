@@ -15,7 +15,10 @@ blind cross-check: the training side is decided from the training instance alone
 a fresh child process, so that its peak memory is its own; the child reports the
 neurons, points, ETR-side time, reduction time, training-side time by stage
 (TrainingResult.stages, from the decision's child process), the verdict and the peak
-resident memory of itself and of its children (solvers, the training decision).
+resident memory of itself and of its largest child (solvers, the training decision);
+the parent adds the peak of their sum, sampled every second from /proc (``TreePeak``:
+the memory of all the processes alive at once, which ``--memory``, a limit per solver
+child, does not bound).
 `--timeout` is the limit of each side (`--timeout` of `nnsolve check`); the run is
 killed at 4 x timeout + 120 s whatever happens (recorded as such).  After the training
 side gave up, the larger sizes of that family run the ETR side and the reduction only
@@ -177,6 +180,56 @@ def _gave_up(row: dict) -> bool:
     return row.get("family") != "promise-violated" and row.get("training") not in ("sat", "unsat")
 
 
+def tree_rss_mib(pid: int) -> int:
+    """The resident memory (MiB) of ``pid`` and all its descendants alive now, summed
+    (Linux /proc; a process that ends while it is read counts as nothing)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    # the fields after the command name, which may hold spaces: state, ppid, ...
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [pid]
+    page = os.sysconf("SC_PAGE_SIZE")
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, ()))
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+    return total // (1024 * 1024)
+
+
+class TreePeak:
+    """The largest :func:`tree_rss_mib` of a process tree, sampled every ``every``
+    seconds in a thread until ``stop``: the memory of every process alive at once (the
+    children's own peaks, from ``getrusage``, are per process and need not coincide)."""
+
+    def __init__(self, pid: int, every: float = 1.0) -> None:
+        import threading
+
+        self.pid, self.every, self.peak = pid, every, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, tree_rss_mib(self.pid))
+            self._done.wait(self.every)
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join()
+        return self.peak
+
+
 def measure(family: str, size: int, args: argparse.Namespace, etr_only: bool = False) -> dict:
     cmd = [sys.executable, __file__, "--child", "--family", family, "--size", str(size), "--seed", str(args.seed),
            "--timeout", str(args.timeout), "--memory", str(args.memory)] + (["--etr-only"] if etr_only else [])
@@ -184,19 +237,26 @@ def measure(family: str, size: int, args: argparse.Namespace, etr_only: bool = F
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     limit = 4 * args.timeout + 120
     start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    sampler = TreePeak(proc.pid)
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=limit, env=env)
+        stdout, stderr = proc.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        sampler.stop()
         return {"family": family, "size": size, "seed": args.seed, "timeout": args.timeout,
                 "verdict": "killed", "error": f"the run was killed after {limit:g} s", "check_s": None}
-    for line in out.stdout.splitlines():
+    peak = sampler.stop()
+    for line in stdout.splitlines():
         if line.startswith("ROW "):
             row = json.loads(line[4:])
             row["wall_s"] = round(time.monotonic() - start, 3)
+            row["peak_tree_mib"] = peak
             return row
-    tail = (out.stderr or "").strip().splitlines()[-3:]
+    tail = (stderr or "").strip().splitlines()[-3:]
     return {"family": family, "size": size, "seed": args.seed, "timeout": args.timeout, "verdict": "error",
-            "error": f"exit {out.returncode}: {' | '.join(tail)}", "check_s": None}
+            "error": f"exit {proc.returncode}: {' | '.join(tail)}", "check_s": None}
 
 
 def slope(points: list[tuple[float, float]]) -> float | None:
@@ -216,7 +276,7 @@ def _stages(row: dict) -> str:
 
 def table(rows: list[dict]) -> str:
     out = ["| family | constraints | neurons | points | ETR | ETR s | reduce s | training | training s "
-           "| stages (s) | verdict | peak RSS MiB (run / children) |",
+           "| stages (s) | verdict | peak RSS MiB (run / largest child / all at once) |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if r.get("verdict") in ("killed", "error"):
@@ -228,7 +288,8 @@ def table(rows: list[dict]) -> str:
         out.append(f"| {r['family']} | {r['constraints']} | {r['neurons'] or '-'} | {r['points'] or '-'} "
                    f"| {r['etr']} | {r['etr_s']:.1f} | {r['reduce_s']:.1f} | {training} "
                    f"| {'-' if r['training_s'] is None else format(r['training_s'], '.1f')} "
-                   f"| {_stages(r)} | {r['verdict']} | {r['peak_rss_mib']} / {r['peak_rss_children_mib']} |")
+                   f"| {_stages(r)} | {r['verdict']} | {r['peak_rss_mib']} / {r['peak_rss_children_mib']} "
+                   f"/ {r.get('peak_tree_mib', '-')} |")
     return "\n".join(out)
 
 
