@@ -149,21 +149,33 @@ def tied_systems(draw):
 @given(tied_systems())
 def test_partner_maps_hold_at_every_solution(drawn):
     """Every map ``partner_maps`` reads, w (c v + d) = a v + b, holds at a planted point
-    of the system (a solution of its equations and definitions), and every pair built to
-    be tied is found where the map is not constant.  A sign slip in a coefficient fails
-    the first check; leaving out a kind of definition the second."""
+    of the system (a solution of its equations and definitions) and at a second solution
+    of the pair (v moved by one, K from the construction), and every pair built to be
+    tied is found where the map is not constant, from v to K and from K to v.  A sign
+    slip in a coefficient fails the first check; a constant term off by the point's
+    value the second; leaving out a kind of definition the third."""
     system, point, ties = drawn
-    found = set()
-    for v in [k for k in point if k[0] == "v"]:
-        for w, (a, b, c, d) in guesses.partner_maps(system, v):
-            assert w in point and w != v
-            assert w[0] == "K" and w[1] == v[1]  # a square or a third variable gives no map
-            assert point[w] * (c * point[v] + d) == a * point[v] + b
-            assert a * d != b * c
-            found.add((v, w))
+    # a second solution of each tied pair, from the construction (K (g v + e - r) = q v + h
+    # with v moved by one), where it exists: a map must hold along the curve, not at one point
+    other = {}
     for v, K, (a, b, c, d) in ties:
-        if a * d != b * c:  # K moves with v
-            assert (v, K) in found, (v, K)
+        v2 = point[v] + 1
+        if c * v2 + d != 0:
+            other[v] = other[K] = {v: v2, K: (a * v2 + b) / (c * v2 + d)}
+    found = set()
+    for u in [k for k in point if k[0] in "vK"]:
+        for w, (a, b, c, d) in guesses.partner_maps(system, u):
+            assert w in point and w != u
+            assert {u[0], w[0]} == {"v", "K"} and w[1] == u[1]  # a square or a third variable gives no map
+            assert point[w] * (c * point[u] + d) == a * point[u] + b
+            assert a * d != b * c
+            if u in other:
+                second = other[u]
+                assert second[w] * (c * second[u] + d) == a * second[u] + b, (u, w)
+            found.add((u, w))
+    for v, K, (a, b, c, d) in ties:
+        if a * d != b * c:  # K moves with v: found both ways
+            assert (v, K) in found and (K, v) in found, (v, K)
     event(f"maps found: {min(len(found), 10)}")
 
 
