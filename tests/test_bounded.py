@@ -96,3 +96,47 @@ def test_the_decision_process_has_a_memory_limit(monkeypatch):
     monkeypatch.setattr(bounded, "decide_with", _greedy)
     result = bounded.decide_bounded("structured", INSTANCE, get_solver("z3"), Limits(timeout=30, memory_mb=64))
     assert result.status == "unknown" and "MemoryError" in result.reason and "stage line-count" in result.reason
+
+
+def test_the_decision_process_ends_when_its_caller_is_killed(tmp_path):
+    """A caller killed by SIGKILL (no ``finally`` runs) leaves no decision process behind:
+    the decision child, stuck in a stage, ends within seconds, and so does its session."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "caller.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "sys.path.insert(0, %r)\n"
+        "import nnsolve.decider.bounded as bounded\n"
+        "from nnsolve.solvers import Limits, get_solver\n"
+        "from nnsolve.training import read_instance\n"
+        "def stuck(method, instance, solver, limits, progress=None, max_work=None):\n"
+        "    print('PID%%d' %% os.getpid(), flush=True)\n"
+        "    while True:\n"
+        "        time.sleep(0.1)\n"
+        "bounded.decide_with = stuck\n"
+        "bounded.decide_bounded('structured', read_instance(%r), get_solver('z3'), Limits(timeout=600))\n"
+        % (str(ROOT / "src"), str(ROOT / "examples" / "planted_1x6.json")))
+    caller = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(caller.stdout.readline().strip()[3:])
+        time.sleep(1.5)
+        os.kill(child, 0)  # the decision process runs
+        caller.send_signal(signal.SIGKILL)
+        caller.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            os.kill(child, signal.SIGKILL)
+            raise AssertionError("the decision process outlived its caller by 15 s")
+    finally:
+        if caller.poll() is None:
+            caller.kill()

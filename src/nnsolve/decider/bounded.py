@@ -55,8 +55,9 @@ class _Forward(logging.Handler):
             self.handleError(record)
 
 
-def _child(method, instance, solver, limits, conn, max_work=None) -> None:
+def _child(method, instance, solver, limits, conn, max_work=None, caller: int | None = None) -> None:
     os.setsid()  # a session of its own: the parent kills it and every solver it started at once
+    _end_with(caller)
     _limit_memory(limits.memory_mb)
     start = time.monotonic()
     lock = threading.Lock()  # stages and progress lines come from the decision's threads
@@ -80,6 +81,39 @@ def _child(method, instance, solver, limits, conn, max_work=None) -> None:
         conn.send(("error", f"{type(exc).__name__}: {exc}", None))
     finally:
         conn.close()
+
+
+def _end_with(caller: int | None) -> None:
+    """End this process and its session (the solvers it started) within a second of the
+    end of ``caller``, the process that waits for its answer.  A caller killed by a
+    signal it cannot handle (SIGTERM, SIGKILL: a CI job or a benchmark stopped) never
+    runs ``_kill``, and the decision would otherwise go on to its own limit, with its
+    solvers, for up to hours at 10,000 constraints.  Its parent is watched too: with a
+    forkserver the parent is the server, which ends with the caller."""
+    parent = os.getppid()
+
+    def gone() -> bool:
+        if os.getppid() != parent:
+            return True
+        if caller is None:
+            return False
+        try:
+            os.kill(caller, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+    def watchdog() -> None:
+        while not gone():
+            time.sleep(1)
+        try:
+            os.killpg(os.getpgid(0), signal.SIGKILL)  # this process and the solvers of its session
+        finally:
+            os._exit(3)
+
+    threading.Thread(target=watchdog, daemon=True, name="end-with-caller").start()
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -118,7 +152,7 @@ def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limi
     # fork is fast and safe while this process has one thread; otherwise a forkserver
     ctx = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
     receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(method, instance, solver, limits, send, max_work))
+    proc = ctx.Process(target=_child, args=(method, instance, solver, limits, send, max_work, os.getpid()))
     proc.start()
     send.close()
     stages: list[tuple[str, float]] = []
