@@ -492,8 +492,9 @@ def test_a_cut_pass_lets_the_guesses_go_first_and_then_resumes(barren, monkeypat
     GUESS_FIRST_SHARE of the time left, and then the whole value stage runs again (here
     it closes the case, as a value forced late in the pass would).  When the pass was
     not cut (it fixed nothing anywhere) the guesses have VALUE_MAX_SHARE and the stage is
-    not asked again.  Dropping the second call, or asking it when the pass was whole,
-    fails this."""
+    not asked again.  A cut pass also stops the radius-2 look beside it (the guesses take
+    its core).  Dropping the second call, asking it when the pass was whole, or not
+    stopping the look fails this."""
     from test_local_lemmas import _exact_route_off
     from nnsolve.decider import chains
     from nnsolve.decider.local_lemmas import LemmaOutcome
@@ -502,26 +503,43 @@ def test_a_cut_pass_lets_the_guesses_go_first_and_then_resumes(barren, monkeypat
     from nnsolve.reduction import reduce_formula
     from nnsolve.solvers import UNKNOWN, SolverResult
 
-    calls = []
+    import threading
+
+    import time
+
+    calls, started = [], threading.Event()
 
     def values(case, solver, limits, radii, **kw):
         calls.append(("values", kw.get("barren")))
         pieces = chains.ite_pieces(case)
         if len(calls) == 1:  # the first pass: cut (or, unbarren, whole) with nothing fixed
+            started.wait(10)  # once the radius-2 look beside it runs
             return LemmaOutcome(case, None, 10, 1, 0, pieces, pieces, 0.0, not barren, barren=barren)
         return LemmaOutcome(None, "stub: a late neighbourhood has no solution", 10, 1, 0, pieces, 0, 0.0, True)
 
+    first_look, stopped_first = [], []
+
     def stub(case, wanted, solver, limits, workers, cancel):
         calls.append(("guesses", limits.timeout))
+        deadline = time.monotonic() + 3
+        while not first_look and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stopped_first.append(first_look == [True])  # the radius-2 look was stopped before the guesses
         return SolverResult(UNKNOWN, "test", 0.0, reason="stub")
 
     _exact_route_off(monkeypatch)
     monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
     monkeypatch.setattr(chains, "after_lemmas", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="off"))
     monkeypatch.setattr(chains, "value_lemmas", values)
-    monkeypatch.setattr(chains, "local_lemmas",
-                        lambda case, *a, **k: LemmaOutcome(case, None, 0, 0, 0, chains.ite_pieces(case),
-                                                           chains.ite_pieces(case), 0.0, True))
+
+    def lemmas(case, solver, limits, radii=None, passes=None, memory=None, cancel=None, **kw):
+        if passes == 1 and not first_look:  # the radius-2 look, beside the values: stopped?
+            started.set()
+            first_look.append(cancel.wait(5))
+        pieces = chains.ite_pieces(case)
+        return LemmaOutcome(case, None, 0, 0, 0, pieces, pieces, 0.0, True)
+
+    monkeypatch.setattr(chains, "local_lemmas", lemmas)
     monkeypatch.setattr(chains, "_guesses", stub)
     monkeypatch.setattr(chains, "_lemma_route", _with_left(chains._lemma_route))
     result = decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(100),
@@ -534,7 +552,8 @@ def test_a_cut_pass_lets_the_guesses_go_first_and_then_resumes(barren, monkeypat
     else:
         assert kinds == ["values", "guesses"], calls
     share = chains.GUESS_FIRST_SHARE if barren else chains.VALUE_MAX_SHARE
-    assert calls[1][1] == pytest.approx(share * _with_left.left[-1], rel=0.05), (calls[1], _with_left.left)
+    assert calls[1][1] == pytest.approx(share * _with_left.left[-1], rel=0.1), (calls[1], _with_left.left)
+    assert stopped_first == [barren]  # a cut pass stops the radius-2 look; a whole one does not
 
 
 def _with_left(route):

@@ -553,8 +553,9 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     overtime).  Where the value look's pass found nothing forced, guessed values on the
     residual in its thread (``nnsolve.decider.guesses``: sat only; up to VALUE_MAX_SHARE
     of the time left).  Where its first :data:`PASS_BARREN` neighbourhoods fixed nothing
-    the pass stops there, the guesses go first (up to GUESS_FIRST_SHARE of the time
-    left), and then the whole value stage runs again with what they left."""
+    the pass stops there, the radius-first look stops too (its lemmas so far are kept),
+    the guesses go first (up to GUESS_FIRST_SHARE of the time left, with its core), and
+    then the whole value stage runs again with what they left."""
     start = time.monotonic()
     deadline = start + limits.timeout
     wanted, case = _settled_residual(system, bounds, equations, free, keys)
@@ -603,10 +604,14 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
         return out, answer
 
     looked_first = threading.Event()  # the radius-first look has ended: its core is free
+    first_stop = threading.Event()    # the radius-first look stops: the race's end, or a cut pass
 
     def first_look(stop):
+        # the race's stop also stops this look (the link thread ends when the race does:
+        # _race sets its stop at the end whatever happens)
+        threading.Thread(target=lambda: (stop.wait(), first_stop.set()), daemon=True).start()
         try:
-            return look("lemmas", (first,), 1, FIRST_LOOK, case, stop, 1)
+            return look("lemmas", (first,), 1, FIRST_LOOK, case, first_stop, 1)
         finally:
             looked_first.set()
 
@@ -619,6 +624,13 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
         # PASS_BARREN neighbourhoods: guesses, on this look's core (two children once the
         # exact route and the radius-2 look have ended)
         share = GUESS_FIRST_SHARE if out.barren else VALUE_MAX_SHARE
+        if out.barren:
+            # a formula this large: the radius-2 look's pass and exact query have decided
+            # nothing there (planted 10,000: 14,449 lemmas in the pass, then the exact
+            # query out of time), and they would hold a core the guesses need for about
+            # 2,000 s; its lemmas so far stay in the case, the later looks go further
+            progress_log.info("lemmas: the radius-%d look stops, the guesses take its core", first)
+            first_stop.set()
         guessed = _guesses(case, wanted, solver, Limits(share * (deadline - time.monotonic()), limits.memory_mb),
                            value_workers, stop)
         if guessed.status == SAT or not out.barren:
