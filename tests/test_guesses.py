@@ -554,6 +554,7 @@ def test_a_cut_pass_lets_the_guesses_go_first_and_then_resumes(barren, monkeypat
     share = chains.GUESS_FIRST_SHARE if barren else chains.VALUE_MAX_SHARE
     assert calls[1][1] == pytest.approx(share * _with_left.left[-1], rel=0.1), (calls[1], _with_left.left)
     assert stopped_first == [barren]  # a cut pass stops the radius-2 look; a whole one does not
+    assert _with_left.release is not None and _with_left.release.is_set() == barren  # and frees the exact route
 
 
 def _with_left(route):
@@ -562,6 +563,7 @@ def _with_left(route):
 
     def recording(system, bounds, equations, free, keys, solver, limits, *args, **kwargs):
         _with_left.left.append(limits.timeout)
+        _with_left.release = kwargs.get("release_exact")
         return route(system, bounds, equations, free, keys, solver, limits, *args, **kwargs)
     return recording
 

@@ -205,11 +205,11 @@ def _exact_route_off(monkeypatch) -> list:
 
     real, calls = chains._solve_components, []
 
-    def without_exact_route(parts, solver, limits, cancel=None, groups=None):
+    def without_exact_route(parts, solver, limits, cancel=None, groups=None, release=None):
         if groups is not None:  # only the exact route passes the components' items
             calls.append("exact")
             return SolverResult(UNKNOWN, "test", 0.0, reason="the exact route is off in this test")
-        return real(parts, solver, limits, cancel, groups)
+        return real(parts, solver, limits, cancel, groups, release)
 
     monkeypatch.setattr(chains, "_solve_components", without_exact_route)
     return calls

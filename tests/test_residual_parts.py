@@ -8,6 +8,7 @@ Sizes like the residuals it is used on (hundreds to thousands of variables)."""
 from __future__ import annotations
 
 import random
+import time
 from fractions import Fraction
 
 import pytest
@@ -145,6 +146,55 @@ def test_chain_residual_uses_parts_on_a_large_component(monkeypatch):
     answer = chains._solve_components([whole(sat_items)], SOLVER, Limits(120, 2048), groups=[sat_items])
     assert answer.status in (SAT, "unknown")  # never unsat
     assert answer.status != UNSAT
+
+
+def test_a_released_exact_route_still_searches_unsat_parts(monkeypatch):
+    """With ``release`` set (the lemma route's guesses want the core) a large component is
+    still searched for an unsat part, which still decides; without one the whole query is
+    skipped (unknown, never asked), and a whole query under way is stopped."""
+    import threading
+
+    from nnsolve.decider import chains
+
+    monkeypatch.setattr(residual_parts, "MIN_COMPONENT", 1000)
+    monkeypatch.setattr(residual_parts, "SCHEDULE", ((250, 5.0),))
+    released = threading.Event()
+    released.set()
+    items = planted_items(1500, 11, contradiction="local")
+    answer = chains._solve_components([whole(items)], SOLVER, Limits(120, 2048), groups=[items], release=released)
+    assert answer.status == UNSAT and "part" in answer.reason
+    asked = []
+
+    class Recording:
+        name = "recording"
+
+        def solve(self, query, limits, cancel=None):
+            asked.append(query)
+            return SOLVER.solve(query, limits, cancel)
+
+        def __getattr__(self, attr):
+            return getattr(SOLVER, attr)
+
+    sat_items = planted_items(1500, 11)
+    answer = chains._solve_components([whole(sat_items)], Recording(), Limits(120, 2048), groups=[sat_items],
+                                      release=released)
+    assert answer.status == "unknown" and "skipped" in answer.reason
+    assert not any(q.strategy == "orderings" for q in asked)  # the whole query was never asked
+    later = threading.Event()
+
+    class Slow(Recording):
+        def solve(self, query, limits, cancel=None):
+            if query.strategy == "orderings":  # the whole query: released while it runs
+                later.set()
+                deadline = time.monotonic() + 30
+                while not cancel.is_set() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                return SolverResult("unknown", "test", 0.0, reason="cancelled" if cancel.is_set() else "slow")
+            return SOLVER.solve(query, limits, cancel)
+
+    answer = chains._solve_components([whole(sat_items)], Slow(), Limits(120, 2048), groups=[sat_items],
+                                      release=later)
+    assert answer.status == "unknown" and answer.reason == "cancelled"
 
 
 @pytest.mark.parametrize("seed", [0, 1])

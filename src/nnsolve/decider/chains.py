@@ -354,16 +354,17 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
     decided = threading.Event()  # the exact route has a decisive answer
     stop = threading.Event()     # the guided route has one: cancel the exact route
     finished = threading.Event()  # the exact route has ended: its core is free
+    release = threading.Event()   # the lemma route's guesses want the exact route's core
     exact_limits, extra = limits, {}
     if second is _lemma_route:
         # beside the lemma route the exact route has EXACT_SHARE of the time, then the
         # lemma queries take its core too
         exact_limits = Limits(EXACT_SHARE * limits.timeout, limits.memory_mb)
-        extra = {"spare_core": finished}
+        extra = {"spare_core": finished, "release_exact": release}
 
     def exact() -> SolverResult:
         try:
-            answer = _solve_components(parts, solver, exact_limits, stop, groups)
+            answer = _solve_components(parts, solver, exact_limits, stop, groups, release=release)
         finally:
             finished.set()
         progress_log.info("exact residual route: %s in %.0f s%s", answer.status, answer.seconds,
@@ -533,7 +534,8 @@ GUESS_FIRST_SHARE = 0.7
 
 
 def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: Limits,
-                 cancel: threading.Event, spare_core: threading.Event | None = None) -> SolverResult:
+                 cancel: threading.Event, spare_core: threading.Event | None = None,
+                 release_exact: threading.Event | None = None) -> SolverResult:
     """Local lemmas on the settled residual (``nnsolve.decider.local_lemmas``: each lemma
     is implied by the residual, so the case they leave has its solutions), then
     ``after_lemmas`` on that case: first two looks side by side (threads), the value
@@ -554,8 +556,10 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     residual in its thread (``nnsolve.decider.guesses``: sat only; up to VALUE_MAX_SHARE
     of the time left).  Where its first :data:`PASS_BARREN` neighbourhoods fixed nothing
     the pass stops there, the radius-first look stops too (its lemmas so far are kept),
-    the guesses go first (up to GUESS_FIRST_SHARE of the time left, with its core), and
-    then the whole value stage runs again with what they left."""
+    ``release_exact`` is set (the exact route skips or stops its whole-component query
+    once its unsat parts are searched), the guesses go first (up to GUESS_FIRST_SHARE of
+    the time left, with the cores freed), and then the whole value stage runs again with
+    what they left."""
     start = time.monotonic()
     deadline = start + limits.timeout
     wanted, case = _settled_residual(system, bounds, equations, free, keys)
@@ -631,6 +635,8 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
             # 2,000 s; its lemmas so far stay in the case, the later looks go further
             progress_log.info("lemmas: the radius-%d look stops, the guesses take its core", first)
             first_stop.set()
+            if release_exact is not None:  # and the exact route's, once its unsat parts are searched
+                release_exact.set()
         guessed = _guesses(case, wanted, solver, Limits(share * (deadline - time.monotonic()), limits.memory_mb),
                            value_workers, stop)
         if guessed.status == SAT or not out.barren:
@@ -788,8 +794,20 @@ def _leaf_solver(solver: Solver, deadline: float, limits: Limits, cancel):
     return leaf
 
 
+class _Either:
+    """Set when either of two events is (read with ``is_set``, as the solvers read their
+    ``cancel``)."""
+
+    def __init__(self, first: threading.Event | None, second: threading.Event | None) -> None:
+        self.events = [e for e in (first, second) if e is not None]
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self.events)
+
+
 def _solve_components(parts: list[str], solver: Solver, limits: Limits,
-                      cancel: threading.Event | None = None, groups=None) -> SolverResult:
+                      cancel: threading.Event | None = None, groups=None,
+                      release: threading.Event | None = None) -> SolverResult:
     """Sat iff every component is sat (disjoint variables: the union of the models is a
     model); unsat as soon as one component is.  Smallest first, so a small unsat component
     is found before a large one uses the time.  The first answer other than sat ends the
@@ -797,7 +815,12 @@ def _solve_components(parts: list[str], solver: Solver, limits: Limits,
     not complete; tests/test_residual_components.py).  With ``groups`` (the components'
     items, as ``component_items`` gives them), a component of at least
     ``residual_parts.MIN_COMPONENT`` variables is first searched for an unsat part
-    (``residual_parts.unsat_part``) for a third of the time left."""
+    (``residual_parts.unsat_part``) for a third of the time left.  Once ``release`` is
+    set the search for unsat parts still runs, but the whole query of a component with
+    such a search is skipped or stopped (unknown): at the sizes where the lemma route's
+    guesses ask for this (a value pass with nothing in its first ``PASS_BARREN``
+    neighbourhoods) it has never answered (sat 1,000, 3,000 and 10,000: no answer in
+    600-4,000 s), and the guesses need its core."""
     start = time.monotonic()
     deadline = start + limits.timeout
     model: dict = {}
@@ -814,9 +837,14 @@ def _solve_components(parts: list[str], solver: Solver, limits: Limits,
             if found is not None:
                 return replace(found, seconds=time.monotonic() - start)
             left = deadline - time.monotonic()
+            if release is not None and release.is_set():
+                return SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
+                                    reason="the whole query skipped: the guesses took its core")
         # a few fixed variable orderings first: on these residuals one of them decides in
         # seconds what the solver's own schedule may not reach under load (docs/solving.md)
-        answer = solver.solve(Query(query, variables, strategy="orderings"), Limits(left, limits.memory_mb), cancel)
+        stopping = _Either(cancel, release) if groups is not None and len(variables) >= \
+            residual_parts.MIN_COMPONENT else cancel
+        answer = solver.solve(Query(query, variables, strategy="orderings"), Limits(left, limits.memory_mb), stopping)
         if answer.status != SAT:
             return replace(answer, seconds=time.monotonic() - start)
         model.update(answer.model or {})
