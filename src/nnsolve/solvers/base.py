@@ -94,3 +94,9 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def solve(self, query: Query, timeout: float) -> dict:
         """Decide ``query``; may raise, crash or hang: the runner copes."""
+
+    def solve_pinned(self, query: Query, timeout: float) -> dict | None:
+        """``solve`` and the value check of ``query.pin`` (``Query.pin``) in one go, with
+        "pinned" in the result; None (the default) when the backend has no faster way
+        than the worker's: the script asked again with ``pin != m`` added."""
+        return None

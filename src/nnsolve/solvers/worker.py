@@ -117,12 +117,15 @@ def _answer(backend_spec: str, item: dict, timeout: float) -> dict:
         backend = load_backend(backend_spec)
         query = Query(item["smtlib"], tuple(item["variables"]), item.get("logic", "QF_NRA"),
                       item.get("strategy", "default"), item.get("pin"))
-        result = backend.solve(query, timeout)
+        result = backend.solve_pinned(query, timeout) if query.pin is not None else None
+        if result is None:
+            result = backend.solve(query, timeout)
         if query.pin is not None:
-            try:
-                result["pinned"] = _pinned(backend, query, result, timeout)
-            except Exception:  # the first answer stands; only the value check is lost
-                result["pinned"] = False
+            if "pinned" not in result:
+                try:
+                    result["pinned"] = _pinned(backend, query, result, timeout)
+                except Exception:  # the first answer stands; only the value check is lost
+                    result["pinned"] = False
             if result["pinned"]:  # echoed, so the parent can match it to its query
                 result["pin"] = [query.pin, result["model"][query.pin]]
     except MemoryError:

@@ -39,6 +39,34 @@ class Z3Backend(Backend):
         ctx = z3.Context()
         return _check(z3, z3.Solver(ctx=ctx), body, query, max(0.001, deadline - time.monotonic()))
 
+    def solve_pinned(self, query: Query, timeout: float) -> dict | None:
+        """The pinned query in one context: the value check asks the assertions already
+        read (``Solver.assertions``) with ``pin != m`` added, in a fresh solver of the same
+        kind, instead of reading the script again in a new context (the same question as
+        the worker's ``_pinned``: the script's assertions and that one; its time limit is
+        ``timeout`` again, as there).  Only for the default strategy."""
+        import z3
+
+        if query.strategy != "default":
+            return None
+        ctx = z3.Context()
+        solver = z3.Solver(ctx=ctx)
+        result = _check(z3, solver, script_body(query.smtlib), query, timeout)
+        result["pinned"] = False
+        if result["status"] != SAT:
+            return result
+        model = solver.model()
+        decl = next((d for d in model.decls() if d.arity() == 0 and d.name() == query.pin), None)
+        value = model[decl] if decl is not None else None
+        if not isinstance(value, (z3.RatNumRef, z3.IntNumRef)):
+            return result  # no value, or an algebraic one: not written here
+        again = z3.Solver(ctx=ctx)
+        again.set("timeout", max(1, int(timeout * 1000)))
+        again.add(solver.assertions())
+        again.add(decl() != value)
+        result["pinned"] = again.check() == z3.unsat
+        return result
+
 
 #: nlsat's variable orderings tried by strategy "orderings", in this order (z3: 2 TRIANGULAR,
 #: 3 ONLYPOLY; on the chain residuals each decides in seconds what the others do not in
