@@ -180,6 +180,10 @@ def test_a_released_exact_route_still_searches_unsat_parts(monkeypatch):
                                       release=released)
     assert answer.status == "unknown" and "skipped" in answer.reason
     assert not any(q.strategy == "orderings" for q in asked)  # the whole query was never asked
+    # a skipped component does not end the search: the next one's unsat part still decides
+    answer = chains._solve_components([whole(sat_items), whole(items)], SOLVER, Limits(120, 2048),
+                                      groups=[sat_items, items], release=released)
+    assert answer.status == UNSAT and "part" in answer.reason
     later = threading.Event()
 
     class Slow(Recording):

@@ -84,8 +84,8 @@ def _child(method, instance, solver, limits, conn, max_work=None, caller: int | 
 
 
 def _end_with(caller: int | None) -> None:
-    """End this process and its session (the solvers it started) within a second of the
-    end of ``caller``, the process that waits for its answer.  A caller killed by a
+    """End this process within a second of the end of ``caller``, the process that waits
+    for its answer (its solvers then end within a second of it, by their own watchdog).  A caller killed by a
     signal it cannot handle (SIGTERM, SIGKILL: a CI job or a benchmark stopped) never
     runs ``_kill``, and the decision would otherwise go on to its own limit, with its
     solvers, for up to hours at 10,000 constraints.  Its parent is watched too: with a
@@ -109,7 +109,9 @@ def _end_with(caller: int | None) -> None:
         while not gone():
             time.sleep(1)
         try:
-            os.killpg(os.getpgid(0), signal.SIGKILL)  # this process and the solvers of its session
+            # this process's group (itself, after setsid); its solvers run in sessions of
+            # their own and end within a second of it (``worker._watch_parent``)
+            os.killpg(os.getpgid(0), signal.SIGKILL)
         finally:
             os._exit(3)
 

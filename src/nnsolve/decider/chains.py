@@ -816,8 +816,8 @@ def _solve_components(parts: list[str], solver: Solver, limits: Limits,
     items, as ``component_items`` gives them), a component of at least
     ``residual_parts.MIN_COMPONENT`` variables is first searched for an unsat part
     (``residual_parts.unsat_part``) for a third of the time left.  Once ``release`` is
-    set the search for unsat parts still runs, but the whole query of a component with
-    such a search is skipped or stopped (unknown): at the sizes where the lemma route's
+    set the search for unsat parts still runs (in every component), but the whole query
+    of a component with such a search is skipped or stopped (unknown at the end): at the sizes where the lemma route's
     guesses ask for this (a value pass with nothing in its first ``PASS_BARREN``
     neighbourhoods) it has never answered (sat 1,000, 3,000 and 10,000: no answer in
     600-4,000 s), and the guesses need its core."""
@@ -825,6 +825,7 @@ def _solve_components(parts: list[str], solver: Solver, limits: Limits,
     deadline = start + limits.timeout
     model: dict = {}
     inexact: list = []
+    skipped = 0  # components whose whole query a release skipped (their unsat parts were searched)
     for k, query in enumerate(parts):
         left = deadline - time.monotonic()
         if left <= 0.5:
@@ -838,8 +839,8 @@ def _solve_components(parts: list[str], solver: Solver, limits: Limits,
                 return replace(found, seconds=time.monotonic() - start)
             left = deadline - time.monotonic()
             if release is not None and release.is_set():
-                return SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
-                                    reason="the whole query skipped: the guesses took its core")
+                skipped += 1  # the next components' unsat parts are still searched
+                continue
         # a few fixed variable orderings first: on these residuals one of them decides in
         # seconds what the solver's own schedule may not reach under load (docs/solving.md)
         stopping = _Either(cancel, release) if groups is not None and len(variables) >= \
@@ -849,6 +850,9 @@ def _solve_components(parts: list[str], solver: Solver, limits: Limits,
             return replace(answer, seconds=time.monotonic() - start)
         model.update(answer.model or {})
         inexact += answer.inexact
+    if skipped:
+        return SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
+                            reason=f"the whole query of {skipped} component(s) skipped: the guesses took its core")
     return SolverResult(SAT, solver.name, time.monotonic() - start, model, inexact=tuple(inexact))
 
 

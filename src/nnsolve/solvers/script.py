@@ -9,9 +9,11 @@ from nnsolve.formula.sexp import Atom, SList, read_sexps
 from nnsolve.numbers import algebraic, to_json
 
 _DROP = {"check-sat", "get-model", "get-value", "exit", "get-info"}
-#: what only the full reader handles: comments, strings, quoted symbols, and any
-#: character outside printable ASCII and the reader's whitespace
-_NOT_PLAIN = re.compile(r'[;"|]|[^\x20-\x7e\t\r\n\f]')
+#: what only the full reader handles: comments, strings, quoted symbols, a form feed
+#: (the reader's whitespace, not SMT-LIB's: it prints a space), whitespace after an
+#: opening parenthesis (the backends look for "(set-logic" as the reader prints it),
+#: and any character outside printable ASCII
+_NOT_PLAIN = re.compile(r'[;"|\f]|\([ \t\r\n]|[^\x20-\x7e\t\r\n]')
 _PARENS = re.compile(r"[()]")
 _BLANK = " \t\r\n\f"
 _DROPPED = re.compile(r"\([ \t\r\n\f]*(?:check-sat|get-model|get-value|exit|get-info)(?=[ \t\r\n\f()])")

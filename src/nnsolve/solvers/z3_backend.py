@@ -55,16 +55,20 @@ class Z3Backend(Backend):
         result["pinned"] = False
         if result["status"] != SAT:
             return result
-        model = solver.model()
-        decl = next((d for d in model.decls() if d.arity() == 0 and d.name() == query.pin), None)
-        value = model[decl] if decl is not None else None
-        if not isinstance(value, (z3.RatNumRef, z3.IntNumRef)):
-            return result  # no value, or an algebraic one: not written here
-        again = z3.Solver(ctx=ctx)
-        again.set("timeout", max(1, int(timeout * 1000)))
-        again.add(solver.assertions())
-        again.add(decl() != value)
-        result["pinned"] = again.check() == z3.unsat
+        try:
+            model = solver.model()
+            decl = next((d for d in model.decls() if d.arity() == 0 and d.name() == query.pin), None)
+            value = model[decl] if decl is not None else None
+            if not isinstance(value, (z3.RatNumRef, z3.IntNumRef)) or \
+                    (result.get("model") or {}).get(query.pin) != _value(z3, value):
+                return result  # no value, an algebraic one, or not the one reported
+            again = z3.Solver(ctx=ctx)
+            again.set("timeout", max(1, int(timeout * 1000)))
+            again.add(solver.assertions())
+            again.add(decl() != value)
+            result["pinned"] = again.check() == z3.unsat
+        except Exception:  # the first answer stands; only the value check is lost
+            result["pinned"] = False
         return result
 
 
