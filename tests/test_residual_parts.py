@@ -178,8 +178,15 @@ def test_a_released_exact_route_still_searches_unsat_parts(monkeypatch):
     sat_items = planted_items(1500, 11)
     answer = chains._solve_components([whole(sat_items)], Recording(), Limits(120, 2048), groups=[sat_items],
                                       release=released)
-    assert answer.status == "unknown" and "skipped" in answer.reason
+    assert answer.status == "unknown" and "not asked" in answer.reason
     assert not any(q.strategy == "orderings" for q in asked)  # the whole query was never asked
+    # above WHOLE_MAX_VARIABLES the same without a release
+    asked.clear()
+    monkeypatch.setattr(chains, "WHOLE_MAX_VARIABLES", 1000)
+    answer = chains._solve_components([whole(sat_items)], Recording(), Limits(120, 2048), groups=[sat_items])
+    assert answer.status == "unknown" and "not asked" in answer.reason
+    assert asked and not any(q.strategy == "orderings" for q in asked)
+    monkeypatch.setattr(chains, "WHOLE_MAX_VARIABLES", 20_000)
     # a skipped component does not end the search: the next one's unsat part still decides
     answer = chains._solve_components([whole(sat_items), whole(items)], SOLVER, Limits(120, 2048),
                                       groups=[sat_items, items], release=released)

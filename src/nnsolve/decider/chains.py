@@ -493,6 +493,13 @@ def _guided_search(system, bounds, equations, free, keys, solver: Solver, limits
 
 #: the exact route's share of the time when the lemma route runs beside it (_solve_residual)
 EXACT_SHARE = 0.25
+#: a residual component with more variables is only searched for unsat parts, never
+#: asked whole: there the whole query has not answered in any run (sat 3,000, 22,600
+#: variables: none in 4,000 s; sat and unsat-unique 10,000, 80,300: none in 600-1,200 s),
+#: and at 10,000 its z3 child grew to 3.4 GiB beside the 4.7 GiB decision process, 8.6
+#: GiB at once (docs/performance.md, "Fourteenth session").  Sat 500 (4,036 variables)
+#: is decided whole in about two minutes, sat 1,000 (about 7,300) was not in 600 s
+WHOLE_MAX_VARIABLES = 20_000
 #: solver children of a lemma round once the exact route has ended
 SPARE_WORKERS = 2
 
@@ -815,7 +822,8 @@ def _solve_components(parts: list[str], solver: Solver, limits: Limits,
     not complete; tests/test_residual_components.py).  With ``groups`` (the components'
     items, as ``component_items`` gives them), a component of at least
     ``residual_parts.MIN_COMPONENT`` variables is first searched for an unsat part
-    (``residual_parts.unsat_part``) for a third of the time left.  Once ``release`` is
+    (``residual_parts.unsat_part``) for a third of the time left, and one of more than
+    :data:`WHOLE_MAX_VARIABLES` only that way (unknown at the end).  Once ``release`` is
     set the search for unsat parts still runs (in every component), but the whole query
     of a component with such a search is skipped or stopped (unknown at the end): at the sizes where the lemma route's
     guesses ask for this (a value pass with nothing in its first ``PASS_BARREN``
@@ -838,7 +846,7 @@ def _solve_components(parts: list[str], solver: Solver, limits: Limits,
             if found is not None:
                 return replace(found, seconds=time.monotonic() - start)
             left = deadline - time.monotonic()
-            if release is not None and release.is_set():
+            if len(variables) > WHOLE_MAX_VARIABLES or (release is not None and release.is_set()):
                 skipped += 1  # the next components' unsat parts are still searched
                 continue
         # a few fixed variable orderings first: on these residuals one of them decides in
@@ -852,7 +860,8 @@ def _solve_components(parts: list[str], solver: Solver, limits: Limits,
         inexact += answer.inexact
     if skipped:
         return SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
-                            reason=f"the whole query of {skipped} component(s) skipped: the guesses took its core")
+                            reason=f"no unsat part; the whole query of {skipped} component(s) not asked "
+                                   f"(over {WHOLE_MAX_VARIABLES:,} variables, or the guesses took its core)")
     return SolverResult(SAT, solver.name, time.monotonic() - start, model, inexact=tuple(inexact))
 
 
