@@ -632,6 +632,51 @@ def test_variables_at_one_distance_are_ranked_by_degree():
     assert informative, "every class is already in the conditions' order: the tie-break is untested"
 
 
+@pytest.mark.parametrize("finished", ["sat", "unsat", "unknown"])
+def test_a_small_case_goes_to_finish_before_a_deeper_guess(finished, monkeypatch):
+    """After a guess whose cascade left at most FINISH_PIECES ite pieces, ``finish`` is
+    asked first: its sat is the answer (planted 10,000: two right guesses left 426
+    pieces whose solution no simple value reaches), its unsat refutes the guess with no
+    deeper guess, its unknown lets the guesses go deeper.  Without the early finish the
+    sat case never reaches ``finish`` before MAX_DEPTH."""
+    from nnsolve.decider.local_lemmas import LemmaOutcome, pieces
+    from nnsolve.solvers import SolverResult
+
+    case = _floating_case()
+    asked = []  # (depth of the case finish got, status it gave)
+
+    def stalls(c, solver, limits, **k):
+        return LemmaOutcome(c, None, 0, 0, 0, pieces(c), pieces(c), 0.0, False)
+
+    depth_of, real_with_values = {id(case): 0}, guesses.with_values
+
+    def with_values(c, values, stats=None):  # each guessed case one deeper than its parent
+        out = real_with_values(c, values, stats)
+        if out is not None:
+            depth_of[id(out)] = depth_of[id(c)] + 1
+        return out
+
+    def finish(c, limits):
+        depth = depth_of[id(c)]
+        status = finished if depth == 1 else "unsat"
+        asked.append((depth, status))
+        return SolverResult(status, "test", 0.0, {} if status == "sat" else None, reason="finish")
+
+    monkeypatch.setattr(guesses, "with_values", with_values)
+    monkeypatch.setattr(guesses, "value_lemmas", stalls)
+    monkeypatch.setattr(guesses, "CANDIDATES", 1)
+    monkeypatch.setattr(guesses, "VARIABLES", 1)
+    monkeypatch.setattr(guesses, "FINISH_PIECES", pieces(case))
+    out = guess_and_carry(case, SOLVER, Limits(60), finish)
+    assert asked and asked[0] == (1, finished), asked  # right after the first guess
+    if finished == "sat":
+        assert out.status == "sat" and len(asked) == 1
+    elif finished == "unsat":
+        assert out.status == "unknown" and all(d == 1 for d, _ in asked), asked  # nothing deeper
+    else:
+        assert out.status == "unknown" and any(d > 1 for d, _ in asked), asked  # deeper guesses
+
+
 def test_a_stalled_cascade_leads_to_the_next_guess(monkeypatch):
     """A cascade stopped by a stall (not finished, time left) counts as ended: the next
     guess is made on the case it left, down to MAX_DEPTH, and ``finish`` is asked there.
@@ -661,6 +706,7 @@ def test_a_stalled_cascade_leads_to_the_next_guess(monkeypatch):
     monkeypatch.setattr(guesses, "_ranked", recording)
     monkeypatch.setattr(guesses, "CANDIDATES", 2)
     monkeypatch.setattr(guesses, "VARIABLES", 1)
+    monkeypatch.setattr(guesses, "FINISH_PIECES", -1)  # no early finish: the guesses go down to MAX_DEPTH
     out = guess_and_carry(case, SOLVER, Limits(60), finish)
     assert out.status == "unknown"
     assert depths and max(depths) >= guesses.MAX_DEPTH, depths  # each level fixed one more variable

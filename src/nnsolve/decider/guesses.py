@@ -34,7 +34,9 @@ exact propagation).  This stage does the same on the training side:
    ``VALUE_STALL`` seconds) with ites left, a further guess on what it left, up to
    :data:`MAX_DEPTH` guesses deep.  Without the stall a cascade that one guess does not
    force crawls (planted 10,000: about one value a second, 40 queries a value) until
-   the deadline, and no further guess is made.
+   the deadline, and no further guess is made.  After a guess, a case with at most
+   :data:`FINISH_PIECES` ite pieces goes to ``finish`` first: a cascade may leave a
+   small case whose solution has values no list of simple ones holds.
 
 **Soundness.**  A guessed case is the case plus one linear equation, so each of its
 solutions is one of the case's.  The cascade's values are implied by the guessed case
@@ -66,7 +68,7 @@ from fractions import Fraction
 from typing import Callable
 
 from nnsolve.decider.branching import Case, conditions
-from nnsolve.decider.local_lemmas import item_hops, item_index, neighbourhood
+from nnsolve.decider.local_lemmas import item_hops, item_index, neighbourhood, pieces
 from nnsolve.decider.residual_query import component_script, name, selected_items
 from nnsolve.decider.result import progress_log
 from nnsolve.decider.value_lemmas import VALUE_STALL, value_lemmas, with_values
@@ -76,7 +78,8 @@ from nnsolve.terms import num
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CANDIDATES", "CASCADE_RADII", "FIRST_INSIDE", "GUESS_RADIUS", "MAX_DEPTH", "guess_and_carry",
+__all__ = ["CANDIDATES", "CASCADE_RADII", "FINISH_PIECES", "FIRST_INSIDE", "GUESS_RADIUS", "MAX_DEPTH",
+           "guess_and_carry",
            "local_interval", "partner_maps", "simplest_between", "simplest_in", "spread"]
 
 #: hops around the guessed variable for its local interval and its cascade's first front
@@ -96,6 +99,14 @@ VARIABLES = 4
 FIRST_INSIDE = 6
 #: doubling steps and bisection steps of the local interval, each way
 WIDEN, BISECT = 24, 10
+#: after a guess, a case with at most this many ite pieces goes to ``finish`` (the exact
+#: query) before any further guess, for up to FINISH_SHARE of the time left.  Planted
+#: 10,000: the two right guesses (c_q.2.1 = 21/11, c_q.8090.1 = 9/5) left 426 pieces,
+#: and every guess on them was refuted: the forward witness's values there are rationals
+#: of 40-50 digits, which no list of simple values holds, while the exact query decides
+#: such a case in seconds (planted 1,000: 339 pieces, sat in 11 s)
+FINISH_PIECES = 2000
+FINISH_SHARE = 0.25
 
 
 def simplest_between(low: Fraction, high: Fraction) -> Fraction:
@@ -412,6 +423,13 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
             # what the guesses leave is small (planted 1,000: 339 ite pieces, sat in 11 s);
             # a part of the time is kept for the other guesses if it is not
             return finish(current, Limits(max(0.5, left() / 2), limits.memory_mb))
+        if depth > 0 and pieces(current) <= FINISH_PIECES:
+            # small enough for the exact query: its sat is the answer, its unsat refutes the
+            # guesses that led here (no deeper guess can find a model then); on unknown
+            # the guesses go on
+            answer = finish(current, Limits(max(0.5, FINISH_SHARE * left()), limits.memory_mb))
+            if answer.status in (SAT, UNSAT):
+                return answer
         items, used, index = item_index(current)
         for v, q in plan(current, items, used, index, depth, near):
             if stopped():
