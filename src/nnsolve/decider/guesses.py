@@ -428,6 +428,8 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
             # guesses that led here (no deeper guess can find a model then); on unknown
             # the guesses go on
             answer = finish(current, Limits(max(0.5, FINISH_SHARE * left()), limits.memory_mb))
+            progress_log.info("guesses: the exact query on %d ite pieces (depth %d): %s in %.0f s", pieces(current),
+                              depth, answer.status, answer.seconds)
             if answer.status in (SAT, UNSAT):
                 return answer
         items, used, index = item_index(current)
