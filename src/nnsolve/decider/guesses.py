@@ -423,12 +423,13 @@ def guess_and_carry(case: Case, solver, limits: Limits, finish: Callable[[Case, 
             # what the guesses leave is small (planted 1,000: 339 ite pieces, sat in 11 s);
             # a part of the time is kept for the other guesses if it is not
             return finish(current, Limits(max(0.5, left() / 2), limits.memory_mb))
-        if depth > 0 and pieces(current) <= FINISH_PIECES:
+        left_pieces = pieces(current) if depth > 0 else None
+        if left_pieces is not None and left_pieces <= FINISH_PIECES:
             # small enough for the exact query: its sat is the answer, its unsat refutes the
             # guesses that led here (no deeper guess can find a model then); on unknown
             # the guesses go on
             answer = finish(current, Limits(max(0.5, FINISH_SHARE * left()), limits.memory_mb))
-            progress_log.info("guesses: the exact query on %d ite pieces (depth %d): %s in %.0f s", pieces(current),
+            progress_log.info("guesses: the exact query on %d ite pieces (depth %d): %s in %.0f s", left_pieces,
                               depth, answer.status, answer.seconds)
             if answer.status in (SAT, UNSAT):
                 return answer

@@ -16,7 +16,7 @@ _DROP = {"check-sat", "get-model", "get-value", "exit", "get-info"}
 _NOT_PLAIN = re.compile(r'[;"|\f]|\([ \t\r\n]|[^\x20-\x7e\t\r\n]')
 _PARENS = re.compile(r"[()]")
 _BLANK = " \t\r\n\f"
-_DROPPED = re.compile(r"\([ \t\r\n\f]*(?:check-sat|get-model|get-value|exit|get-info)(?=[ \t\r\n\f()])")
+_DROPPED = re.compile(r"\([ \t\r\n\f]*(?:" + "|".join(map(re.escape, sorted(_DROP))) + r")(?=[ \t\r\n\f()])")
 
 
 def script_body(text: str) -> str:
