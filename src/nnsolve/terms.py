@@ -10,6 +10,11 @@ child starts on every value step (``Query.pin``), and those imports doubled its 
 >>> from fractions import Fraction
 >>> num(Fraction(-3, 4)), num(2), num("5/10")
 ('(- (/ 3.0 4.0))', '2.0', '(/ 1.0 2.0)')
+>>> from nnsolve.numbers import algebraic
+>>> is_value("x", Fraction(1, 2))
+'(= x (/ 1.0 2.0))'
+>>> is_value("x", algebraic([1, 0, -2], 1, 2))   # sqrt(2): x^2 - 2 = 0, 1 <= x <= 2
+'(and (= (+ (* 1.0 x x) (- 2.0)) 0.0) (<= 1.0 x) (<= x 2.0))'
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numbers
 import re
 from fractions import Fraction
 
-__all__ = ["quote_symbol", "num", "is_numeral", "THEORY_SYMBOLS", "UNDECLARABLE"]
+__all__ = ["quote_symbol", "num", "is_value", "is_numeral", "THEORY_SYMBOLS", "UNDECLARABLE"]
 
 #: the function symbols of QF_NRA's signature (Core and Reals): SMT-LIB 2.6 forbids
 #: declaring them again (z3 refuses ``true``, ``false``, ``and``; quoting does not help:
@@ -64,3 +69,24 @@ def num(q) -> str:
     n, d = int(q.numerator), int(q.denominator)  # lowest terms for int, Fraction, mpq
     body = f"{abs(n)}.0" if d == 1 else f"(/ {abs(n)}.0 {d}.0)"
     return f"(- {body})" if n < 0 else body
+
+
+def is_value(term: str, m) -> str:
+    """An SMT-LIB formula that holds exactly when ``term`` equals the exact number ``m``.
+
+    For a rational, ``(= term m)``.  For a real algebraic number (an object with ``poly``,
+    integer coefficients highest degree first, and ``low``, ``high``: the unique root of
+    ``poly`` in the closed interval [low, high], as :class:`nnsolve.numbers.AlgebraicNumber`
+    keeps it), ``p(term) = 0 and low <= term <= high``: a real satisfies it iff it is a
+    root of ``poly`` in [low, high], and the only one is ``m``.  So ``(not ...)`` of it
+    says ``term != m`` in plain QF_NRA, which every solver reads (no ``root-obj``)."""
+    if isinstance(m, numbers.Rational) or not hasattr(m, "poly"):
+        return f"(= {term} {num(m)})"
+    top = len(m.poly) - 1
+    monomials = []
+    for k, c in enumerate(m.poly):
+        if c:
+            power = " ".join([term] * (top - k))
+            monomials.append(f"(* {num(c)} {power})" if power else num(c))
+    poly = monomials[0] if len(monomials) == 1 else f"(+ {' '.join(monomials)})"
+    return f"(and (= {poly} 0.0) (<= {num(m.low)} {term}) (<= {term} {num(m.high)}))"

@@ -6,7 +6,8 @@ result on stdout.  A batch request has "queries": [{"smtlib", "variables", "logi
 "strategy"}, ...] instead, each decided with "timeout" seconds, and gets one JSON line
 per query, in order, each written as soon as it is known.  Anything that goes wrong
 becomes {"status": "unknown", "reason"}.  A query with "pin" (``Query.pin``) whose answer
-is sat with an exact value m for it is asked again with ``(not (= pin m))`` asserted;
+is sat with an exact value m for it (rational or algebraic) is asked again with
+``pin != m`` asserted (``terms.is_value``);
 "pinned" is true when that is unsat.
 
 With ``--session`` it reads one batch request a line (with a "batch" number) and answers
@@ -29,11 +30,9 @@ import threading
 import time
 import traceback
 
-from fractions import Fraction
-
 from nnsolve.numbers import NumberFormatError, from_json
 from nnsolve.solvers.base import SAT, UNKNOWN, UNSAT, Query
-from nnsolve.terms import num, quote_symbol
+from nnsolve.terms import is_value, quote_symbol
 
 
 def load_backend(spec: str):
@@ -149,10 +148,9 @@ def _pinned(backend, query: Query, result: dict, timeout: float) -> bool:
         m = from_json((result.get("model") or {})[query.pin])
     except (KeyError, NumberFormatError):
         return False
-    if not isinstance(m, Fraction):
-        return False  # an algebraic value: not written here
     try:
-        other = f"(assert (not (= {quote_symbol(query.pin)} {num(m)})))"
+        # an algebraic m as "a root of its polynomial in its isolating interval" (is_value)
+        other = f"(assert (not {is_value(quote_symbol(query.pin), m)}))"
     except ValueError:
         return False  # a symbol SMT-LIB cannot spell: no check, the answer stays unpinned
     script = query.smtlib.replace("(check-sat)", f"{other}\n(check-sat)", 1) \

@@ -44,7 +44,8 @@ class Z3Backend(Backend):
         read (``Solver.assertions``) with ``pin != m`` added, in a fresh solver of the same
         kind, instead of reading the script again in a new context (the same question as
         the worker's ``_pinned``: the script's assertions and that one; its time limit is
-        ``timeout`` again, as there).  Only for the default strategy."""
+        ``timeout`` again, as there).  An algebraic m is z3's own exact value (its
+        ``root-obj``), so ``pin != m`` is exact there too.  Only for the default strategy."""
         import z3
 
         if query.strategy != "default":
@@ -59,9 +60,9 @@ class Z3Backend(Backend):
             model = solver.model()
             decl = next((d for d in model.decls() if d.arity() == 0 and d.name() == query.pin), None)
             value = model[decl] if decl is not None else None
-            if not isinstance(value, (z3.RatNumRef, z3.IntNumRef)) or \
+            if not isinstance(value, (z3.RatNumRef, z3.IntNumRef, z3.AlgebraicNumRef)) or \
                     (result.get("model") or {}).get(query.pin) != _value(z3, value):
-                return result  # no value, an algebraic one, or not the one reported
+                return result  # no value, or not the one reported
             again = z3.Solver(ctx=ctx)
             again.set("timeout", max(1, int(timeout * 1000)))
             again.add(solver.assertions())
