@@ -64,6 +64,7 @@ from fractions import Fraction
 from typing import Callable, Hashable, Mapping, Sequence
 
 from nnsolve import numbers
+from nnsolve.decider.field_values import Anchor, exact_sign, propagate as field_propagate
 from nnsolve.decider.residual_query import Bound, PiecewiseEquation, connected_groups, name
 from nnsolve.elimination import Inconsistent, LinearSystem
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, SolverResult
@@ -76,11 +77,15 @@ TIE = Fraction(1, 10**4)  # a guide this close to a threshold tries f = t first
 
 @dataclass(frozen=True)
 class Case:
-    """One case of the split: a system, its bounds and its undecided equations."""
+    """One case of the split: a system, its bounds and its undecided equations; with
+    ``anchor``, a variable of the system pinned to an algebraic number, in whose powers
+    the case's other algebraic values are written (:mod:`nnsolve.decider.field_values`;
+    the system and bounds already say so: the anchor only names the variables)."""
 
     system: LinearSystem
     bounds: tuple[Bound, ...]
     equations: tuple[PiecewiseEquation, ...]
+    anchor: Anchor | None = None
 
 
 def branch_and_eliminate(system: LinearSystem, bounds: Sequence[Bound], equations: Sequence[PiecewiseEquation],
@@ -189,7 +194,7 @@ class _Search:
         except Inconsistent:
             self.stats["dive failed"] += 1
             return None
-        case = Case(system, tuple(bounds), case.equations)
+        case = Case(system, tuple(bounds), case.equations, case.anchor)
         case = self.settle(case)
         if case is None or _split_on(case) is not None:
             self.stats["dive failed"] += 1
@@ -372,11 +377,16 @@ def _components(case: Case, items) -> list[tuple[Case, set]]:
     if len(groups) <= 1:
         return [(case, set().union(*(u for _, u in items)) if items else set())]
     parts = []
+    # the anchor goes with the part that holds its variables (its bound and definitions)
+    anchor = case.anchor
+    anchored = set() if anchor is None else \
+        set().union(*(case.system.free_variables({p: 1}) for p in anchor.powers))
     for members, variables in sorted(groups, key=lambda g: len(g[0])):
         system = case.system.copy()
         system.bilinear = [case.system.bilinear[i] for kind, i in members if kind == "d"]
         parts.append((Case(system, tuple(case.bounds[i] for kind, i in members if kind == "b"),
-                           tuple(case.equations[i] for kind, i in members if kind == "e")), variables))
+                           tuple(case.equations[i] for kind, i in members if kind == "e"),
+                           anchor if anchored & variables else None), variables))
     return parts
 
 
@@ -386,7 +396,7 @@ def _with_case(case: Case, form: dict, t: Fraction, kind: str) -> Case | None:
         _add_case(system, bounds, form, t, kind)
     except Inconsistent:
         return None
-    return Case(system, tuple(bounds), case.equations)
+    return Case(system, tuple(bounds), case.equations, case.anchor)
 
 
 def _add_case(system: LinearSystem, bounds: list, form: dict, t: Fraction, kind: str) -> None:
@@ -411,9 +421,12 @@ def _settle(case: Case | None, stats: Counter) -> Case | None:
         return None
     stats["cases"] += 1
     system, equations = case.system, list(case.equations)
+    field = case.anchor.field if case.anchor is not None else None
     try:
-        system.propagate()
+        _propagate(system, case.anchor, field)
         while True:
+            # forms in the anchor's powers alone have one exact value (field_values)
+            sign = exact_sign(system, case.anchor, field)
             reduced = [system.reduce(b.expr) for b in case.bounds]  # once for both
             intervals = _intervals(system, case.bounds, reduced)
             forms = _form_intervals(system, case.bounds, reduced)
@@ -432,6 +445,9 @@ def _settle(case: Case | None, stats: Counter) -> Case | None:
                         continue
                     cond = system.reduce(cond)
                     decided = _decide(cond, at, intervals, forms)
+                    if decided is None and sign is not None:
+                        s = sign(_shifted(cond, at))
+                        decided = None if s is None else s <= 0
                     if decided is None:
                         pieces.append((cond, at, term))
                         continue
@@ -447,17 +463,57 @@ def _settle(case: Case | None, stats: Counter) -> Case | None:
             equations = left
             if not changed:
                 break
-            system.propagate()
+            _propagate(system, case.anchor, field)
     except Inconsistent:
         stats["closed:elimination"] += 1
         return None
-    # a bound on a constant was checked by _intervals and stays constant under more equations
+    # a bound on a constant was checked by _intervals and stays constant under more
+    # equations; a bound on a form in the anchor's powers alone (but the anchor's own) is
+    # decided exactly: kept out when it holds, the case closed when it does not
+    sign = exact_sign(system, case.anchor, field)
     bounds = []
     for b in case.bounds:
         e = system.reduce(b.expr)
-        if any(k is not None for k in e):
-            bounds.append(Bound(e, b.lo, b.hi, b.strict))
-    return Case(system, tuple(bounds), tuple(equations))
+        if not any(k is not None for k in e):
+            continue
+        if sign is not None and b != case.anchor.bound:
+            holds = _holds(sign, e, b)
+            if holds is False:
+                stats["closed:algebraic bound"] += 1
+                return None
+            if holds:
+                continue
+        bounds.append(Bound(e, b.lo, b.hi, b.strict))
+    return Case(system, tuple(bounds), tuple(equations), case.anchor)
+
+
+def _propagate(system: LinearSystem, anchor: Anchor | None, field) -> None:
+    """The system's bilinear propagation, and the anchor's (field_values.propagate), to
+    a fixpoint."""
+    system.propagate()
+    while anchor is not None and field_propagate(system, anchor, field):
+        system.propagate()
+
+
+def _shifted(e: Mapping, t) -> dict:
+    """e - t."""
+    out = dict(e)
+    out[None] = out.get(None, 0) - t
+    return out
+
+
+def _holds(sign, e: Mapping, b: Bound) -> bool | None:
+    """Whether lo <= e <= hi (strict: lo < e < hi) holds, by ``sign`` (exact_sign's), or
+    None when ``sign`` cannot tell."""
+    for end, below in ((b.lo, False), (b.hi, True)):
+        if end is None:
+            continue
+        s = sign(_shifted(e, end))
+        if s is None:
+            return None
+        if (s > 0 if below else s < 0) or (s == 0 and b.strict):
+            return False
+    return True
 
 
 def _intervals(system: LinearSystem, bounds: Sequence[Bound], reduced: Sequence | None = None) -> dict | None:

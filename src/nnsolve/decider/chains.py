@@ -56,6 +56,7 @@ from nnsolve import numbers
 from nnsolve.decider.line_count import Chain, LineAnalysis, LineCount, chains
 from nnsolve.decider.result import TrainingResult, progress_log
 from nnsolve.elimination import Inconsistent, LinearSystem, fraction
+from nnsolve.decider.field_values import POWER, TOP
 from nnsolve.decider.branching import _extend, _used as case_variables, branch_and_eliminate, root_case
 from nnsolve.decider.local_lemmas import RADII, LemmaMemory, local_lemmas, pieces as ite_pieces
 from nnsolve.decider.guesses import guess_and_carry
@@ -932,8 +933,10 @@ def _free_variables(query: str) -> list[str]:
 
 
 #: which variables elimination removes first (lower first); a module-level table, so a
-#: case can be pickled (sent to another process or saved for a replay)
-_PRIORITY = {"U": 0, "V": 0, "A": 1, "K": 2, "p": 3, "q": 3, "s": 4, "P": 5, "c": 6}
+#: case can be pickled (sent to another process or saved for a replay).  The powers of an
+#: algebraic anchor (field_values): P_1 .. P_(d-1) last, so that forms are written in them
+#: (their value is known exactly), P_d first
+_PRIORITY = {"U": 0, "V": 0, TOP: 0, "A": 1, "K": 2, "p": 3, "q": 3, "s": 4, "P": 5, "c": 6, POWER: 7}
 
 
 def _elimination_priority(variable: tuple) -> int:

@@ -322,7 +322,7 @@ def local_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = RADI
                     found_in_pass = True
             except Inconsistent:
                 return outcome(None, "the lemmas of one round contradict each other")
-            case = _settle(Case(system, tuple(bounds), case.equations), stats)
+            case = _settle(Case(system, tuple(bounds), case.equations, case.anchor), stats)
             if case is None:
                 return outcome(None, "exact elimination after the lemmas is inconsistent")
     finally:

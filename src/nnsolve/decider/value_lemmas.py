@@ -21,8 +21,12 @@ equations (``selected_items``: no relaxation, no added bound), plus equations w 
 for values fixed earlier in the stage, each implied by the case by induction; v has the
 same injective name (``residual_query.name``) in N and in the side query; so every
 solution of the case satisfies N and hence has v = m, and adding the linear equation
-v = m changes no solution.  m is a Fraction (only exact model values are taken) and is
-written exactly (``num``).  All values fixed between two eliminations are implied by
+v = m changes no solution.  m is exact (only exact model values are taken): a Fraction,
+written as a numeral (``num``), or a real algebraic number, for which "v != m" and
+"w = m" are written as "v is not / w is the root of m's polynomial in m's isolating
+interval" (``terms.is_value``: the same sets of reals), and which goes into the case in
+the powers of an anchor (:mod:`nnsolve.decider.field_values`, with its argument; a value
+outside the anchor's field is left out).  All values fixed between two eliminations are implied by
 the same case, so the case implies their conjunction (a contradictory conjunction: the
 case has none).  If N itself is unsat, so is the case.  At each elimination (:func:`nnsolve.decider.branching._settle`)
 replaces the case by an equivalent one.  So the output has exactly the input's
@@ -95,12 +99,13 @@ from fractions import Fraction
 from typing import Callable, Iterable, Sequence
 
 from nnsolve.decider.branching import Case, _add_case, _settle, conditions
+from nnsolve.decider.field_values import add_algebraic, is_algebraic
 from nnsolve.decider.local_lemmas import (LemmaOutcome, _ask, _Until, item_hops, item_index,
                                           neighbourhood, pieces)
 from nnsolve.decider.residual_query import component_script, name, selected_items
 from nnsolve.decider.result import progress_log
 from nnsolve.elimination import Inconsistent
-from nnsolve.terms import num
+from nnsolve.terms import is_value, num
 from nnsolve.solvers import SAT, UNSAT, Limits, Query
 
 log = logging.getLogger(__name__)
@@ -215,7 +220,7 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
                 settled = with_values(case, fixed, stats)
             except Inconsistent:
                 v, m = next(reversed(fixed.items()))
-                return outcome(None, f"the values fixed contradict each other (e.g. {name(v)} = {num(m)})")
+                return outcome(None, f"the values fixed contradict each other (e.g. {name(v)} = {_spelled(m)})")
             fresh = True
             found.update(fixed)
             case = settled
@@ -232,14 +237,19 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
 def with_values(case: Case, values: dict, stats: Counter | None = None) -> Case | None:
     """``case`` with the equations v = m of ``values`` (v -> m), settled: None when
     elimination then closes it; raises Inconsistent when an equation contradicts its
-    system.  For values implied by a case with the same solutions (this stage's, or
+    system.  An algebraic m is written as equations and bounds in the powers of the
+    case's anchor (:func:`nnsolve.decider.field_values.add_algebraic`: the same solutions,
+    extended by the powers), and left out when it is not in the anchor's field.  For values implied by a case with the same solutions (this stage's, or
     ``LemmaOutcome.values`` added to another case of the same residual): the output has
     exactly ``case``'s solutions, and None or Inconsistent means it has none.  ``case``
     is only read."""
+    stats = Counter() if stats is None else stats
     system, bounds = case.system.copy(), list(case.bounds)
     for v, m in values.items():
-        _add_case(system, bounds, {v: 1}, m, "eq")
-    return _settle(Case(system, tuple(bounds), case.equations), Counter() if stats is None else stats)
+        if not is_algebraic(m):
+            _add_case(system, bounds, {v: 1}, m, "eq")
+    anchor = add_algebraic(system, bounds, case.anchor, values, stats)
+    return _settle(Case(system, tuple(bounds), case.equations, anchor), stats)
 
 
 class _Stopped(Exception):
@@ -361,6 +371,8 @@ def _worklist(case: Case, solver, limits: Limits, radii: tuple, level: int, quer
             value = (answer.model or {}).get(name(v)) if answer.status == SAT and not answer.inexact else None
             if answer.pinned and isinstance(value, (int, Fraction)):
                 new.append((v, Fraction(value)))
+            elif answer.pinned and is_algebraic(value):
+                new.append((v, value))  # written into the case in the anchor's field (with_values)
             elif on_front and at + 1 < len(radii):
                 look_further(v, at)  # the front stalls here: this variable at the next radius
         asked_here = len(answers) + sum(a.status == SAT for a in answers)  # a sat answer had its check
@@ -394,10 +406,14 @@ def _worklist(case: Case, solver, limits: Limits, radii: tuple, level: int, quer
     return None, {v for v, at in pending if live.get(v) == at}
 
 
+def _spelled(m) -> str:
+    return str(m) if is_algebraic(m) else num(m)
+
+
 def _script(v, near, used, fixed: dict, text) -> str:
     """The neighbourhood query of ``v``: the assertions ``near`` (item indices) and the
     values fixed so far for the variables they use."""
     hood = [pair for i in near for pair in text(i)]
     carried = set().union(*(used[i] for i in near)) & fixed.keys()
-    hood += [(f"(assert (= {name(w)} {num(fixed[w])}))", {w}) for w in sorted(carried, key=repr)]
+    hood += [(f"(assert {is_value(name(w), fixed[w])})", {w}) for w in sorted(carried, key=repr)]
     return component_script(hood)
