@@ -273,3 +273,23 @@ def test_settle_decides_forms_in_the_anchor_exactly(field, data):
         assert system.value(("y",)) == -expected
     kept = [b for b in case.bounds if b != anchor.bound]
     assert kept == [Bound({("x",): Fraction(1)}, Fraction(0), Fraction(1))]
+
+
+@pytest.mark.parametrize("root", [2, 3, 5])
+def test_a_cubic_anchor_stays_pinned_when_common_factors_moves_its_definition(root):
+    """Degree 3: P_3 = P_2 * P_1 shares the factor P_1 with U = w * x once w = P_1 is
+    pinned (U = 1), and LinearSystem.common_factors keeps one of the two definitions and
+    replaces the other by a linear equation.  If the anchor's definition goes, the
+    pinning rests on U = w * x, so propagate must not drop that one (the second reader's
+    case, found in review).  Then no rational P_1 in the anchor's interval is a solution."""
+    from nnsolve.decider.branching import Case, _settle
+
+    theta = numbers.real_roots([1, 0, 0, -root])[0]
+    system, bounds = LinearSystem(_priority), []
+    system.define(("U",), ("w",), ("x",))
+    system.equate({("U",): 1, None: -1})
+    anchor = add_algebraic(system, bounds, None, {("w",): theta})
+    case = _settle(Case(system, tuple(bounds), (), anchor), Counter())
+    assert case is not None
+    for point in (anchor.bound.lo, (anchor.bound.lo + anchor.bound.hi) / 2, anchor.bound.hi):
+        assert _admits(case.system, case.bounds, anchor.powers[0], point) == "unsat"

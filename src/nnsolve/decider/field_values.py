@@ -45,9 +45,8 @@ True
 >>> sign = exact_sign(s, anchor)
 >>> sign(s.reduce({("y",): 1, None: Fraction(-1618034, 1000000)})), sign(s.reduce({("x",): 2, ("y",): -4, None: 2}))
 (-1, 0)
->>> sign(s.reduce({("z",): 1}))          # z is not pinned
-
-(-1, 0)
+>>> sign(s.reduce({("z",): 1})) is None          # z is not pinned
+True
 """
 
 from __future__ import annotations
@@ -135,8 +134,8 @@ def add_algebraic(system: LinearSystem, bounds: list, anchor: Anchor | None, val
 
 def exact_sign(system: LinearSystem, anchor: Anchor | None, field: NumberField | None = None):
     """A function form -> the sign of the form's value in every solution of the case, or
-    None; None itself when there is no anchor or its powers P_1 .. P_(d-1) are not all
-    free in ``system``.  A form (reduced by ``system``) whose variables are among those
+    None; None itself when there is no anchor, its powers P_1 .. P_(d-1) are not all
+    free in ``system``, or one of its definitions is no longer among the system's.  A form (reduced by ``system``) whose variables are among those
     powers has one value in every solution, sum_k c_k theta^k (the case pins P_k to
     theta^k), and its sign is exact (:meth:`NumberField.sign`)."""
     split = _splitter(system, anchor, field)
@@ -232,6 +231,13 @@ def _splitter(system: LinearSystem, anchor: Anchor | None, field: NumberField | 
         return None
     if any(system.reduce({p: 1}) != {p: 1} for p in anchor.powers[:anchor.degree - 1]):
         return None  # a power is a pivot: its value is not read from a form
+    # the pinning must still rest on the anchor's own definitions: from degree 3 on,
+    # LinearSystem.common_factors may drop P_k = P_(k-1) * P_1 for an equivalent pair
+    # with another definition, which propagate (using the pinning) could then drop too
+    present = set(system.bilinear)
+    if any((anchor.powers[k], anchor.powers[k - 1], anchor.powers[0]) not in present
+           for k in range(1, anchor.degree)):
+        return None
     return _Split(anchor, anchor.field if field is None else field)
 
 

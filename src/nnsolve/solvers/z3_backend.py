@@ -63,6 +63,8 @@ class Z3Backend(Backend):
             if not isinstance(value, (z3.RatNumRef, z3.IntNumRef, z3.AlgebraicNumRef)) or \
                     (result.get("model") or {}).get(query.pin) != _value(z3, value):
                 return result  # no value, or not the one reported
+            if isinstance(value, z3.AlgebraicNumRef) and not _within(z3, value, result["model"][query.pin]):
+                return result  # the reported number (decoded from an approximation) is not z3's root
             again = z3.Solver(ctx=ctx)
             again.set("timeout", max(1, int(timeout * 1000)))
             again.add(solver.assertions())
@@ -95,6 +97,20 @@ def _check(z3, solver, body: str, query: Query, seconds: float) -> dict:
         if name in values:
             out[name] = _value(z3, values[name])
     return {"status": SAT, "model": out}
+
+
+def _within(z3, value, reported) -> bool:
+    """Whether z3's algebraic ``value`` is the number ``reported`` (its JSON): a root of
+    its polynomial in its isolating interval, the only one there (decided by z3 exactly).
+    Then pinning z3's value pins the one reported."""
+    from nnsolve.numbers import from_json
+
+    m = from_json(reported)
+    low, high = z3.RealVal(str(m.low), value.ctx), z3.RealVal(str(m.high), value.ctx)
+    poly = z3.RealVal(0, value.ctx)
+    for c in m.poly:
+        poly = poly * value + z3.RealVal(c, value.ctx)
+    return z3.is_true(z3.simplify(z3.And(low <= value, value <= high, poly == 0)))
 
 
 def _value(z3, v) -> object:
