@@ -19,6 +19,7 @@ from nnsolve import numbers
 from nnsolve.decider.field_values import POWER, TOP, add_algebraic, exact_sign, propagate
 from nnsolve.elimination import Inconsistent, LinearSystem
 from nnsolve.solvers import Limits, Query, SAT, get_solver
+from nnsolve.terms import num
 
 
 def _priority(v):
@@ -135,7 +136,7 @@ def test_an_algebraic_pin_is_checked_against_both_roots(backend, field):
     free = solver.solve(Query(base + "(check-sat)", ("x", "y"), pin="x"), Limits(20))
     assert free.status == SAT and not free.pinned
     for side in ("<", ">"):
-        script = base + f"(assert ({side} x {_num(mid)}))(check-sat)"
+        script = base + f"(assert ({side} x {num(mid)}))(check-sat)"
         for pin in ("x", "y"):
             answer = solver.solve(Query(script, ("x", "y"), pin=pin), Limits(20))
             assert answer.status == SAT and answer.pinned, (side, pin, answer)
@@ -147,7 +148,6 @@ def _admits(system, bounds, variable, value, equations=()):
     """z3's answer to: the component of ``variable`` in the system, its bounds and
     equations, with ``variable = value`` added."""
     from nnsolve.decider.residual_query import name, residual_components
-    from nnsolve.terms import num
 
     target = f"(declare-fun {name(variable)} () Real)"
     scripts = [q for q in residual_components(system, bounds, list(equations), "test") if target in q]
@@ -156,13 +156,7 @@ def _admits(system, bounds, variable, value, equations=()):
     return get_solver("z3").solve(Query(script, ()), Limits(60)).status
 
 
-def _num(q):
-    from nnsolve.terms import num
-    return num(q)
-
-
 def _poly_text(p):
-    from nnsolve.terms import num
     a, b, c = (num(Fraction(k)) for k in p)
     return f"(+ (* {a} x x) (* {b} x) {c})"
 

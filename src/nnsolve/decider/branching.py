@@ -78,9 +78,10 @@ TIE = Fraction(1, 10**4)  # a guide this close to a threshold tries f = t first
 @dataclass(frozen=True)
 class Case:
     """One case of the split: a system, its bounds and its undecided equations; with
-    ``anchor``, a variable of the system pinned to an algebraic number, in whose powers
-    the case's other algebraic values are written (:mod:`nnsolve.decider.field_values`;
-    the system and bounds already say so: the anchor only names the variables)."""
+    ``anchor``, the algebraic number whose powers (variables of the system, pinned by its
+    definitions, equation and bound) the case's algebraic values are written in
+    (:mod:`nnsolve.decider.field_values`; the system and bounds already say so: the
+    anchor only names the variables)."""
 
     system: LinearSystem
     bounds: tuple[Bound, ...]
@@ -404,9 +405,7 @@ def _add_case(system: LinearSystem, bounds: list, form: dict, t: Fraction, kind:
     appended to ``bounds``); raises Inconsistent when the equation contradicts the
     system."""
     if kind == "eq":
-        expr = dict(form)
-        expr[None] = expr.get(None, 0) - t
-        system.equate(expr)
+        system.equate(_shifted(form, t))
     elif kind == "lt":
         bounds.append(Bound(form, None, t, strict=True))
     else:

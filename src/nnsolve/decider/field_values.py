@@ -57,11 +57,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Hashable, Mapping
 
+from flint import fmpq, fmpq_poly
+
 from nnsolve.decider.residual_query import Bound
 from nnsolve.elimination import Inconsistent, LinearSystem
 from nnsolve.fields import NumberField
-from flint import fmpq, fmpq_poly
-
 from nnsolve.numbers import AlgebraicNumber, refine
 
 __all__ = ["Anchor", "BITS", "POWER", "TOP", "add_algebraic", "exact_sign", "is_algebraic", "propagate"]
@@ -71,7 +71,7 @@ __all__ = ["Anchor", "BITS", "POWER", "TOP", "add_algebraic", "exact_sign", "is_
 #: the second first, so that forms are written in P_1 .. P_(d-1) (``exact_sign``)
 POWER, TOP = "alg", "algtop"
 
-#: bisections of an isolating interval for the bounds written on an algebraic value: an
+#: bisections of the anchor's isolating interval for its bound on P_1: an
 #: ite condition c + d * theta vs t (d != 0) is decided by the bounds once |c + d theta - t|
 #: exceeds about |d| 2^-BITS times the interval's first width
 BITS = 96
@@ -80,8 +80,8 @@ BITS = 96
 @dataclass(frozen=True)
 class Anchor:
     """The algebraic number ``value`` of degree d held by a case: ``powers[k - 1]`` is the
-    variable P_k = value^k for k = 1 .. d (new variables; the forced variable is equated
-    to P_1), and ``bound`` is the isolating bound on P_1 that, with the minimal polynomial
+    variable P_k = value^k for k = 1 .. d (new variables; each forced value is equated to
+    a form in P_1 .. P_(d-1)), and ``bound`` is the isolating bound on P_1 that, with the minimal polynomial
     in the powers, pins P_1 to ``value``."""
 
     value: AlgebraicNumber
@@ -118,10 +118,10 @@ def add_algebraic(system: LinearSystem, bounds: list, anchor: Anchor | None, val
     if not algebraic:
         return anchor
     if anchor is None:
-        v = min(algebraic, key=lambda w: (-len(algebraic[w].poly), _order(w)))
+        v = min(algebraic, key=lambda w: (-len(algebraic[w].poly), repr(w)))
         anchor = _new_anchor(system, bounds, algebraic[v])
     field = anchor.field
-    for v in sorted(algebraic, key=_order):
+    for v in sorted(algebraic, key=repr):
         try:
             coords = field.embed(algebraic[v])
         except ValueError:
@@ -135,8 +135,8 @@ def add_algebraic(system: LinearSystem, bounds: list, anchor: Anchor | None, val
 def exact_sign(system: LinearSystem, anchor: Anchor | None, field: NumberField | None = None):
     """A function form -> the sign of the form's value in every solution of the case, or
     None; None itself when there is no anchor, its powers P_1 .. P_(d-1) are not all
-    free in ``system``, or one of its definitions is no longer among the system's.  A form (reduced by ``system``) whose variables are among those
-    powers has one value in every solution, sum_k c_k theta^k (the case pins P_k to
+    free in ``system``, or one of its definitions is no longer among the system's.  A
+    form (reduced by ``system``) whose variables are among those powers has one value in every solution, sum_k c_k theta^k (the case pins P_k to
     theta^k), and its sign is exact (:meth:`NumberField.sign`)."""
     split = _splitter(system, anchor, field)
     if split is None:
@@ -273,7 +273,3 @@ def _new_anchor(system: LinearSystem, bounds: list, value: AlgebraicNumber) -> A
     bound = Bound({powers[0]: Fraction(1)}, lo, hi)
     bounds.append(bound)
     return Anchor(value, tuple(powers), bound)
-
-
-def _order(v) -> str:
-    return repr(v)

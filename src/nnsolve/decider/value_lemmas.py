@@ -237,9 +237,10 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
 def with_values(case: Case, values: dict, stats: Counter | None = None) -> Case | None:
     """``case`` with the equations v = m of ``values`` (v -> m), settled: None when
     elimination then closes it; raises Inconsistent when an equation contradicts its
-    system.  An algebraic m is written as equations and bounds in the powers of the
-    case's anchor (:func:`nnsolve.decider.field_values.add_algebraic`: the same solutions,
-    extended by the powers), and left out when it is not in the anchor's field.  For values implied by a case with the same solutions (this stage's, or
+    system.  An algebraic m is written as an equation in the powers of the case's
+    anchor (:func:`nnsolve.decider.field_values.add_algebraic`: the same solutions,
+    extended by the powers), and left out when it is not in the anchor's field.  For
+    values implied by a case with the same solutions (this stage's, or
     ``LemmaOutcome.values`` added to another case of the same residual): the output has
     exactly ``case``'s solutions, and None or Inconsistent means it has none.  ``case``
     is only read."""
