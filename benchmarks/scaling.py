@@ -17,8 +17,9 @@ neurons, points, ETR-side time, reduction time, training-side time by stage
 (TrainingResult.stages, from the decision's child process), the verdict and the peak
 resident memory of itself and of its largest child (solvers, the training decision);
 the parent adds the peak of their sum, sampled every second from /proc (``TreePeak``:
-the memory of all the processes alive at once, which ``--memory``, a limit per solver
-child, does not bound).
+the memory of all the processes alive at once, as a sum of resident sizes and of
+proportional set sizes; the decision process keeps the PSS sum under ``--memory``,
+``nnsolve.solvers.memory.TreeGuard``).
 `--timeout` is the limit of each side (`--timeout` of `nnsolve check`); the run is
 killed at 4 x timeout + 120 s whatever happens (recorded as such).  After the training
 side gave up, the larger sizes of that family run the ETR side and the reduction only
@@ -180,48 +181,28 @@ def _gave_up(row: dict) -> bool:
     return row.get("family") != "promise-violated" and row.get("training") not in ("sat", "unsat")
 
 
-def tree_rss_mib(pid: int) -> int:
-    """The resident memory (MiB) of ``pid`` and all its descendants alive now, summed
-    (Linux /proc; a process that ends while it is read counts as nothing)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    # the fields after the command name, which may hold spaces: state, ppid, ...
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [pid]
-    page = os.sysconf("SC_PAGE_SIZE")
-    while todo:
-        p = todo.pop()
-        todo.extend(children.get(p, ()))
-        try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * page
-        except (OSError, IndexError, ValueError):
-            continue
-    return total // (1024 * 1024)
-
-
 class TreePeak:
-    """The largest :func:`tree_rss_mib` of a process tree, sampled every ``every``
-    seconds in a thread until ``stop``: the memory of every process alive at once (the
-    children's own peaks, from ``getrusage``, are per process and need not coincide)."""
+    """The largest memory of a process tree (``nnsolve.solvers.memory.tree_mib``), as
+    a sum of resident sizes (``peak``) and of proportional set sizes (``peak_pss``: a
+    page the forked decision process shares with the check process counts once), sampled
+    every ``every`` seconds in a thread until ``stop``: the memory of every process
+    alive at once (the children's own peaks, from ``getrusage``, are per process and
+    need not coincide)."""
 
     def __init__(self, pid: int, every: float = 1.0) -> None:
         import threading
 
-        self.pid, self.every, self.peak = pid, every, 0
+        self.pid, self.every, self.peak, self.peak_pss = pid, every, 0, 0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        from nnsolve.solvers.memory import tree_mib
+
         while not self._done.is_set():
-            self.peak = max(self.peak, tree_rss_mib(self.pid))
+            self.peak = max(self.peak, tree_mib(self.pid, proportional=False))
+            self.peak_pss = max(self.peak_pss, tree_mib(self.pid))
             self._done.wait(self.every)
 
     def stop(self) -> int:
@@ -253,6 +234,7 @@ def measure(family: str, size: int, args: argparse.Namespace, etr_only: bool = F
             row = json.loads(line[4:])
             row["wall_s"] = round(time.monotonic() - start, 3)
             row["peak_tree_mib"] = peak
+            row["peak_tree_pss_mib"] = sampler.peak_pss
             return row
     tail = (stderr or "").strip().splitlines()[-3:]
     return {"family": family, "size": size, "seed": args.seed, "timeout": args.timeout, "verdict": "error",
@@ -276,7 +258,7 @@ def _stages(row: dict) -> str:
 
 def table(rows: list[dict]) -> str:
     out = ["| family | constraints | neurons | points | ETR | ETR s | reduce s | training | training s "
-           "| stages (s) | verdict | peak RSS MiB (run / largest child / all at once) |",
+           "| stages (s) | verdict | peak MiB (run / largest child / tree at once, RSS sum / PSS sum) |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if r.get("verdict") in ("killed", "error"):
@@ -289,7 +271,7 @@ def table(rows: list[dict]) -> str:
                    f"| {r['etr']} | {r['etr_s']:.1f} | {r['reduce_s']:.1f} | {training} "
                    f"| {'-' if r['training_s'] is None else format(r['training_s'], '.1f')} "
                    f"| {_stages(r)} | {r['verdict']} | {r['peak_rss_mib']} / {r['peak_rss_children_mib']} "
-                   f"/ {r.get('peak_tree_mib', '-')} |")
+                   f"/ {r.get('peak_tree_mib', '-')} / {r.get('peak_tree_pss_mib', '-')} |")
     return "\n".join(out)
 
 

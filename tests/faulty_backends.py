@@ -48,6 +48,21 @@ class MemoryHog(Backend):
             chunks.append(bytearray(64 * 1024 * 1024))
 
 
+class ResidentHog(Backend):
+    """Resident memory, not only address space (a zeroed bytearray is not resident until
+    written): 64 MiB more every 50 ms, up to 3 GiB, then a wait.  Only a kill ends it
+    before its limit."""
+    name = "resident-hog"
+
+    def solve(self, query, timeout):
+        chunks = []
+        while len(chunks) < 48:
+            chunks.append(b"\1" * (64 * 1024 * 1024))
+            time.sleep(0.05)
+        while True:
+            time.sleep(1)
+
+
 class Garbage(Backend):
     name = "garbage"
 

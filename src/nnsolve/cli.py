@@ -104,7 +104,9 @@ def _add_solver_options(p: argparse.ArgumentParser, portfolio: bool = False, tim
     p.add_argument("--timeout", type=_positive(float), default=timeout, metavar="S",
                    help=f"wall-clock limit per solver query in seconds (default: {timeout:g})")
     p.add_argument("--memory", type=_positive(int), default=4096, metavar="MB",
-                   help="memory limit per solver process in MiB (default: 4096)")
+                   help="memory limit in MiB (default: 4096): each solver process's, and the training "
+                        "side's whole process tree (the check process, the decision and its solvers, "
+                        "PSS sum; the largest solver is stopped past it, its query unknown)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
 

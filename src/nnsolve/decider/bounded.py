@@ -12,7 +12,11 @@ sent of each kind (:data:`nnsolve.decider.result.progress_log`: e.g. how many it
 pieces the local lemmas had left, what the exact route answered).
 
 The child's address space is capped at what it inherits plus ``limits.memory_mb``
-(so ``--memory`` bounds what the decision allocates, at any instance size).
+(so ``--memory`` bounds what the decision allocates, at any instance size), and
+the tree it makes, with the caller, is kept under ``limits.memory_mb`` by a
+:class:`~nnsolve.solvers.memory.TreeGuard` (PSS sum; the largest solver child is
+stopped when the sum passes it, and its query answers unknown): each solver's own
+limit alone let the tree hold 13 GiB at once under ``--memory 8000``.
 
 The child is forked (a forkserver starts it when the parent has threads, where a
 plain fork is unsafe).  In
@@ -33,6 +37,7 @@ import time
 from nnsolve.decider.structured import decide_with
 from nnsolve.decider.result import TrainingResult, progress_log
 from nnsolve.solvers import UNKNOWN, Limits
+from nnsolve.solvers.memory import TreeGuard
 from nnsolve.training import TrainingInstance
 
 log = logging.getLogger(__name__)
@@ -74,8 +79,16 @@ def _child(method, instance, solver, limits, conn, max_work=None, caller: int | 
     progress_log.propagate = False
     progress_log.addHandler(_Forward(send))
 
+    def stopped(stop) -> None:
+        progress_log.info("memory: the tree held %d MiB, over --memory %d MiB: stopped a solver child of %d MiB "
+                          "(its query answers unknown)", stop.tree_mib, limits.memory_mb, stop.child_mib)
+
+    # the caller (the check process, which holds the instance) counts toward the budget
+    guard = TreeGuard(os.getpid(), limits.memory_mb, also=(caller,) if caller is not None else (),
+                      on_stop=stopped)
     try:
-        result = decide_with(method, instance, solver, limits, progress=progress, max_work=max_work)
+        with guard:
+            result = decide_with(method, instance, solver, limits, progress=progress, max_work=max_work)
         conn.send(("result", result, None))
     except BaseException as exc:  # reported to the parent as unknown, never lost
         conn.send(("error", f"{type(exc).__name__}: {exc}", None))

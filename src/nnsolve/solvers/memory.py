@@ -1,0 +1,173 @@
+"""The memory of a process tree, and a guard that keeps a tree under a budget.
+
+Each solver child has its own address-space limit (``Limits.memory_mb``), and so has
+the decision process (``nnsolve.decider.bounded``), but a limit per process does not
+bound the tree: at 10,000 constraints a 6 GiB decision process with a solver child of
+6.8 GiB beside it held 13 GiB at once (docs/performance.md, "Fifteenth session").
+:class:`TreeGuard` watches a tree and, when it holds more than its budget, stops the
+largest solver child (SIGKILL to its process group): that query answers unknown, as if
+it had run out of its own memory, and the decision goes on without it.
+
+What a tree "holds" is the sum of the proportional set sizes (PSS, Linux
+``/proc/PID/smaps_rollup``): a page shared by k processes counts 1/k in each, so the
+pages a forked decision process shares with its parent count once, where a sum of
+resident sizes counts them twice.  Reading PSS walks the page tables (about 35 ms for
+3 GiB), so the guard reads the cheap resident size first and PSS only when the resident
+sum is over the budget.
+
+>>> import os
+>>> tree_mib(os.getpid()) > 0
+True
+>>> [p for p in descendants(os.getpid()) if p == os.getpid()]
+[]
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_MIB = 1024 * 1024
+
+
+def _children() -> dict[int, list[int]]:
+    """Every process's children now, by parent (Linux /proc; none elsewhere)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return children
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    # the fields after the command name, which may hold spaces: state, ppid, ...
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    return children
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` now (children, their children, ...), ``pid`` not
+    included."""
+    children, found, todo = _children(), [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def rss_bytes(pid: int) -> int:
+    """The resident size of ``pid`` (0 when it has ended or cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def pss_bytes(pid: int) -> int:
+    """The proportional set size of ``pid`` (its resident size where the kernel has no
+    ``smaps_rollup``; 0 when it has ended)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return rss_bytes(pid)
+
+
+def tree_mib(pid: int, also: tuple[int, ...] = (), proportional: bool = True) -> int:
+    """The memory (MiB) ``pid``, its descendants and the processes ``also`` hold now:
+    the sum of their PSS (``proportional``) or of their resident sizes."""
+    size = pss_bytes if proportional else rss_bytes
+    pids = {pid, *also, *descendants(pid)}
+    return sum(size(p) for p in pids) // _MIB
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A solver child the guard stopped: its pid, its own PSS and the tree's (MiB)."""
+
+    pid: int
+    child_mib: int
+    tree_mib: int
+
+
+class TreeGuard:
+    """Keeps the tree of ``root`` (with the processes ``also``, counted but never
+    stopped) under ``budget_mib``: every ``every`` seconds, while the tree's PSS sum is
+    over the budget, the descendant of ``root`` with the largest PSS has its process
+    group killed (solver children lead groups of their own; ``runner``), and
+    ``on_stop`` is called with a :class:`Stop`.  ``root`` itself is never stopped: its
+    own allocations are bounded by its address-space limit.  A context manager; the
+    watch runs in a daemon thread.
+
+    The budget holds to within what the tree grows in one interval (a solver allocates
+    at most a few hundred MiB a second); a budget the root alone passes cannot be held,
+    and the guard then stops every child it sees.
+    """
+
+    def __init__(self, root: int, budget_mib: int, also: tuple[int, ...] = (), every: float = 0.5,
+                 on_stop=None) -> None:
+        self.root, self.budget_mib, self.also, self.every = root, budget_mib, tuple(also), every
+        self.on_stop = on_stop
+        self.stops: list[Stop] = []
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="tree-memory-guard")
+
+    def __enter__(self) -> "TreeGuard":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._done.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._done.wait(self.every):
+            try:
+                self.check()
+            except Exception:  # the guard never ends the decision it watches
+                log.exception("tree memory guard")
+
+    def check(self) -> Stop | None:
+        """One look at the tree: the child stopped, if the tree was over its budget."""
+        below = descendants(self.root)
+        pids = {self.root, *self.also, *below}
+        if sum(rss_bytes(p) for p in pids) // _MIB <= self.budget_mib:
+            return None  # the resident sum bounds the PSS sum: nothing shared counted twice can matter
+        sizes = {p: pss_bytes(p) for p in pids}
+        total = sum(sizes.values()) // _MIB
+        if total <= self.budget_mib or not below:
+            return None
+        largest = max(below, key=lambda p: sizes.get(p, 0))
+        try:
+            os.killpg(largest, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            try:
+                os.kill(largest, signal.SIGKILL)  # not a group leader
+            except (ProcessLookupError, PermissionError):
+                return None
+        stop = Stop(largest, sizes.get(largest, 0) // _MIB, total)
+        self.stops.append(stop)
+        log.warning("the tree held %d MiB, over its budget of %d MiB: stopped solver child %d (%d MiB)",
+                    total, self.budget_mib, largest, stop.child_mib)
+        if self.on_stop is not None:
+            self.on_stop(stop)
+        return stop

@@ -1,0 +1,78 @@
+"""The tree memory guard (``nnsolve.solvers.memory``): a tree over its budget loses its
+largest solver child, whose query answers unknown; a tree under it loses nothing; the
+decision process runs the guard with its caller counted."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from nnsolve.decider import bounded
+from nnsolve.decider.result import TrainingResult
+from nnsolve.solvers import UNKNOWN, Limits, Query, Solver
+from nnsolve.solvers.memory import TreeGuard, descendants, pss_bytes, rss_bytes, tree_mib
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/smaps_rollup"), reason="needs Linux /proc")
+
+QUERY = Query("(declare-fun x () Real)(assert (= (* x x) 2.0))", ("x",))
+HOLD = "import sys, time\nblock = b'\\1' * (int(sys.argv[1]) * 1024 * 1024)\nprint('ready', flush=True)\ntime.sleep(120)\n"
+
+
+def _holder(mib: int) -> subprocess.Popen:
+    """A child in a session of its own (as solver children are) holding ``mib`` MiB resident."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(mib)], stdout=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    assert proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def test_sizes_of_a_child_holding_memory():
+    child = _holder(200)
+    try:
+        assert child.pid in descendants(os.getpid())
+        assert rss_bytes(child.pid) >= 200 * 2**20 and pss_bytes(child.pid) >= 200 * 2**20
+        assert tree_mib(os.getpid()) >= 200 and tree_mib(os.getpid(), proportional=False) >= 200
+    finally:
+        child.kill()
+        child.wait()
+    assert pss_bytes(child.pid) == 0 and rss_bytes(child.pid) == 0  # ended: nothing
+
+
+def test_the_guard_stops_the_largest_child_only_over_budget():
+    small, large = _holder(50), _holder(300)
+    try:
+        now = tree_mib(os.getpid())
+        stops = []
+        under = TreeGuard(os.getpid(), now + 100, on_stop=stops.append)
+        assert under.check() is None and small.poll() is None and large.poll() is None
+        over = TreeGuard(os.getpid(), now - 200, on_stop=stops.append)
+        stop = over.check()
+        assert stop is not None and stop.pid == large.pid and stop.child_mib >= 300 and stops == [stop]
+        assert large.wait(timeout=10) < 0 and small.poll() is None  # killed; the small one kept
+    finally:
+        for proc in (small, large):
+            proc.kill()
+            proc.wait()
+
+
+def test_the_guard_never_stops_its_root():
+    guard = TreeGuard(os.getpid(), 1)  # a budget the root alone passes, no children
+    assert guard.check() is None
+
+
+def test_a_solver_over_the_trees_budget_answers_unknown_in_the_decision(fault_path, monkeypatch):
+    """Through ``decide_bounded``: the decision's solver child grows past what the tree
+    may hold (under its own limit), the guard in the decision process stops it, and its
+    query answers unknown with the kill, in seconds rather than at its time limit."""
+    def _decide(method, instance, solver, limits, progress=None, max_work=None):
+        start = time.monotonic()
+        answer = Solver("resident-hog", "faulty_backends:ResidentHog").solve(QUERY, Limits(60, 4096))
+        return TrainingResult(answer.status, method, answer.solver, time.monotonic() - start, reason=answer.reason)
+
+    monkeypatch.setattr(bounded, "decide_with", _decide)
+    budget = tree_mib(os.getpid()) + 700
+    result = bounded.decide_bounded("structured", None, None, Limits(timeout=60, memory_mb=budget))
+    assert result.status == UNKNOWN and "SIGKILL" in result.reason, result.reason
+    assert result.seconds < 30
