@@ -198,11 +198,11 @@ class TreePeak:
         self._thread.start()
 
     def _run(self) -> None:
-        from nnsolve.solvers.memory import tree_mib
+        from nnsolve.solvers.memory import tree_sizes_mib
 
         while not self._done.is_set():
-            self.peak = max(self.peak, tree_mib(self.pid, proportional=False))
-            self.peak_pss = max(self.peak_pss, tree_mib(self.pid))
+            rss, pss = tree_sizes_mib(self.pid)
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
             self._done.wait(self.every)
 
     def stop(self) -> int:

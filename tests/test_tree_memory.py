@@ -12,7 +12,7 @@ import pytest
 from nnsolve.decider import bounded
 from nnsolve.decider.result import TrainingResult
 from nnsolve.solvers import UNKNOWN, Limits, Query, Solver
-from nnsolve.solvers.memory import TreeGuard, descendants, pss_bytes, rss_bytes, tree_mib
+from nnsolve.solvers.memory import TreeGuard, descendants, pss_bytes, rss_bytes, tree_mib, tree_sizes_mib
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/smaps_rollup"), reason="needs Linux /proc")
 
@@ -34,6 +34,8 @@ def test_sizes_of_a_child_holding_memory():
         assert child.pid in descendants(os.getpid())
         assert rss_bytes(child.pid) >= 200 * 2**20 and pss_bytes(child.pid) >= 200 * 2**20
         assert tree_mib(os.getpid()) >= 200 and tree_mib(os.getpid(), proportional=False) >= 200
+        rss, pss = tree_sizes_mib(os.getpid())
+        assert rss >= pss >= 200
     finally:
         child.kill()
         child.wait()

@@ -13,10 +13,11 @@ pieces the local lemmas had left, what the exact route answered).
 
 The child's address space is capped at what it inherits plus ``limits.memory_mb``
 (so ``--memory`` bounds what the decision allocates, at any instance size), and
-the tree it makes, with the caller, is kept under ``limits.memory_mb`` by a
-:class:`~nnsolve.solvers.memory.TreeGuard` (PSS sum; the largest solver child is
-stopped when the sum passes it, and its query answers unknown): each solver's own
-limit alone let the tree hold 13 GiB at once under ``--memory 8000``.
+the whole tree (this process, the child and its solvers) is kept under
+``limits.memory_mb`` by a :class:`~nnsolve.solvers.memory.TreeGuard` run here (PSS
+sum; the largest solver child is stopped when the sum passes it, and its query answers
+unknown; docs/memory.md): each solver's own limit alone let the tree hold 13 GiB at
+once under ``--memory 8000``.
 
 The child is forked (a forkserver starts it when the parent has threads, where a
 plain fork is unsafe).  In
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds beyond the limit for the child's start-up and its answer.
 GRACE = 5.0
+#: Seconds between two looks of the tree memory guard (a solver grows a few hundred MiB a second at most).
+GUARD_EVERY = 0.25
 
 
 class _Forward(logging.Handler):
@@ -79,16 +82,8 @@ def _child(method, instance, solver, limits, conn, max_work=None, caller: int | 
     progress_log.propagate = False
     progress_log.addHandler(_Forward(send))
 
-    def stopped(stop) -> None:
-        progress_log.info("memory: the tree held %d MiB, over --memory %d MiB: stopped a solver child of %d MiB "
-                          "(its query answers unknown)", stop.tree_mib, limits.memory_mb, stop.child_mib)
-
-    # the caller (the check process, which holds the instance) counts toward the budget
-    guard = TreeGuard(os.getpid(), limits.memory_mb, also=(caller,) if caller is not None else (),
-                      on_stop=stopped)
     try:
-        with guard:
-            result = decide_with(method, instance, solver, limits, progress=progress, max_work=max_work)
+        result = decide_with(method, instance, solver, limits, progress=progress, max_work=max_work)
         conn.send(("result", result, None))
     except BaseException as exc:  # reported to the parent as unknown, never lost
         conn.send(("error", f"{type(exc).__name__}: {exc}", None))
@@ -172,14 +167,30 @@ def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limi
     send.close()
     stages: list[tuple[str, float]] = []
     notes: dict[str, str] = {}  # the child's last progress line of each kind (text before ':')
+    noted = threading.Lock()    # notes is written by the guard's thread too
     deadline = start + limits.timeout + grace
+
+    def stopped(stop) -> None:
+        text = (f"memory: the tree held {stop.tree_mib} MiB, over --memory {limits.memory_mb} MiB: "
+                f"stopped a solver child of {stop.child_mib} MiB (its query answers unknown)")
+        with noted:
+            notes.pop("memory", None)
+            notes["memory"] = text
+        log.warning("training side: %s", text)
+
+    # the tree (this process, which holds the instance, the decision and its solvers) under
+    # the budget, watched from here: this process only waits, where the decision's own
+    # threads could be held up by a long computation in it
+    guard = TreeGuard(proc.pid, limits.memory_mb, also=(os.getpid(),), every=GUARD_EVERY, on_stop=stopped)
+    guard.__enter__()
 
     def give_up(reason: str) -> TrainingResult:
         _kill(proc)
         elapsed = time.monotonic() - start
         where = f" in stage {stages[-1][0]}" if stages else " before the first stage"
         times = f" (stages: {_stage_text(stages, elapsed)})" if stages else ""
-        last = f"; last progress: {'; '.join(notes.values())}" if notes else ""
+        with noted:
+            last = f"; last progress: {'; '.join(notes.values())}" if notes else ""
         return TrainingResult(UNKNOWN, method, getattr(solver, "name", "-"), elapsed,
                               reason=reason.format(where=where) + times + last,
                               stages=tuple((name, round(s, 3)) for name, s in _spans(stages, elapsed)))
@@ -203,8 +214,9 @@ def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limi
                 log.info("training side: stage %s at %.1f s", payload, at)
             elif kind == "note":
                 kind_of = payload.split(":", 1)[0]
-                notes.pop(kind_of, None)  # in the order of their last update
-                notes[kind_of] = payload
+                with noted:
+                    notes.pop(kind_of, None)  # in the order of their last update
+                    notes[kind_of] = payload
                 log.info("training side at %.1f s: %s", at, payload)
             elif kind == "error":
                 return give_up(f"the decision failed{{where}}: {payload}")
@@ -212,6 +224,7 @@ def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limi
                 proc.join(grace)
                 return payload
     finally:
+        guard.close()
         receive.close()
         _kill(proc)
 

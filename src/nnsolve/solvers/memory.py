@@ -96,6 +96,19 @@ def tree_mib(pid: int, also: tuple[int, ...] = (), proportional: bool = True) ->
     return sum(size(p) for p in pids) // _MIB
 
 
+def tree_sizes_mib(pid: int) -> tuple[int, int]:
+    """(resident sum, PSS sum) in MiB of ``pid`` and its descendants, read together
+    process by process (one walk: the two sums are of the same tree at about the same
+    moment; a process forked and not yet exec'd counts its parent's pages once more in
+    the first, not in the second)."""
+    rss = pss = 0
+    for p in {pid, *descendants(pid)}:
+        r = rss_bytes(p)
+        rss += r
+        pss += pss_bytes(p) if r else 0
+    return rss // _MIB, pss // _MIB
+
+
 @dataclass(frozen=True)
 class Stop:
     """A solver child the guard stopped: its pid, its own PSS and the tree's (MiB)."""
