@@ -190,8 +190,37 @@ def main(argv=None) -> None:
     if args.seconds <= 0 or args.workers < 1 or args.every <= 0 or (args.front_step is not None
                                                                    and args.front_step < 1):
         ap.error("--seconds and --every must be positive, --workers and --front-step at least 1")
-    sys.setrecursionlimit(100_000)  # pickling a case of 10,000 constraints
+    # pickling a case of 10,000 constraints recurses deeply; the limit is put back after,
+    # as is FRONT_STEP (main is also called in-process, by the tests: a raised limit left
+    # behind lets a later deeply nested input overflow the C stack instead of raising)
+    with _recursion_limit(100_000), _front_step(args.front_step):
+        _run(args)
 
+
+@contextlib.contextmanager
+def _recursion_limit(limit: int):
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(saved, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(saved)
+
+
+@contextlib.contextmanager
+def _front_step(step: int | None):
+    from nnsolve.decider import value_lemmas as stage
+
+    saved = stage.FRONT_STEP
+    if step is not None:
+        stage.FRONT_STEP = step
+    try:
+        yield
+    finally:
+        stage.FRONT_STEP = saved
+
+
+def _run(args) -> None:
     from nnsolve.decider import value_lemmas as stage
     from nnsolve.solvers import Limits, get_solver
 
@@ -206,8 +235,6 @@ def main(argv=None) -> None:
             witness = pickle.loads(args.oracle.read_bytes())
         guesses(case, args.seconds, args.workers, witness)
         return
-    if args.front_step is not None:
-        stage.FRONT_STEP = args.front_step
     start = time.monotonic()
     with _listening(_Steps()) as steps:
         out = stage.value_lemmas(case, get_solver("z3"), Limits(args.seconds, 8000), workers=args.workers)

@@ -297,8 +297,11 @@ def test_the_value_stage_benchmark_replays_a_saved_case(tmp_path, capsys):
     from nnsolve.formula.generate import family_formula
     from nnsolve.formula.smtlib import to_smtlib
 
+    import sys
+
     module = benchmark_module("value_stage")
     handlers, level = list(progress_log.handlers), progress_log.level
+    depth = sys.getrecursionlimit()
     source = tmp_path / "uu.smt2"
     source.write_text(to_smtlib(family_formula("unsat-unique", 10, 1)))
     case = tmp_path / "case.pkl"
@@ -308,6 +311,9 @@ def test_the_value_stage_benchmark_replays_a_saved_case(tmp_path, capsys):
         assert ("set-up" in out) == (run == 0), out
         assert "closed (unsat)" in out, out
         assert progress_log.handlers == handlers and progress_log.level == level  # left as it was
+        # and so is the recursion limit: raised for the pickle, a limit left behind lets a
+        # later deeply nested input (tests/test_bad_training_input.py) overflow the C stack
+        assert sys.getrecursionlimit() == depth
     # the guesses on the same (unsat) case: each guess a row, and never unsat
     module.main([str(source), "--case", str(case), "--seconds", "8", "--guesses"])
     out = capsys.readouterr().out
