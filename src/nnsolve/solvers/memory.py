@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import signal
 import threading
+import time
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,36 @@ def rss_bytes(pid: int) -> int:
         return 0
 
 
+def address_space_bytes(pid: int) -> int:
+    """The address space (virtual size) of ``pid``: what ``RLIMIT_AS`` bounds (0 when it
+    has ended)."""
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[0]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def cap_growth(pid: int, headroom: int) -> bool:
+    """Set the soft ``RLIMIT_AS`` of ``pid`` to its address space now plus ``headroom``
+    bytes, never above its hard limit (``prlimit``, Linux; a soft limit may go up again
+    later, the hard one stays as the process set it).  An allocation past it fails in
+    that process (a solver then answers "out of memory"); what it holds is untouched.
+    Returns whether the limit was set."""
+    try:
+        size = address_space_bytes(pid)
+        if size == 0:
+            return False
+        _, hard = resource.prlimit(pid, resource.RLIMIT_AS)
+        soft = size + max(0, headroom)
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.prlimit(pid, resource.RLIMIT_AS, (soft, hard))
+        return True
+    except (OSError, ValueError, AttributeError):  # ended, not ours, or no prlimit here
+        return False
+
+
 def pss_bytes(pid: int) -> int:
     """The proportional set size of ``pid`` (its resident size where the kernel has no
     ``smaps_rollup``; 0 when it has ended)."""
@@ -120,23 +152,33 @@ class Stop:
 
 class TreeGuard:
     """Keeps the tree of ``root`` (with the processes ``also``, counted but never
-    stopped) under ``budget_mib``: every ``every`` seconds, while the tree's PSS sum is
-    over the budget, the descendant of ``root`` with the largest PSS has its process
-    group killed (solver children lead groups of their own; ``runner``), and
-    ``on_stop`` is called with a :class:`Stop`.  ``root`` itself is never stopped: its
-    own allocations are bounded by its address-space limit.  A context manager; the
-    watch runs in a daemon thread.
+    stopped) under ``budget_mib``.  Every ``every`` seconds:
 
-    The budget holds to within what the tree grows in one interval (a solver allocates
-    at most a few hundred MiB a second); a budget the root alone passes cannot be held,
-    and the guard then stops every child it sees.
+    - while the tree's PSS sum is over the budget, the descendant of ``root`` with the
+      largest PSS has its process group killed (solver children lead groups of their
+      own; ``runner``), and ``on_stop`` is called with a :class:`Stop`;
+    - otherwise each descendant's soft address-space limit is set to what it has now
+      plus what the budget has left (:func:`cap_growth`), so that a sudden allocation
+      (a solver doubling a large vector: 2 to 4 GiB between two looks at unsat-unique
+      10,000) fails in that child instead of passing the budget.
+
+    ``root`` itself is never stopped or capped: its own allocations are bounded by its
+    address-space limit.  A context manager; the watch runs in a daemon thread.
+
+    What the budget has left is read from the resident sum, less what the tree shares
+    (resident sum minus PSS sum, read every ``shared_every`` seconds: the pages the
+    forked root shares with its parent).  Several children may each take that headroom
+    at once; the stop then acts at the next look.  A budget the root alone passes
+    cannot be held, and the guard then stops every child it sees.
     """
 
     def __init__(self, root: int, budget_mib: int, also: tuple[int, ...] = (), every: float = 0.5,
-                 on_stop=None) -> None:
+                 on_stop=None, shared_every: float = 2.0) -> None:
         self.root, self.budget_mib, self.also, self.every = root, budget_mib, tuple(also), every
         self.on_stop = on_stop
         self.stops: list[Stop] = []
+        self.shared_every = shared_every
+        self._shared, self._shared_at = 0, float("-inf")  # resident sum minus PSS sum, and when
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="tree-memory-guard")
 
@@ -163,8 +205,18 @@ class TreeGuard:
         """One look at the tree: the child stopped, if the tree was over its budget."""
         below = descendants(self.root)
         pids = {self.root, *self.also, *below}
-        if sum(rss_bytes(p) for p in pids) // _MIB <= self.budget_mib:
-            return None  # the resident sum bounds the PSS sum: nothing shared counted twice can matter
+        resident = sum(rss_bytes(p) for p in pids)
+        budget = self.budget_mib * _MIB
+        if resident <= budget:
+            # the resident sum bounds the PSS sum: under the budget; cap each child's growth
+            now = time.monotonic()
+            if now - self._shared_at >= self.shared_every:
+                self._shared = max(0, resident - sum(pss_bytes(p) for p in pids))
+                self._shared_at = now
+            headroom = budget - (resident - self._shared)
+            for p in below:
+                cap_growth(p, headroom)
+            return None
         sizes = {p: pss_bytes(p) for p in pids}
         total = sum(sizes.values()) // _MIB
         if total <= self.budget_mib or not below:
