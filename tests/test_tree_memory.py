@@ -123,3 +123,20 @@ def test_a_solver_over_the_trees_budget_answers_unknown_in_the_decision(fault_pa
     assert result.status == UNKNOWN and ("out of memory" in result.reason or "SIGKILL" in result.reason), \
         result.reason
     assert result.seconds < 30
+
+
+def test_a_budget_with_little_left_for_the_solvers_is_logged_once(caplog):
+    child = _holder(20)
+    try:
+        guard = TreeGuard(os.getpid(), tree_mib(os.getpid()) + 100)
+        with caplog.at_level("WARNING", logger="nnsolve.solvers.memory"):
+            assert guard.check() is None and guard.check() is None
+        assert len([r for r in caplog.records if "a larger --memory" in r.getMessage()]) == 1
+        roomy = TreeGuard(os.getpid(), tree_mib(os.getpid()) + 2000)
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="nnsolve.solvers.memory"):
+            roomy.check()
+        assert not caplog.records
+    finally:
+        child.kill()
+        child.wait()

@@ -141,6 +141,10 @@ def tree_sizes_mib(pid: int) -> tuple[int, int]:
     return rss // _MIB, pss // _MIB
 
 
+#: what the solvers may have left of the budget before the guard warns, once (bytes)
+LOW_HEADROOM = 256 * _MIB
+
+
 @dataclass(frozen=True)
 class Stop:
     """A solver child the guard stopped: its pid, its own PSS and the tree's (MiB)."""
@@ -179,6 +183,7 @@ class TreeGuard:
         self.stops: list[Stop] = []
         self.shared_every = shared_every
         self._shared, self._shared_at = 0, float("-inf")  # resident sum minus PSS sum, and when
+        self._warned = False
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="tree-memory-guard")
 
@@ -214,6 +219,13 @@ class TreeGuard:
                 self._shared = max(0, resident - sum(pss_bytes(p) for p in pids))
                 self._shared_at = now
             headroom = budget - (resident - self._shared)
+            if headroom < LOW_HEADROOM and not self._warned:
+                # once: every solver query may now fail "out of memory"; the likely cause is
+                # a caller that holds most of the budget itself
+                self._warned = True
+                log.warning("the tree holds %d of its %d MiB: its solvers have %d MiB left (a larger "
+                            "--memory gives them more)", (resident - self._shared) // _MIB, self.budget_mib,
+                            max(0, headroom) // _MIB)
             for p in below:
                 cap_growth(p, headroom)
             return None
