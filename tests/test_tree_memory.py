@@ -1,6 +1,10 @@
 """The tree memory guard (``nnsolve.solvers.memory``): a tree over its budget loses its
-largest solver child, whose query answers unknown; a tree under it loses nothing; the
-decision process runs the guard with its caller counted."""
+largest solver child, whose query answers unknown; a tree under it loses nothing, and
+its children's growth is capped at what the budget has left, also when the root is
+forked from a caller that shares its pages; the decision runs under the guard.
+
+The guard is rooted at a helper process that starts the children (never at the test
+process, whose other children it would otherwise see)."""
 
 import os
 import subprocess
@@ -12,99 +16,197 @@ import pytest
 from nnsolve.decider import bounded
 from nnsolve.decider.result import TrainingResult
 from nnsolve.solvers import UNKNOWN, Limits, Query, Solver
-from nnsolve.solvers.memory import TreeGuard, cap_growth, descendants, pss_bytes, rss_bytes, tree_mib, tree_sizes_mib
+from nnsolve.solvers.memory import (TreeGuard, cap_growth, descendants, pss_bytes, rss_bytes, tree_mib,
+                                    tree_sizes_mib)
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/smaps_rollup"), reason="needs Linux /proc")
 
 QUERY = Query("(declare-fun x () Real)(assert (= (* x x) 2.0))", ("x",))
-HOLD = "import sys, time\nblock = b'\\1' * (int(sys.argv[1]) * 1024 * 1024)\nprint('ready', flush=True)\ntime.sleep(120)\n"
+
+# children limit their own address space at their start, as solver workers do (the guard
+# leaves a process without a hard limit alone)
+LIMIT = "import resource\nresource.setrlimit(resource.RLIMIT_AS, (16 << 30, 16 << 30))\n"
+HOLD = LIMIT + "import sys, time\nblock = b'\\1' * (int(sys.argv[1]) << 20)\nprint('ready', flush=True)\ntime.sleep(120)\n"
+GROW = LIMIT + ("import sys\nprint('ready', flush=True)\nfor line in sys.stdin:\n"
+                "    try:\n        block = b'\\1' * (int(line) << 20)\n        print('held', flush=True)\n"
+                "    except MemoryError:\n        print('MemoryError', flush=True)\n")
+# the root: starts holders and growers in sessions of their own on request, relays to them;
+# with a number as argument it first holds that many MiB itself, then forks, and the fork
+# (sharing them) is the root
+ROOT = f"""
+import os, subprocess, sys
+HOLD, GROW = {HOLD!r}, {GROW!r}
+if len(sys.argv) > 1:
+    shared = b'\\1' * (int(sys.argv[1]) << 20)
+    if os.fork():
+        os.wait()
+        sys.exit()
+kids = []
+print(os.getpid(), flush=True)
+for line in sys.stdin:
+    cmd, _, arg = line.strip().partition(' ')
+    if cmd in ('hold', 'grow'):
+        code = [HOLD, arg] if cmd == 'hold' else [GROW]
+        kid = subprocess.Popen([sys.executable, '-c', *code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True, start_new_session=True)
+        kid.stdout.readline()
+        kids.append(kid)
+        print(kid.pid, flush=True)
+    elif cmd == 'ask':
+        i, mib = arg.split()
+        kids[int(i)].stdin.write(mib + '\\n')
+        kids[int(i)].stdin.flush()
+        print(kids[int(i)].stdout.readline().strip(), flush=True)
+    elif cmd == 'alive':
+        print(' '.join(str(kid.poll() is None) for kid in kids), flush=True)
+"""
 
 
-def _holder(mib: int) -> subprocess.Popen:
-    """A child in a session of its own (as solver children are) holding ``mib`` MiB resident."""
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(mib)], stdout=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    assert proc.stdout.readline().strip() == "ready"
-    return proc
+class Root:
+    """The helper root process (``shared`` MiB: held by a parent it is forked from)."""
+
+    def __init__(self, shared: int | None = None) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", ROOT] + ([str(shared)] if shared else []),
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
+        self.pid = int(self.say(None))
+
+    def say(self, line: str | None) -> str:
+        if line is not None:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def alive(self) -> list[bool]:
+        return [x == "True" for x in self.say("alive").split()]
+
+    def close(self) -> None:
+        os.killpg(self.proc.pid, 9)
+        for p in [self.pid, *descendants(self.pid)]:
+            try:
+                os.killpg(p, 9)
+            except OSError:
+                pass
+        self.proc.wait()
 
 
-def test_sizes_of_a_child_holding_memory():
-    child = _holder(200)
-    try:
-        assert child.pid in descendants(os.getpid())
-        assert rss_bytes(child.pid) >= 200 * 2**20 and pss_bytes(child.pid) >= 200 * 2**20
-        assert tree_mib(os.getpid()) >= 200 and tree_mib(os.getpid(), proportional=False) >= 200
-        rss, pss = tree_sizes_mib(os.getpid())
-        assert rss >= pss >= 200
-    finally:
-        child.kill()
-        child.wait()
-    assert pss_bytes(child.pid) == 0 and rss_bytes(child.pid) == 0  # ended: nothing
+@pytest.fixture
+def root():
+    made = []
+
+    def make(shared=None):
+        made.append(Root(shared))
+        return made[-1]
+
+    yield make
+    for r in made:
+        r.close()
 
 
-def test_the_guard_stops_the_largest_child_only_over_budget():
-    small, large = _holder(50), _holder(300)
-    try:
-        now = tree_mib(os.getpid())
-        stops = []
-        under = TreeGuard(os.getpid(), now + 100, on_stop=stops.append)
-        assert under.check() is None and small.poll() is None and large.poll() is None
-        over = TreeGuard(os.getpid(), now - 200, on_stop=stops.append)
-        stop = over.check()
-        assert stop is not None and stop.pid == large.pid and stop.child_mib >= 300 and stops == [stop]
-        assert large.wait(timeout=10) < 0 and small.poll() is None  # killed; the small one kept
-    finally:
-        for proc in (small, large):
-            proc.kill()
-            proc.wait()
+def _looked(guard: TreeGuard):
+    """Two looks (a process counts from the look after the one that first saw it)."""
+    guard.check()
+    return guard.check()
 
 
-GROW = ("import sys\nprint('ready', flush=True)\nfor line in sys.stdin:\n"
-        "    try:\n        block = bytearray(int(line) * 1024 * 1024)\n        print('held', flush=True)\n"
-        "    except MemoryError:\n        print('MemoryError', flush=True)\n")
+def test_sizes_of_a_child_holding_memory(root):
+    r = root()
+    child = int(r.say("hold 200"))
+    assert child in descendants(r.pid)
+    assert rss_bytes(child) >= 200 << 20 and pss_bytes(child) >= 200 << 20
+    assert tree_mib(r.pid) >= 200 and tree_mib(r.pid, proportional=False) >= 200
+    rss, pss = tree_sizes_mib(r.pid)
+    assert rss >= pss >= 200
+    os.kill(child, 9)
+    time.sleep(0.5)
+    assert pss_bytes(child) == 0 or child not in descendants(r.pid)
 
 
-def _grower() -> subprocess.Popen:
-    """A child that allocates at once, on request, as many MiB as it is sent."""
-    proc = subprocess.Popen([sys.executable, "-c", GROW], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    assert proc.stdout.readline().strip() == "ready"
-    return proc
+def test_the_guard_stops_the_largest_child_only_over_budget(root):
+    r = root()
+    r.say("hold 50")
+    large = int(r.say("hold 300"))
+    now = tree_mib(r.pid)
+    stops = []
+    assert _looked(TreeGuard(r.pid, now + 100, on_stop=stops.append)) is None and r.alive() == [True, True]
+    stop = _looked(TreeGuard(r.pid, now - 200, on_stop=stops.append))
+    assert stop is not None and stop.pid == large and stop.child_mib >= 300 and stops == [stop]
+    time.sleep(0.5)
+    assert r.alive() == [True, False]  # the large one killed, the small one kept
 
 
-def _ask(proc: subprocess.Popen, mib: int) -> str:
-    proc.stdin.write(f"{mib}\n")
-    proc.stdin.flush()
-    return proc.stdout.readline().strip()
-
-
-def test_a_sudden_allocation_past_the_budget_fails_in_the_child():
+def test_a_sudden_allocation_past_the_budget_fails_in_the_child(root):
     """Under the budget the guard caps each child's growth at what the budget has left:
     an allocation of more than that, at once (between two looks), fails in the child,
     which goes on; once the budget has room again, the same allocation succeeds."""
-    child = _grower()
-    try:
-        tight = TreeGuard(os.getpid(), tree_mib(os.getpid()) + 300)
-        assert tight.check() is None and child.poll() is None  # under the budget: nothing stopped
-        assert _ask(child, 1500) == "MemoryError"
-        assert _ask(child, 100) == "held"  # small allocations still pass
-        roomy = TreeGuard(os.getpid(), tree_mib(os.getpid()) + 4000)
-        assert roomy.check() is None
-        assert _ask(child, 1500) == "held"  # the soft limit went up again
-    finally:
-        child.kill()
-        child.wait()
+    r = root()
+    r.say("grow")
+    assert _looked(TreeGuard(r.pid, tree_mib(r.pid) + 300)) is None and r.alive() == [True]
+    assert r.say("ask 0 1500") == "MemoryError"
+    assert r.say("ask 0 100") == "held"  # small allocations still pass
+    assert _looked(TreeGuard(r.pid, tree_mib(r.pid) + 4000)) is None
+    assert r.say("ask 0 1500") == "held"  # the soft limit went up again
 
 
-def test_cap_growth_of_an_ended_process_is_refused():
+def test_the_cap_holds_when_the_root_shares_its_parents_pages(root):
+    """The root forked from a parent holding 600 MiB (counted): the resident sum counts
+    those pages twice and is over the budget, the PSS sum is not; the child is capped at
+    what the PSS sum leaves, not left free."""
+    r = root(shared=600)
+    parent = r.proc.pid
+    r.say("grow")
+    rss, pss = (tree_sizes_mib(parent))
+    assert rss - pss >= 400  # shared pages: counted twice by the resident sum only
+    guard = TreeGuard(r.pid, pss + 200, also=(parent,))
+    assert rss > pss + 200 and _looked(guard) is None and r.alive() == [True]
+    assert r.say("ask 0 1000") == "MemoryError"
+    assert r.say("ask 0 50") == "held"
+
+
+def test_a_new_child_is_neither_counted_nor_stopped_at_its_first_look(root):
+    r = root()
+    r.say("hold 300")
+    guard = TreeGuard(r.pid, 1)  # over budget from the start: the root itself passes it
+    assert guard.check() is None and r.alive() == [True]  # first seen: not acted on yet
+    assert guard.check() is not None
+    time.sleep(0.5)
+    assert r.alive() == [False]
+
+
+def test_the_guard_never_stops_its_root(root):
+    r = root()
+    r.say("hold 10")
+    guard = TreeGuard(r.pid, 1)  # a budget the root alone passes
+    assert _looked(guard) is not None  # the child is stopped ...
+    time.sleep(0.5)
+    assert r.proc.poll() is None and r.alive() == [False]  # ... the root goes on
+    assert guard.check() is None  # nothing left to stop: the root is never chosen
+
+
+def test_cap_growth_of_an_ended_or_unlimited_process_is_refused():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     assert cap_growth(child.pid, 2**20) is False
+    free = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert cap_growth(free.pid, 2**20) is False  # no hard limit of its own: left alone
+        import resource
+        assert resource.prlimit(free.pid, resource.RLIMIT_AS)[1] == resource.RLIM_INFINITY
+    finally:
+        free.kill()
+        free.wait()
 
 
-def test_the_guard_never_stops_its_root():
-    guard = TreeGuard(os.getpid(), 1)  # a budget the root alone passes, no children
-    assert guard.check() is None
+def test_a_budget_with_little_left_for_the_solvers_is_logged_once(root, caplog):
+    r = root()
+    r.say("hold 20")
+    guard = TreeGuard(r.pid, tree_mib(r.pid) + 100)
+    with caplog.at_level("WARNING", logger="nnsolve.solvers.memory"):
+        assert _looked(guard) is None and guard.check() is None
+    assert len([x for x in caplog.records if "a larger --memory" in x.getMessage()]) == 1
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="nnsolve.solvers.memory"):
+        _looked(TreeGuard(r.pid, tree_mib(r.pid) + 2000))
+    assert not caplog.records
 
 
 def test_a_solver_over_the_trees_budget_answers_unknown_in_the_decision(fault_path, monkeypatch):
@@ -123,20 +225,3 @@ def test_a_solver_over_the_trees_budget_answers_unknown_in_the_decision(fault_pa
     assert result.status == UNKNOWN and ("out of memory" in result.reason or "SIGKILL" in result.reason), \
         result.reason
     assert result.seconds < 30
-
-
-def test_a_budget_with_little_left_for_the_solvers_is_logged_once(caplog):
-    child = _holder(20)
-    try:
-        guard = TreeGuard(os.getpid(), tree_mib(os.getpid()) + 100)
-        with caplog.at_level("WARNING", logger="nnsolve.solvers.memory"):
-            assert guard.check() is None and guard.check() is None
-        assert len([r for r in caplog.records if "a larger --memory" in r.getMessage()]) == 1
-        roomy = TreeGuard(os.getpid(), tree_mib(os.getpid()) + 2000)
-        caplog.clear()
-        with caplog.at_level("WARNING", logger="nnsolve.solvers.memory"):
-            roomy.check()
-        assert not caplog.records
-    finally:
-        child.kill()
-        child.wait()

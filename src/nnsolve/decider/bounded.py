@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from dataclasses import replace
 import os
 import resource
 import signal
@@ -182,9 +183,9 @@ def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limi
     # the budget, watched from here: this process only waits, where the decision's own
     # threads could be held up by a long computation in it
     guard = TreeGuard(proc.pid, limits.memory_mb, also=(os.getpid(),), every=GUARD_EVERY, on_stop=stopped)
-    guard.__enter__()
 
     def give_up(reason: str) -> TrainingResult:
+        guard.close()  # before the kill: no look at a pid that may be reused once reaped
         _kill(proc)
         elapsed = time.monotonic() - start
         where = f" in stage {stages[-1][0]}" if stages else " before the first stage"
@@ -196,6 +197,7 @@ def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limi
                               stages=tuple((name, round(s, 3)) for name, s in _spans(stages, elapsed)))
 
     try:
+        guard.__enter__()  # inside: a thread that cannot start still ends in the cleanup below
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -221,7 +223,12 @@ def decide_bounded(method: str, instance: TrainingInstance, solver, limits: Limi
             elif kind == "error":
                 return give_up(f"the decision failed{{where}}: {payload}")
             else:
+                guard.close()
                 proc.join(grace)
+                with noted:
+                    memory = notes.get("memory")
+                if memory is not None and getattr(payload, "status", None) == UNKNOWN:
+                    payload = replace(payload, reason=f"{payload.reason}; {memory}")
                 return payload
     finally:
         guard.close()

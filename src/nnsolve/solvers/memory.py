@@ -38,22 +38,39 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _MIB = 1024 * 1024
 
 
-def _children() -> dict[int, list[int]]:
-    """Every process's children now, by parent (Linux /proc; none elsewhere)."""
-    children: dict[int, list[int]] = {}
+def _processes() -> dict[int, tuple[int, int]]:
+    """Every process now: pid -> (parent pid, start time in clock ticks since boot; with
+    the pid, an identity that a reused pid does not share) (Linux /proc; none elsewhere)."""
+    found: dict[int, tuple[int, int]] = {}
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return children
+        return found
     for entry in entries:
         if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    # the fields after the command name, which may hold spaces: state, ppid, ...
-                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
+            identity = _identity(int(entry))
+            if identity is not None:
+                found[int(entry)] = identity
+    return found
+
+
+def _identity(pid: int) -> tuple[int, int] | None:
+    """(parent pid, start time) of ``pid``, or None when it has ended."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            # the fields after the command name, which may hold spaces: state (0), ppid (1),
+            # ..., starttime (19: field 22 of proc(5))
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return int(fields[1]), int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _children() -> dict[int, list[int]]:
+    """Every process's children now, by parent."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in _processes().items():
+        children.setdefault(ppid, []).append(pid)
     return children
 
 
@@ -90,7 +107,8 @@ def address_space_bytes(pid: int) -> int:
 def cap_growth(pid: int, headroom: int) -> bool:
     """Set the soft ``RLIMIT_AS`` of ``pid`` to its address space now plus ``headroom``
     bytes, never above its hard limit (``prlimit``, Linux; a soft limit may go up again
-    later, the hard one stays as the process set it).  An allocation past it fails in
+    later, the hard one stays as the process set it; a process without a hard limit is
+    left alone).  An allocation past it fails in
     that process (a solver then answers "out of memory"); what it holds is untouched.
     Returns whether the limit was set."""
     try:
@@ -98,10 +116,11 @@ def cap_growth(pid: int, headroom: int) -> bool:
         if size == 0:
             return False
         _, hard = resource.prlimit(pid, resource.RLIMIT_AS)
-        soft = size + max(0, headroom)
-        if hard != resource.RLIM_INFINITY:
-            soft = min(soft, hard)
-        resource.prlimit(pid, resource.RLIMIT_AS, (soft, hard))
+        if hard == resource.RLIM_INFINITY:
+            # not yet limited by itself (a solver worker sets soft = hard at its start):
+            # writing (soft, infinity) after that would, as root, lift its own limit again
+            return False
+        resource.prlimit(pid, resource.RLIMIT_AS, (min(size + max(0, headroom), hard), hard))
         return True
     except (OSError, ValueError, AttributeError):  # ended, not ours, or no prlimit here
         return False
@@ -158,22 +177,25 @@ class TreeGuard:
     """Keeps the tree of ``root`` (with the processes ``also``, counted but never
     stopped) under ``budget_mib``.  Every ``every`` seconds:
 
-    - while the tree's PSS sum is over the budget, the descendant of ``root`` with the
-      largest PSS has its process group killed (solver children lead groups of their
-      own; ``runner``), and ``on_stop`` is called with a :class:`Stop`;
-    - otherwise each descendant's soft address-space limit is set to what it has now
-      plus what the budget has left (:func:`cap_growth`), so that a sudden allocation
-      (a solver doubling a large vector: 2 to 4 GiB between two looks at unsat-unique
-      10,000) fails in that child instead of passing the budget.
+    - while the tree's PSS sum is over the budget, the child of ``root`` whose subtree
+      has the largest PSS is killed with its process group (solver children lead groups
+      of their own; ``runner``), and with what it started, and ``on_stop`` is called
+      with a :class:`Stop`;
+    - otherwise the soft address-space limit of each process below ``root`` is set to
+      what it has now plus what the budget has left (:func:`cap_growth`), so that a
+      sudden allocation (a solver doubling a large vector: 2 to 4 GiB between two looks
+      at unsat-unique 10,000) fails in that child instead of passing the budget.
 
     ``root`` itself is never stopped or capped: its own allocations are bounded by its
     address-space limit.  A context manager; the watch runs in a daemon thread.
 
     What the budget has left is read from the resident sum, less what the tree shares
-    (resident sum minus PSS sum, read every ``shared_every`` seconds: the pages the
-    forked root shares with its parent).  Several children may each take that headroom
-    at once; the stop then acts at the next look.  A budget the root alone passes
-    cannot be held, and the guard then stops every child it sees.
+    (resident sum minus PSS sum, read every ``shared_every`` seconds and whenever the
+    resident sum is over the budget: the pages the forked root shares with its parent).
+    Several children may each take that headroom at once; the stop then acts at the next
+    look.  A process counts from the look after the one that first saw it (so a child
+    has no cap for up to two looks).  A budget the root alone passes cannot be held, and
+    the guard then stops every child it sees.
     """
 
     def __init__(self, root: int, budget_mib: int, also: tuple[int, ...] = (), every: float = 0.5,
@@ -184,17 +206,20 @@ class TreeGuard:
         self.shared_every = shared_every
         self._shared, self._shared_at = 0, float("-inf")  # resident sum minus PSS sum, and when
         self._warned = False
+        self._seen: dict[int, tuple[int, int]] = {}  # pid -> identity at the last look
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="tree-memory-guard")
 
     def __enter__(self) -> "TreeGuard":
-        self._thread.start()
+        if not self._done.is_set():
+            self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     def close(self) -> None:
+        """Stop watching (at once, or after the look under way); closing twice is fine."""
         self._done.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join()
@@ -207,44 +232,73 @@ class TreeGuard:
                 log.exception("tree memory guard")
 
     def check(self) -> Stop | None:
-        """One look at the tree: the child stopped, if the tree was over its budget."""
-        below = descendants(self.root)
-        pids = {self.root, *self.also, *below}
-        resident = sum(rss_bytes(p) for p in pids)
+        """One look at the tree: the child stopped, if the tree was over its budget.
+
+        Only processes already seen at the previous look count and are acted on: a child
+        caught between vfork and exec shows the whole memory of the process that started
+        it.  A pid is acted on only while its parent and start time are still those seen."""
+        table = _processes()
+        seen, self._seen = self._seen, {}
+        tops: dict[int, list[int]] = {}  # each child of root -> its subtree (itself first)
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _) in table.items():
+            children.setdefault(ppid, []).append(pid)
+        for top in children.get(self.root, ()):
+            subtree, todo = [], [top]
+            while todo:
+                p = todo.pop()
+                self._seen[p] = table[p]
+                if seen.get(p) == table[p]:
+                    subtree.append(p)
+                todo.extend(children.get(p, ()))
+            if subtree and subtree[0] == top:
+                tops[top] = subtree
+        counted = [self.root, *(p for p in self.also if p != self.root), *(p for t in tops.values() for p in t)]
+        resident = sum(rss_bytes(p) for p in counted)
         budget = self.budget_mib * _MIB
-        if resident <= budget:
-            # the resident sum bounds the PSS sum: under the budget; cap each child's growth
-            now = time.monotonic()
-            if now - self._shared_at >= self.shared_every:
-                self._shared = max(0, resident - sum(pss_bytes(p) for p in pids))
-                self._shared_at = now
-            headroom = budget - (resident - self._shared)
-            if headroom < LOW_HEADROOM and not self._warned:
-                # once: every solver query may now fail "out of memory"; the likely cause is
-                # a caller that holds most of the budget itself
-                self._warned = True
-                log.warning("the tree holds %d of its %d MiB: its solvers have %d MiB left (a larger "
-                            "--memory gives them more)", (resident - self._shared) // _MIB, self.budget_mib,
-                            max(0, headroom) // _MIB)
-            for p in below:
-                cap_growth(p, headroom)
+        now = time.monotonic()
+        if resident > budget or now - self._shared_at >= self.shared_every:
+            sizes = {p: pss_bytes(p) for p in counted}
+            proportional = sum(sizes.values())
+            self._shared, self._shared_at = max(0, resident - proportional), now
+        else:
+            sizes, proportional = None, resident - self._shared
+        if proportional > budget and tops:
+            return self._stop(max(tops, key=lambda t: sum(sizes.get(p, 0) for p in tops[t])), tops, sizes,
+                              table, proportional)
+        headroom = budget - proportional
+        if headroom < LOW_HEADROOM and not self._warned:
+            # once: every solver query may now fail "out of memory"; the likely cause is a
+            # caller that holds most of the budget itself
+            self._warned = True
+            log.warning("the tree holds %d of its %d MiB: its solvers have %d MiB left (a larger "
+                        "--memory gives them more)", proportional // _MIB, self.budget_mib,
+                        max(0, headroom) // _MIB)
+        for subtree in tops.values():
+            for p in subtree:
+                if _identity(p) == table[p]:
+                    cap_growth(p, headroom)
+        return None
+
+    def _stop(self, top: int, tops: dict, sizes: dict, table: dict, proportional: int) -> Stop | None:
+        """Kill ``top`` (a child of root) with its process group, or alone when it leads
+        none, unless it is no longer the process seen."""
+        if _identity(top) != table[top]:
             return None
-        sizes = {p: pss_bytes(p) for p in pids}
-        total = sum(sizes.values()) // _MIB
-        if total <= self.budget_mib or not below:
-            return None
-        largest = max(below, key=lambda p: sizes.get(p, 0))
         try:
-            os.killpg(largest, signal.SIGKILL)
+            os.killpg(top, signal.SIGKILL) if os.getpgid(top) == top else os.kill(top, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
-            try:
-                os.kill(largest, signal.SIGKILL)  # not a group leader
-            except (ProcessLookupError, PermissionError):
-                return None
-        stop = Stop(largest, sizes.get(largest, 0) // _MIB, total)
+            return None
+        for p in tops[top][1:]:  # what it started, if it left its group
+            if _identity(p) == table[p]:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        stop = Stop(top, sum(sizes.get(p, 0) for p in tops[top]) // _MIB, proportional // _MIB)
         self.stops.append(stop)
         log.warning("the tree held %d MiB, over its budget of %d MiB: stopped solver child %d (%d MiB)",
-                    total, self.budget_mib, largest, stop.child_mib)
+                    stop.tree_mib, self.budget_mib, top, stop.child_mib)
         if self.on_stop is not None:
             self.on_stop(stop)
         return stop

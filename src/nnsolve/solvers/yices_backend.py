@@ -49,6 +49,11 @@ class YicesBackend(Backend):
         finally:
             os.unlink(path)
         lines = proc.stdout.strip().splitlines()
+        if proc.returncode != 0:
+            # killed or failed after it may have printed "sat" (the tree memory guard stops
+            # the largest process, which may be this binary): its values may be missing
+            return {"status": UNKNOWN, "reason": f"yices: exit {proc.returncode} "
+                                                 f"{(proc.stderr.strip() or ' '.join(lines))[:200]}"}
         if not lines:
             return {"status": UNKNOWN, "reason": f"yices: no answer (exit {proc.returncode}) {proc.stderr.strip()[:200]}"}
         head = lines[0].strip()
