@@ -15,8 +15,8 @@ The child's address space is capped at what it inherits plus ``limits.memory_mb`
 (so ``--memory`` bounds what the decision allocates, at any instance size), and
 the whole tree (this process, the child and its solvers) is kept under
 ``limits.memory_mb`` by a :class:`~nnsolve.solvers.memory.TreeGuard` run here (PSS
-sum; the largest solver child is stopped when the sum passes it, and its query answers
-unknown; docs/memory.md): each solver's own limit alone let the tree hold 13 GiB at
+sum; each solver's growth is capped at what the budget has left, the largest solver
+child is stopped when the sum passes it, and its query answers unknown; docs/memory.md): each solver's own limit alone let the tree hold 13 GiB at
 once under ``--memory 8000``.
 
 The child is forked (a forkserver starts it when the parent has threads, where a
@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from dataclasses import replace
 import os
 import resource
 import signal
 import threading
 import time
+from dataclasses import replace
 
 from nnsolve.decider.structured import decide_with
 from nnsolve.decider.result import TrainingResult, progress_log

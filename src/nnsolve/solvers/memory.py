@@ -4,16 +4,17 @@ Each solver child has its own address-space limit (``Limits.memory_mb``), and so
 the decision process (``nnsolve.decider.bounded``), but a limit per process does not
 bound the tree: at 10,000 constraints a 6 GiB decision process with a solver child of
 6.8 GiB beside it held 13 GiB at once (docs/performance.md, "Fifteenth session").
-:class:`TreeGuard` watches a tree and, when it holds more than its budget, stops the
-largest solver child (SIGKILL to its process group): that query answers unknown, as if
-it had run out of its own memory, and the decision goes on without it.
+:class:`TreeGuard` watches a tree: under its budget it caps each child's growth at
+what the budget has left, and over it it stops the largest solver child (SIGKILL to its
+process group); that query answers unknown, as if it had run out of its own memory, and
+the decision goes on without it.
 
 What a tree "holds" is the sum of the proportional set sizes (PSS, Linux
 ``/proc/PID/smaps_rollup``): a page shared by k processes counts 1/k in each, so the
 pages a forked decision process shares with its parent count once, where a sum of
 resident sizes counts them twice.  Reading PSS walks the page tables (about 35 ms for
-3 GiB), so the guard reads the cheap resident size first and PSS only when the resident
-sum is over the budget.
+3 GiB), so the guard reads the cheap resident size at every look and PSS only every
+few seconds, or when the resident sum is over the budget.
 
 >>> import os
 >>> tree_mib(os.getpid()) > 0
@@ -66,10 +67,11 @@ def _identity(pid: int) -> tuple[int, int] | None:
         return None
 
 
-def _children() -> dict[int, list[int]]:
-    """Every process's children now, by parent."""
+def _children(table: dict[int, tuple[int, int]] | None = None) -> dict[int, list[int]]:
+    """Every process's children, by parent (in ``table``, as :func:`_processes` gives it;
+    by default, now)."""
     children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in _processes().items():
+    for pid, (ppid, _) in (_processes() if table is None else table).items():
         children.setdefault(ppid, []).append(pid)
     return children
 
@@ -85,23 +87,24 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def rss_bytes(pid: int) -> int:
-    """The resident size of ``pid`` (0 when it has ended or cannot be read)."""
+def _statm(pid: int, field: int) -> int:
+    """Field ``field`` of ``/proc/PID/statm`` in bytes (0 when it has ended)."""
     try:
         with open(f"/proc/{pid}/statm") as fh:
-            return int(fh.read().split()[1]) * _PAGE
+            return int(fh.read().split()[field]) * _PAGE
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def rss_bytes(pid: int) -> int:
+    """The resident size of ``pid`` (0 when it has ended or cannot be read)."""
+    return _statm(pid, 1)
 
 
 def address_space_bytes(pid: int) -> int:
     """The address space (virtual size) of ``pid``: what ``RLIMIT_AS`` bounds (0 when it
     has ended)."""
-    try:
-        with open(f"/proc/{pid}/statm") as fh:
-            return int(fh.read().split()[0]) * _PAGE
-    except (OSError, IndexError, ValueError):
-        return 0
+    return _statm(pid, 0)
 
 
 def cap_growth(pid: int, headroom: int) -> bool:
@@ -139,12 +142,10 @@ def pss_bytes(pid: int) -> int:
     return rss_bytes(pid)
 
 
-def tree_mib(pid: int, also: tuple[int, ...] = (), proportional: bool = True) -> int:
-    """The memory (MiB) ``pid``, its descendants and the processes ``also`` hold now:
-    the sum of their PSS (``proportional``) or of their resident sizes."""
-    size = pss_bytes if proportional else rss_bytes
-    pids = {pid, *also, *descendants(pid)}
-    return sum(size(p) for p in pids) // _MIB
+def tree_mib(pid: int, proportional: bool = True) -> int:
+    """The memory (MiB) ``pid`` and its descendants hold now: the sum of their PSS
+    (``proportional``) or of their resident sizes (:func:`tree_sizes_mib`)."""
+    return tree_sizes_mib(pid)[1 if proportional else 0]
 
 
 def tree_sizes_mib(pid: int) -> tuple[int, int]:
@@ -166,7 +167,8 @@ LOW_HEADROOM = 256 * _MIB
 
 @dataclass(frozen=True)
 class Stop:
-    """A solver child the guard stopped: its pid, its own PSS and the tree's (MiB)."""
+    """A solver child the guard stopped: its pid, the PSS of its subtree and the tree's
+    (MiB)."""
 
     pid: int
     child_mib: int
@@ -240,9 +242,7 @@ class TreeGuard:
         table = _processes()
         seen, self._seen = self._seen, {}
         tops: dict[int, list[int]] = {}  # each child of root -> its subtree (itself first)
-        children: dict[int, list[int]] = {}
-        for pid, (ppid, _) in table.items():
-            children.setdefault(ppid, []).append(pid)
+        children = _children(table)
         for top in children.get(self.root, ()):
             subtree, todo = [], [top]
             while todo:
@@ -297,8 +297,9 @@ class TreeGuard:
                     pass
         stop = Stop(top, sum(sizes.get(p, 0) for p in tops[top]) // _MIB, proportional // _MIB)
         self.stops.append(stop)
-        log.warning("the tree held %d MiB, over its budget of %d MiB: stopped solver child %d (%d MiB)",
-                    stop.tree_mib, self.budget_mib, top, stop.child_mib)
         if self.on_stop is not None:
-            self.on_stop(stop)
+            self.on_stop(stop)  # the caller reports it (decide_bounded: its log and its reason)
+        else:
+            log.warning("the tree held %d MiB, over its budget of %d MiB: stopped solver child %d (%d MiB)",
+                        stop.tree_mib, self.budget_mib, top, stop.child_mib)
         return stop
