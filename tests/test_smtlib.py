@@ -61,6 +61,14 @@ MALFORMED = {
     "bad etr-inv status": ("(set-info :etr-inv-status maybe)", 1, "unknown :etr-inv-status"),
     "promise violation said unsat": ("(set-info :etr-inv-status promise-violated)\n(set-info :status unsat)",
                                      1, "contradicts :status unsat"),
+    "assert after exit": (DECL + "(exit)\n(assert (= 1 (* x y)))", 5, "command after (exit)"),
+    "empty nested conjunction": (DECL + "(assert (and (= 1 (* x y))\n (and)))", 5, "empty conjunction"),
+    "bad conjunct deep down": (DECL + "(assert " + "(and (= 1 (* x y)) " * 3000 + "(> x y)"
+                               + ")" * 3000 + ")", 4, "operator '>'"),
+    "sum nested deep": (DECL + "(assert (= z " + "(+ x " * 3000 + "y" + ")" * 3000 + "))", 4,
+                        "unsupported constraint"),
+    "parentheses nested deep": ("(" * 50_000 + ")" * 50_000, 1, "not an SMT-LIB command"),
+    "set-info value pysmt cannot read": ("(set-info :note (a b))" + DECL, 1, "(set-info :note (a b))"),
 }
 
 
@@ -98,6 +106,40 @@ def test_round_trip(f):
     # the :status every solver reads is SMT-LIB's own (a promise violation has a real solution)
     statuses = [ln.split()[-1].rstrip(")") for ln in text.splitlines() if ln.startswith("(set-info :status ")]
     assert statuses == ([] if f.status is None else ["sat" if f.status == "promise-violated" else f.status])
+
+
+def test_conjunctions_nested_thousands_deep_are_read():
+    # generated files may chain (and c1 (and c2 ...)); no recursion limit may decide that
+    depth = 5_000
+    f = parse_smtlib(DECL + "(assert " + "(and (= 1 (* x y)) " * depth + "(= z (+ x y))" + ")" * depth + ")")
+    assert len(f.constraints) == depth + 1
+    assert f.constraints[0] == Inv("x", "y") and f.constraints[-1] == Add("x", "y", "z")
+
+
+@settings(max_examples=100, deadline=None)
+@given(formulas(), st.randoms(use_true_random=False))
+def test_any_nesting_of_conjunctions_reads_as_the_flat_list(f, rnd):
+    # the conjuncts, in order, grouped into randomly nested (and ...) terms
+    terms = [to_smtlib(Formula(f.variables, (c,))).split("(assert ")[1].rsplit(")\n(check-sat)")[0]
+             for c in f.constraints]
+
+    def nest(items):
+        if len(items) == 1 and rnd.random() < 0.6:
+            return items[0]
+        if len(items) == 1:
+            return f"(and {items[0]})"
+        cut = rnd.randrange(1, len(items))
+        return f"(and {nest(items[:cut])} {nest(items[cut:])})"
+
+    text = to_smtlib(Formula(f.variables, ())).replace("(check-sat)", "".join(
+        f"(assert {nest(terms[i:i + 3])})\n" for i in range(0, len(terms), 3)) + "(check-sat)")
+    assert parse_smtlib(text).constraints == f.constraints
+
+
+def test_byte_order_mark_is_not_content():
+    text = DECL + "(assert (= 1 (* x y)))"
+    assert parse_smtlib(("\ufeff" + text).encode("utf-8")) == parse_smtlib(text)
+    assert parse_smtlib("\ufeff" + text) == parse_smtlib(text)
 
 
 def test_reads_promise_violations_old_and_new():

@@ -40,7 +40,23 @@ class SList:
     line: int
 
     def __str__(self) -> str:
-        return "(" + " ".join(str(i) for i in self.items) + ")"
+        # without recursion: a file may nest terms thousands deep
+        out: list[str] = []
+        stack: list[Sexp | str] = [self]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, str):
+                out.append(node)
+            elif isinstance(node, Atom):
+                out.append(str(node))
+            else:
+                out.append("(")
+                stack.append(")")
+                for k in range(len(node.items) - 1, -1, -1):
+                    stack.append(node.items[k])
+                    if k:
+                        stack.append(" ")
+        return "".join(out)
 
 
 Sexp = Atom | SList

@@ -73,10 +73,13 @@ def parse_smtlib(data: str | bytes, filename: str = "<input>") -> Formula:
                              "a UTF-8 SMT-LIB 2.6 script") from exc
     else:
         text = data
+    if text.startswith("\ufeff"):  # a byte-order mark some editors write: not content
+        text = text[1:]
     try:
         commands = read_sexps(text)
     except SexpError as exc:
         raise InputError(filename, exc.line, exc.term, exc.problem) from exc
+    commands = _flatten_conjunctions(commands, filename)
     if not commands:
         raise InputError(filename, None, None, "empty input: no SMT-LIB commands",
                          "declare-fun/declare-const of sort Real and assert commands")
@@ -121,15 +124,53 @@ def _fail(filename: str, node: Sexp, problem: str, allowed: str | None = ALLOWED
     raise InputError(filename, node.line, str(node), problem, allowed)
 
 
+def _is_and(node: Sexp) -> bool:
+    return isinstance(node, SList) and bool(node.items) and _is_op(node.items[0], "and")
+
+
+def _flatten_conjunctions(commands: list[Sexp], filename: str) -> list[Sexp]:
+    """Each ``(assert (and A B ...))`` as the asserts of its conjuncts, nested ``and`` s
+    included, in order and without recursion (a generated file may nest thousands deep).
+    A conjunction holds iff each conjunct does, so the formula is the same; each conjunct
+    keeps its own line for error messages.  Anything else is left for the checks after.
+
+    >>> [str(c) for c in _flatten_conjunctions(read_sexps("(assert (and a (and b c)))"), "f")]
+    ['(assert a)', '(assert b)', '(assert c)']
+    """
+    out: list[Sexp] = []
+    for cmd in commands:
+        if not (isinstance(cmd, SList) and len(cmd.items) == 2
+                and _is_op(cmd.items[0], "assert") and _is_and(cmd.items[1])):
+            out.append(cmd)
+            continue
+        stack = [cmd.items[1]]
+        while stack:
+            node = stack.pop()
+            if not _is_and(node):
+                out.append(SList((cmd.items[0], node), node.line))
+            elif len(node.items) < 2:
+                _fail(filename, node, "empty conjunction")
+            else:
+                stack.extend(reversed(node.items[1:]))
+    return out
+
+
 def _check_structure(commands: list[Sexp], filename: str) -> tuple[str | None, str | None]:
     """Validate command shapes and assertion terms on the line-aware tree."""
     declared: set[str] = set()
     status = source = etr_inv = None
     etr_cmd: Sexp | None = None
+    exited = False
     for cmd in commands:
         if not isinstance(cmd, SList) or not cmd.items or not isinstance(cmd.items[0], Atom):
             _fail(filename, cmd, "not an SMT-LIB command", ", ".join(ALLOWED_COMMANDS))
+        if exited:
+            # a solver stops reading at (exit): a command after it would be in our formula
+            # and not in the solver's
+            _fail(filename, cmd, "command after (exit)",
+                  "nothing after (exit): move the command before it or delete it")
         head = cmd.items[0].text
+        exited = head == "exit"
         args = cmd.items[1:]
         if head not in ALLOWED_COMMANDS:
             _fail(filename, cmd, f"command '{head}' is not allowed", ", ".join(ALLOWED_COMMANDS))
@@ -183,12 +224,7 @@ def _unquote_info(text: str) -> str:
 
 
 def _check_term(term: Sexp, declared: set[str], filename: str) -> None:
-    if isinstance(term, SList) and term.items and term.items[0] == Atom("and", term.items[0].line):
-        if len(term.items) < 2:
-            _fail(filename, term, "empty conjunction")
-        for sub in term.items[1:]:
-            _check_term(sub, declared, filename)
-        return
+    # conjunctions were split into their conjuncts before (_flatten_conjunctions)
     if not (isinstance(term, SList) and len(term.items) == 3 and _is_op(term.items[0], "=")):
         _fail(filename, term, _describe(term, declared))
     left, right = term.items[1], term.items[2]
@@ -230,10 +266,13 @@ def _describe(term: Sexp, declared: set[str]) -> str:
 
 
 def _walk(term: Sexp):
-    yield term
-    if isinstance(term, SList):
-        for item in term.items:
-            yield from _walk(item)
+    """Every node of ``term``, parents first, without recursion."""
+    stack = [term]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, SList):
+            stack.extend(reversed(node.items))
 
 
 def _is_op(node: Sexp, op: str) -> bool:
@@ -266,7 +305,7 @@ def _read_with_pysmt(text: str, commands: list[Sexp], filename: str,
     parser = SmtLibParser(environment=env)
     variables: list[str] = []
     constraints: list[Constraint] = []
-    index = 0
+    index = -1  # of the last command read: the one after it is where pysmt stopped
     try:
         for index, cmd in enumerate(parser.get_command_generator(io.StringIO(text))):
             if cmd.name in ("declare-fun", "declare-const"):
