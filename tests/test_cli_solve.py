@@ -63,3 +63,23 @@ def test_every_malformed_kind_exits_2_with_one_line(name, tmp_path, capsys):
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and words in lines[0] and str(path) in lines[0]
+
+
+@pytest.mark.parametrize("option,value,words", [
+    ("--timeout", "nan", "finite"), ("--timeout", "inf", "finite"), ("--timeout", "0", "positive"),
+    ("--timeout", "ten", "not a number"), ("--memory", "0", "positive"), ("--memory", "1.5", "not a number"),
+])
+def test_limits_must_be_finite_and_positive(option, value, words, capsys):
+    # nan passed "value <= 0" and inf overflowed a time limit (an internal error) before
+    from nnsolve.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["solve", "instances/tier1/sqrt2.smt2", option, value])
+    assert info.value.code == 2 and words in capsys.readouterr().err
+
+
+def test_a_memory_limit_too_small_to_start_a_solver_is_out_of_memory():
+    r = run_cli("solve", "instances/tier2/cubic.smt2", "--memory", "10", "--json")
+    out = json.loads(r.stdout)
+    assert r.returncode == 3 and out["status"] == "unknown"
+    assert out["reason"].startswith("out of memory (limit 10 MiB)")

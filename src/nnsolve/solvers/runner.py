@@ -370,7 +370,9 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 def _describe_exit(code: int, err: str, limits: Limits) -> str:
     tail = " ".join(err.strip().splitlines()[-2:])[:200]
-    memory = any(w in err for w in ("MemoryError", "bad_alloc", "out of memory", "Cannot allocate"))
+    # "can't start new thread": the address-space limit left no room for a thread's stack
+    memory = any(w in err for w in ("MemoryError", "bad_alloc", "out of memory", "Cannot allocate",
+                                    "can't start new thread"))
     if memory:
         return f"out of memory (limit {limits.memory_mb} MiB): {tail}"
     if code < 0:
