@@ -55,6 +55,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Hashable, Mapping
 
 from flint import fmpq, fmpq_poly
@@ -88,10 +89,12 @@ class Anchor:
     powers: tuple
     bound: Bound
 
-    @property
+    @cached_property
     def field(self) -> NumberField:
-        """Q(value), whose elements are written in the powers (a new object each time:
-        cheap for the degrees the corpus has, and no state shared between cases)."""
+        """Q(value), whose elements are written in the powers.  Built once per anchor, so
+        that its caches (embedded values, sign precision) carry over between the case's
+        eliminations and the cases that share the anchor; they are memos of exact
+        functions of (value, argument), so sharing them changes no answer."""
         return NumberField(self.value)
 
     @property
