@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import sys
 import traceback
 from fractions import Fraction
@@ -21,6 +22,7 @@ from nnsolve.solvers import SOLVER_NAMES, SOLVERS
 from nnsolve.training.instance import MAX_WORK
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 2, 3, 70
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool its reader left
 
 MAIN_HELP = """\
 nnsolve makes executable the reduction of Bertschinger, Hertrich, Jungeblut,
@@ -978,6 +980,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nnsolve: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of stdout went away (nnsolve ... | head): stop quietly, as a shell
+        # tool does on SIGPIPE; stdout goes to /dev/null so the exit flush cannot fail
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # pragma: no cover - a bug; say so in one line
         if args.debug:
             traceback.print_exc()

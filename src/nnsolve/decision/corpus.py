@@ -85,6 +85,19 @@ def error_row(path: Path, exc: BaseException) -> dict:
             "reason": f"{kind}: {exc}", "suspect": None}
 
 
+def _check_record(path: Path) -> None:
+    """Fail before the first check, not after it, when the record cannot be appended to."""
+    allowed = "a writable file for the JSON-lines record (--results)"
+    if path.is_dir():
+        raise InputError(str(path), None, None, "cannot record results: it is a folder", allowed)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise InputError(str(path), None, None, f"cannot record results ({exc.strerror or exc})", allowed) from exc
+
+
 def run_corpus(files: list[Path], solver: str = "z3", timeout: float = 60.0, memory: int = 4096,
                jobs: int = 2, results_file: str | Path | None = None, max_work: int = MAX_WORK,
                progress: Callable[[int, int, dict], None] | None = None, blind: bool = False,
@@ -102,8 +115,10 @@ def run_corpus(files: list[Path], solver: str = "z3", timeout: float = 60.0, mem
     if blind:
         options["blind"] = True  # absent when false: records of earlier runs stay valid
     done: dict[str, dict] = {}
+    if results_file is not None:
+        _check_record(Path(results_file))
     if results_file is not None and Path(results_file).exists():
-        for line in Path(results_file).read_text().splitlines():
+        for line in Path(results_file).read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 entry = json.loads(line)
                 done[entry["key"]] = entry["result"]
