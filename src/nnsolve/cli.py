@@ -102,12 +102,21 @@ def _parsers(text: str) -> str:
     return text
 
 
+#: what --timeout bounds, per command (the training side runs as one bounded decision)
+TIMEOUT_MEANS = {
+    "per-query": "wall-clock limit per solver query in seconds",
+    "training": "wall-clock limit of the whole training decision in seconds",
+    "both": "wall-clock limit in seconds of each ETR-side solver query and of the whole "
+            "training side (its decision runs in one child process)",
+}
+
+
 def _add_solver_options(p: argparse.ArgumentParser, portfolio: bool = False, timeout: float = 60.0,
-                        solver_help: str = "SMT solver (default: z3)") -> None:
+                        solver_help: str = "SMT solver (default: z3)", bounds: str = "per-query") -> None:
     p.add_argument("--solver", default="z3", choices=SOLVER_NAMES if portfolio else sorted(SOLVERS),
                    help=solver_help)
     p.add_argument("--timeout", type=_positive(float), default=timeout, metavar="S",
-                   help=f"wall-clock limit per solver query in seconds (default: {timeout:g})")
+                   help=f"{TIMEOUT_MEANS[bounds]} (default: {timeout:g})")
     p.add_argument("--memory", type=_positive(int), default=4096, metavar="MB",
                    help="memory limit in MiB (default: 4096): each solver process's, and the training "
                         "side's whole process tree (the check process, the decision and its solvers, "
@@ -132,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="cross-check a formula against its training instance",
                            description=CHECK_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("file", help="ETR-INV formula in SMT-LIB 2.6")
-    _add_solver_options(check, portfolio=True,
+    _add_solver_options(check, portfolio=True, bounds="both",
                         solver_help="SMT solver for both sides (default: z3; portfolio runs z3, cvc5, yices at once)")
     check.add_argument("--method", "--encoding", dest="encoding", default="structured", choices=METHOD_NAMES,
                        help="how the training side is decided when no certificate exists: structured (line "
@@ -166,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "then the symmetry encoding; docs/solving.md) or one baseline encoding handed to the "
                             "solver")
     train.add_argument("-o", "--output", metavar="NETWORK.json", help="write the fitted network here (when sat)")
-    _add_solver_options(train)
+    _add_solver_options(train, bounds="training")
     train.set_defaults(run=cmd_train)
 
     reduce = sub.add_parser("reduce", help="build the training instance of the reduction",
@@ -197,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("folder", nargs="?", default="instances", help="corpus folder (default: instances)")
     corpus.add_argument("--tier", type=int, action="append", metavar="N", help="only tier N (repeatable)")
     corpus.add_argument("--jobs", type=int, default=2, help="instances checked at a time (default: 2)")
-    _add_solver_options(corpus, portfolio=True)
+    _add_solver_options(corpus, portfolio=True, bounds="both")
     corpus.add_argument("--max-work", type=int, default=MAX_WORK, metavar="N",
                         help="largest points x neurons handed to a baseline encoding (and to the structured "
                              "method's pattern and symmetry stages); the rest runs at any size (default: "
