@@ -136,6 +136,19 @@ def test_any_nesting_of_conjunctions_reads_as_the_flat_list(f, rnd):
     assert parse_smtlib(text).constraints == f.constraints
 
 
+def test_annotations_and_query_commands_do_not_change_the_formula():
+    plain = parse_smtlib(DECL + "(assert (= 1 (* x y)))(assert (= z (+ x y)))")
+    annotated = parse_smtlib(DECL + "(set-option :produce-unsat-cores true)"
+                             "(assert (! (and (! (= 1 (* x y)) :named a) (= z (+ x y))) :named b))"
+                             "(check-sat)(get-value (x y))(get-unsat-core)(get-info :reason-unknown)"
+                             "(echo \"done\")(get-model)(exit)")
+    assert annotated == plain
+    with pytest.raises(InputError, match="command after"):
+        parse_smtlib(DECL + "(exit)(get-value (x))")
+    with pytest.raises(InputError, match="operator '!'"):  # inside a constraint it is not a constraint
+        parse_smtlib(DECL + "(assert (= 1 (* (! x :named a) y)))")
+
+
 def test_byte_order_mark_is_not_content():
     text = DECL + "(assert (= 1 (* x y)))"
     assert parse_smtlib(("\ufeff" + text).encode("utf-8")) == parse_smtlib(text)

@@ -1,9 +1,10 @@
 """ETR-INV in SMT-LIB 2.6: a strict reader (through pysmt) and a canonical writer.
 
 Accepted: set-logic, set-info, set-option, declare-fun / declare-const of sort
-Real, assert, check-sat, get-model, exit.  Each assertion is a constraint
+Real, assert, check-sat, get-model, exit (and the commands that only ask a solver
+something, ``QUERY_COMMANDS``, which are skipped).  Each assertion is a constraint
 ``(= z (+ x y))`` or ``(= 1 (* x y))`` in either orientation and argument order,
-or an ``(and ...)`` of such.  Everything else is rejected with an
+or an ``(and ...)`` of such, possibly annotated ``(! ... :named n)``.  Everything else is rejected with an
 :class:`~nnsolve.errors.InputError` naming the file, line and term.
 
 >>> f = parse_smtlib("(declare-fun x () Real)(declare-fun y () Real)"
@@ -41,6 +42,10 @@ ALLOWED_FORMS = ("(= z (+ x y)) or (= 1 (* x y)) over declared Real variables, "
                  "either side first, optionally inside (and ...)")
 ALLOWED_COMMANDS = ("set-logic", "set-info", "set-option", "declare-fun", "declare-const",
                     "assert", "check-sat", "get-model", "exit")
+#: commands that ask a solver something and leave the asserted formula as it is: read
+#: and skipped (a benchmark file often ends with them)
+QUERY_COMMANDS = ("get-info", "get-option", "get-value", "get-assignment", "get-assertions",
+                  "get-unsat-core", "get-proof", "echo")
 STATUSES = ("sat", "unsat", "promise-violated", "unknown")
 #: "promise-violated" is ETR-INV's status, not SMT-LIB's: files say ``(set-info :status sat)``
 #: (a real solution exists) and ``(set-info :etr-inv-status promise-violated)`` (none in the
@@ -84,6 +89,7 @@ def parse_smtlib(data: str | bytes, filename: str = "<input>") -> Formula:
         raise InputError(filename, None, None, "empty input: no SMT-LIB commands",
                          "declare-fun/declare-const of sort Real and assert commands")
     status, source = _check_structure(commands, filename)
+    commands = [c for c in commands if c.items[0].text not in QUERY_COMMANDS]
     renamed, original = _plain_names(commands)
     return _read_with_pysmt(renamed, commands, filename, status, source, original)
 
@@ -128,25 +134,33 @@ def _is_and(node: Sexp) -> bool:
     return isinstance(node, SList) and bool(node.items) and _is_op(node.items[0], "and")
 
 
+def _is_annotation(node: Sexp) -> bool:
+    return isinstance(node, SList) and len(node.items) >= 2 and _is_op(node.items[0], "!")
+
+
 def _flatten_conjunctions(commands: list[Sexp], filename: str) -> list[Sexp]:
     """Each ``(assert (and A B ...))`` as the asserts of its conjuncts, nested ``and`` s
     included, in order and without recursion (a generated file may nest thousands deep).
     A conjunction holds iff each conjunct does, so the formula is the same; each conjunct
-    keeps its own line for error messages.  Anything else is left for the checks after.
+    keeps its own line for error messages.  Annotations ``(! t :named n)`` are read as t
+    (SMT-LIB: an annotation does not change the term's meaning).  Anything else is left
+    for the checks after.
 
     >>> [str(c) for c in _flatten_conjunctions(read_sexps("(assert (and a (and b c)))"), "f")]
     ['(assert a)', '(assert b)', '(assert c)']
     """
     out: list[Sexp] = []
     for cmd in commands:
-        if not (isinstance(cmd, SList) and len(cmd.items) == 2
-                and _is_op(cmd.items[0], "assert") and _is_and(cmd.items[1])):
+        if not (isinstance(cmd, SList) and len(cmd.items) == 2 and _is_op(cmd.items[0], "assert")
+                and (_is_and(cmd.items[1]) or _is_annotation(cmd.items[1]))):
             out.append(cmd)
             continue
         stack = [cmd.items[1]]
         while stack:
             node = stack.pop()
-            if not _is_and(node):
+            if _is_annotation(node):  # (! t :named n): an annotation does not change t
+                stack.append(node.items[1])
+            elif not _is_and(node):
                 out.append(SList((cmd.items[0], node), node.line))
             elif len(node.items) < 2:
                 _fail(filename, node, "empty conjunction")
@@ -172,8 +186,11 @@ def _check_structure(commands: list[Sexp], filename: str) -> tuple[str | None, s
         head = cmd.items[0].text
         exited = head == "exit"
         args = cmd.items[1:]
+        if head in QUERY_COMMANDS:
+            continue
         if head not in ALLOWED_COMMANDS:
-            _fail(filename, cmd, f"command '{head}' is not allowed", ", ".join(ALLOWED_COMMANDS))
+            _fail(filename, cmd, f"command '{head}' is not allowed",
+                  ", ".join(ALLOWED_COMMANDS) + " (and " + ", ".join(QUERY_COMMANDS) + ", which are skipped)")
         if head in ("declare-fun", "declare-const"):
             sort = args[-1] if args else None
             if head == "declare-fun":
