@@ -8,7 +8,7 @@ def test_train_writes_verified_network(tmp_path):
     r = run_cli("train", "examples/planted_1x6.json", "--json", "-o", out, "--timeout", "60")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    assert data["status"] == "sat" and data["method"] == "structured:pattern"
+    assert data["status"] == "sat" and data["method"].startswith("structured:")
     assert json.loads(out.read_text())["format"] == "nnsolve-network/1"
 
 

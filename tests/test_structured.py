@@ -160,6 +160,15 @@ def test_pattern_method_finds_exactly_checked_fits(hidden, points, seed):
     assert exact_fit(inst, out.network).ok
 
 
+def test_a_small_unsat_instance_is_not_left_to_the_pattern_method():
+    # five points on a line bending twice need two kinks; with one neuron the pattern
+    # method (sat only) would spend half the time before the encoding says unsat
+    points = tuple(DataPoint((F(x), F(0)), (F(y), F(0))) for x, y in [(-2, 1), (-1, 0), (0, 0), (1, 1), (2, 2)])
+    result = decide_structured(TrainingInstance(points, 1), Z3, Limits(600))
+    assert result.status == UNSAT and result.method == "structured:smt-symmetry", result.reason
+    assert "pattern" not in dict(result.stages)
+
+
 def test_pattern_method_never_claims_unsat():
     out = fit_by_pattern(_hat_line(2), Z3, Limits(6))
     assert out.network is None and "cannot show unsat" in out.reason
