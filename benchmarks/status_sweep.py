@@ -55,11 +55,17 @@ def _cli(*args: str, timeout: float) -> tuple[int, dict | None, str]:
         return r.returncode, None, r.stderr.strip()[-300:]
 
 
-def _generate(folder: Path, family: str, size: int, seed: int) -> Path:
+def _generate(folder: Path, family: str, size: int, seed: int) -> Path | None:
+    """The formula's file, or None when the generator declines (an irrational core of
+    that degree is not found for every seed: ``nnsolve gen`` says so, exit 2)."""
     path = folder / f"{family}_{size}_s{seed}.smt2"
     how = ["--irrational", family[len("irrational-d"):]] if family.startswith("irrational") else ["--family", family]
-    subprocess.run([sys.executable, "-m", "nnsolve", "gen", "--constraints", str(size), "--seed", str(seed),
-                    *how, "-o", str(path)], check=True, capture_output=True)
+    r = subprocess.run([sys.executable, "-m", "nnsolve", "gen", "--constraints", str(size), "--seed", str(seed),
+                        *how, "-o", str(path)], capture_output=True, text=True)
+    if r.returncode == 2 and family.startswith("irrational"):
+        print(f"gen    {family} {size} s{seed}: {r.stderr.strip()}", file=sys.stderr)
+        return None
+    r.check_returncode()
     return path
 
 
@@ -70,6 +76,8 @@ def sweep_etr(folder: Path, sizes, seeds, timeout) -> list[dict]:
         for family in families:
             for seed in seeds:
                 path = _generate(folder, family, size, seed)
+                if path is None:
+                    continue
                 start = time.monotonic()
                 code, out, err = _cli("solve", str(path), "--json", "--timeout", str(timeout), timeout=timeout)
                 got = out["status"] if out else f"error (exit {code}): {err}"
@@ -84,7 +92,9 @@ def sweep_check(folder: Path, sizes, seeds, timeout) -> list[dict]:
     for size in sizes:
         for family in list(FAMILIES) + [f"irrational-d{d}" for d in DEGREES]:
             for seed in seeds:
-                path = _generate(folder, family, max(size, 6) if family.startswith("irr") else size, seed)
+                path = _generate(folder, family, size, seed)
+                if path is None:
+                    continue
                 start = time.monotonic()
                 code, out, err = _cli("check", str(path), "--blind", "--json", "--timeout", str(timeout),
                                       timeout=timeout)
