@@ -34,7 +34,7 @@ from typing import Mapping
 
 from nnsolve.formula.model import BOX_HIGH, BOX_LOW, Formula, check_assignment, in_box
 from nnsolve.formula.simplify import Contradiction, Form, Propagation, ResidualPart
-from nnsolve.formula.substitute import solve_part
+from nnsolve.formula.substitute import extend_part, solve_part
 from nnsolve.formula.smtlib import to_smtlib
 from nnsolve.terms import quote_symbol
 from nnsolve.numbers import Number
@@ -248,6 +248,88 @@ def _search(prop: Propagation, deadline: float, depth: int = 0) -> Propagation |
     return None
 
 
+#: parts with at least this many variables try seeds before the solver's whole-part query;
+#: the seeds come from SEED_CENTRES variables, their pieces within SEED_RADII hops, each
+#: asked for at most SEED_SECONDS
+SEED_MIN_VARIABLES, SEED_CENTRES, SEED_RADII, SEED_SECONDS = 20, 4, (2, 3, 4), 10.0
+
+
+def _piece(part: ResidualPart, centre: str, radius: int) -> ResidualPart:
+    """The products and bounds of ``part`` whose variables all lie within ``radius`` hops
+    of ``centre`` (two variables adjacent when a product uses both)."""
+    uses: dict[str, list[int]] = {}
+    spans = [{k for k, _ in a + b if k is not None} for a, b in part.products]
+    for i, vs in enumerate(spans):
+        for v in vs:
+            uses.setdefault(v, []).append(i)
+    ball, frontier = {centre}, {centre}
+    for _ in range(radius):
+        frontier = {w for v in frontier for i in uses.get(v, ()) for w in spans[i]} - ball
+        ball |= frontier
+    products = tuple(p for p, vs in zip(part.products, spans) if vs <= ball)
+    bounds = tuple(b for b in part.bounds if {k for k, _ in b if k is not None} <= ball)
+    variables = tuple(v for v in part.variables if v in ball)
+    return ResidualPart(variables, products, bounds)
+
+
+def _seeded_solution(part: ResidualPart, solver: Solver, limits: Limits) -> dict | None:
+    """A solution of ``part`` grown from a seed, or None.
+
+    The seed is the solver's model of a small piece of the part: a determined group (at
+    most three variables, at least as many products), or the products around one of the
+    variables in most products (the centre's value alone first); then
+    :func:`nnsolve.formula.substitute.extend_part`
+    fixes the rest by forced and quadratic steps, checking every product and bound of the
+    part exactly.  If the centre alone opens nothing, the piece's whole model is the seed.
+    A wrong seed (a piece's solution that is not part of a solution of the part) only
+    leads nowhere: nothing here says unsat, and what is returned is a solution of the
+    part, which the caller checks once more on the original formula.  This is for the
+    parts whose core no single step opens (degree 3 and up), where the solver on the
+    whole part may not answer (a 400-constraint degree-3 formula: no answer in 300 s).
+    """
+    counts: dict[str, int] = {}
+    for a, b in part.products:
+        for k in {k for k, _ in a + b if k is not None}:
+            counts[k] = counts.get(k, 0) + 1
+    order = {v: i for i, v in enumerate(part.variables)}
+    centres = sorted(counts, key=lambda v: (-counts[v], order[v]))[:SEED_CENTRES]
+    pieces = [(f"group {'/'.join(sorted(g.variables))}", None, g) for g in _closed_groups(part)]
+    pieces += [(f"radius {radius} around {c}", c, _piece(part, c, radius)) for radius in SEED_RADII for c in centres]
+    deadline = time.monotonic() + limits.timeout / 4
+    for name, centre, piece in pieces:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        if len(piece.variables) >= len(part.variables):
+            continue
+        r = solver.solve(part_query(piece), Limits(min(SEED_SECONDS, left), limits.memory_mb))
+        if r.status != SAT or r.inexact or r.model is None:
+            continue
+        whole = {v: r.model[v] for v in piece.variables if v in r.model}
+        for seeds in ([{centre: r.model[centre]}] if centre in r.model else []) + [whole]:
+            found = extend_part(part, seeds)
+            if found.status == SAT:
+                log.info("part of %d variables: solved from the seed %s (%s, %d variables)",
+                         len(part.variables), sorted(seeds), name, len(piece.variables))
+                return dict(found.values)
+    return None
+
+
+def _closed_groups(part: ResidualPart, limit: int = 3) -> list[ResidualPart]:
+    """Pieces over at most ``limit`` variables with at least as many products as
+    variables (every product whose variables lie in the set), fewest variables first:
+    the determined cores a seed can come from (docs/etr-simplification.md, step 6)."""
+    spans = [frozenset(k for k, _ in a + b if k is not None) for a, b in part.products]
+    sets = sorted({s for s in spans if 0 < len(s) <= limit}, key=lambda s: (len(s), sorted(s)))
+    out = []
+    for s in sets:
+        products = tuple(p for p, vs in zip(part.products, spans) if vs <= s)
+        if len(set(products)) >= len(s):
+            bounds = tuple(b for b in part.bounds if {k for k, _ in b if k is not None} <= s)
+            out.append(ResidualPart(tuple(v for v in part.variables if v in s), products, bounds))
+    return out
+
+
 def _solve_parts(prop: Propagation, solver: Solver, limits: Limits) -> tuple[str, dict | None, str | None]:
     """Each residual part on its own: (unsat, None, reason) if one has no solution,
     (sat, assembled values, None) if all have one, else (unknown, None, reason)."""
@@ -260,6 +342,10 @@ def _solve_parts(prop: Propagation, solver: Solver, limits: Limits) -> tuple[str
         exact = solve_part(part)
         if exact.status == "sat":
             values.update(exact.values)
+            continue
+        seeded = _seeded_solution(part, solver, limits) if len(part.variables) >= SEED_MIN_VARIABLES else None
+        if seeded is not None:
+            values.update(seeded)
             continue
         r = solver.solve(part_query(part), limits)
         if r.status == UNSAT:

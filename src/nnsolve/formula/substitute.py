@@ -21,11 +21,12 @@ given up, the complete surviving branches are exactly the part's solutions:
 * none survives: the part has no solution (in box mode: none within the bounds);
 * exactly one: it is the part's only solution;
 * otherwise, or when a branch gets stuck (an unvalued variable in no product with
-  one unvalued variable, a quadratic with irrational coefficients, a root outside
-  the branch's number field) or the branch limit is reached: unknown.
+  one unvalued variable, a quadratic with irrational coefficients, a field that
+  would pass degree ``MAX_DEGREE``) or the branch limit is reached: unknown.
 
 Values live in one exact field per branch (:mod:`nnsolve.fields`): Q until the
-first irrational root r, then Q(r).  The planted irrational formulas of degree 2
+first irrational root r, then Q(r), and Q(r + s r') when a root r' lies outside it
+(two independent quadratic cores: degree 4).  The planted irrational formulas of degree 2
 (``nnsolve gen --irrational 2``) reduce to one such quadratic and a chain of
 forced steps (docs/etr-simplification.md, step 9).
 
@@ -48,13 +49,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
 
-from nnsolve.fields import NumberField, RationalField
+from nnsolve.fields import NumberField, RationalField, common_field
 from nnsolve.formula.model import BOX_HIGH, BOX_LOW
 from nnsolve.numbers import AlgebraicNumber, Number, real_roots
 
 SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
 #: at most this many branches (quadratic steps double them)
 MAX_BRANCHES = 64
+#: a branch's field grows (a root outside it) up to this degree over Q
+MAX_DEGREE = 12
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,47 @@ def _vars(form) -> frozenset:
 
 def solve_part(part, max_branches: int = MAX_BRANCHES) -> PartSolution:
     """The part's solution if it is unique, or unsat, or unknown (module docstring)."""
+    return _search(part, RationalField(), {}, max_branches, unique=True)
+
+
+def extend_part(part, seeds: Mapping[str, Number], max_branches: int = MAX_BRANCHES) -> PartSolution:
+    """A solution of ``part`` that gives the variables of ``seeds`` their values, found by
+    the same forced and quadratic steps: ``sat`` with the first complete branch's values
+    (every product and bound of the part checked exactly; *not* claimed to be the only
+    solution), else ``unknown`` (never ``unsat``: the seeds may simply be wrong).
+
+    For a part whose core no single step opens (a bivariate core, as the generated
+    formulas of degree 3 and up have), a seed from elsewhere (a solver's model of a small
+    piece of the part) can open it; the values found are then checked like any model.
+
+    >>> from fractions import Fraction as F
+    >>> from nnsolve.formula.simplify import ResidualPart
+    >>> from nnsolve.numbers import AlgebraicNumber
+    >>> # s t = 1, u = s + t ... written as products: s * t = 1, u * w = 1 with w = s + t
+    >>> part = ResidualPart(("s", "t", "w"), (((("s", F(1)),), (("t", F(1)),)),
+    ...                                       ((("w", F(1)),), (("s", F(1)), ("t", F(1))))), ())
+    >>> extend_part(part, {"s": F(2)}).values == {"s": F(2), "t": F(1, 2), "w": F(2, 5)}
+    True
+    >>> extend_part(part, {"s": F(0)}).status
+    'unknown'
+    """
+    field = common_field(seeds.values())
+    if isinstance(field, NumberField) and field.degree > MAX_DEGREE:
+        return PartSolution(UNKNOWN, reason=f"the seeds need a field of degree {field.degree}")
+    known = {}
+    for t, r in seeds.items():
+        if t not in part.variables:
+            return PartSolution(UNKNOWN, reason=f"seed {t} is not a variable of the part")
+        known[t] = field.embed(r) if isinstance(r, AlgebraicNumber) else field.constant(Fraction(r))
+    found = _search(part, field, known, max_branches, unique=False)
+    if found.status == UNSAT:
+        return PartSolution(UNKNOWN, reason=f"no solution extends the seeds ({found.reason})")
+    return found
+
+
+def _search(part, field, known: dict, max_branches: int, unique: bool) -> PartSolution:
+    """Forced steps and quadratic branches from (``field``, ``known``).  ``unique``: every
+    branch is followed and sat means the only solution; else the first complete branch."""
     products = [(tuple(a), tuple(b), _vars(a) | _vars(b)) for a, b in part.products]
     bounds = [(tuple(b), _vars(b)) for b in part.bounds]
     variables = list(part.variables)
@@ -85,7 +129,7 @@ def solve_part(part, max_branches: int = MAX_BRANCHES) -> PartSolution:
         for v in vs:
             uses[v].append(len(products) + i)
     solutions: list[tuple] = []
-    stack = [(RationalField(), {})]
+    stack = [(field, dict(known))]
     created = 1
     while stack:
         field, known = stack.pop()
@@ -97,6 +141,8 @@ def solve_part(part, max_branches: int = MAX_BRANCHES) -> PartSolution:
             continue
         if children == "complete":
             solutions.append((field, known))
+            if not unique:
+                break
             if len(solutions) > 1:
                 return PartSolution(UNKNOWN, reason="2 solutions")
             continue
@@ -182,15 +228,16 @@ def _step(field, known: dict, products, bounds, variables, uses):
         for r in real_roots([int(q * den) for q in rational]):
             child = _with_value(field, known, t, r)
             if child is None:
-                raise _Stuck(f"a root of a quadratic in {t} outside the branch's number field")
+                raise _Stuck(f"a root of a quadratic in {t} would need a field of degree over {MAX_DEGREE}")
             children.append(child)
         return children
     raise _Stuck(reason)
 
 
 def _with_value(field, known: dict, t: str, r: Number):
-    """(field, known + {t: r}) in a field holding r, or None if r is not in ``field``
-    and ``field`` is not Q."""
+    """(field, known + {t: r}) in a field holding r: ``field`` itself, or a larger one
+    generated by a primitive element of Q(theta, r); None when that could pass degree
+    ``MAX_DEGREE``."""
     if isinstance(r, Fraction):
         out = dict(known)
         out[t] = field.constant(r)
@@ -205,7 +252,14 @@ def _with_value(field, known: dict, t: str, r: Number):
         out = dict(known)
         out[t] = field.embed(r)
         return field, out
-    return None
+    if field.degree * (len(r.poly) - 1) > MAX_DEGREE:
+        return None
+    # a root of another field (two independent cores, degree 2 each): Q(theta, r) =
+    # Q(r + s theta), with every value so far written anew in it (exact: to_number, embed)
+    grown = NumberField(field.primitive_with(r))
+    out = {k: grown.embed(field.to_number(v)) for k, v in known.items()}
+    out[t] = grown.embed(r)
+    return grown, out
 
 
 def _rational(field, u) -> Fraction | None:
