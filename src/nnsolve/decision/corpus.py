@@ -92,8 +92,11 @@ def _check_record(path: Path) -> None:
         raise InputError(str(path), None, None, "cannot record results: it is a folder", allowed)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists()
         with open(path, "a", encoding="utf-8"):
             pass
+        if not existed:
+            path.unlink()  # a run that records nothing leaves no file behind
     except OSError as exc:
         raise InputError(str(path), None, None, f"cannot record results ({exc.strerror or exc})", allowed) from exc
 
