@@ -94,6 +94,28 @@ def test_cores_no_step_opens_are_solved_from_seeds(size, degree, seed):
     assert not check_assignment(f, r.model) and in_box(r.model)
 
 
+def test_two_independent_quadratic_cores_grow_the_field_and_z3_agrees():
+    # t (1 + t) = 1 (sqrt 5) and u (u + 1/2) = 1 (sqrt 17): no branch field holds both
+    # roots until it grows to degree 4; w (t + u) = 1 ties them
+    one, half = Fraction(1), Fraction(1, 2)
+    products = (((("t", one),), ((None, one), ("t", one))), ((("u", one),), ((None, half), ("u", one))),
+                ((("w", one),), (("t", one), ("u", one))))
+    boxed = ResidualPart(("t", "u", "w"), products, ((("t", one),), (("u", one),), (("w", one),)))
+    s = solve_part(boxed)
+    assert s.status == "sat" and _satisfies(boxed, s.values)
+    assert {len(s.values[v].poly) - 1 for v in ("t", "u")} == {2} and len(s.values["w"].poly) - 1 == 4
+    z3 = get_solver("z3")
+    assert z3.solve(part_query(boxed), Limits(30)).status == "sat"
+    other = "(or " + " ".join(_differs(v, s.values[v]) for v in boxed.variables) + ")"
+    assert z3.solve(part_query(boxed, (other,)), Limits(30)).status == "unsat"  # the only solution
+    # t + u - 1 is about 0.40: below the box, so no solution; z3 must agree
+    excluded = ResidualPart(boxed.variables, products, boxed.bounds + (((None, -one), ("t", one), ("u", one)),))
+    assert solve_part(excluded).status == "unsat"
+    assert z3.solve(part_query(excluded), Limits(30)).status == "unsat"
+    free = ResidualPart(boxed.variables, products, ())
+    assert solve_part(free).status == "unknown"  # four real solutions
+
+
 def test_the_tier4_degree2_formula_is_solved_exactly():
     from pathlib import Path
 

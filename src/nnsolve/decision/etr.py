@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Mapping
 
@@ -302,7 +302,7 @@ def _seeded_solution(part: ResidualPart, solver: Solver, limits: Limits) -> dict
             return None
         if len(piece.variables) >= len(part.variables):
             continue
-        r = solver.solve(part_query(piece), Limits(min(SEED_SECONDS, left), limits.memory_mb))
+        r = solver.solve(part_query(piece), replace(limits, timeout=min(SEED_SECONDS, left)))
         if r.status != SAT or r.inexact or r.model is None:
             continue
         whole = {v: r.model[v] for v in piece.variables if v in r.model}

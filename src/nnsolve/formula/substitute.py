@@ -101,9 +101,12 @@ def extend_part(part, seeds: Mapping[str, Number], max_branches: int = MAX_BRANC
     >>> extend_part(part, {"s": F(0)}).status
     'unknown'
     """
-    field = common_field(seeds.values())
-    if isinstance(field, NumberField) and field.degree > MAX_DEGREE:
-        return PartSolution(UNKNOWN, reason=f"the seeds need a field of degree {field.degree}")
+    field = RationalField()
+    for r in seeds.values():  # one seed at a time: degrees multiply
+        if isinstance(r, AlgebraicNumber) and not (isinstance(field, NumberField) and field.contains(r)):
+            if field.degree * (len(r.poly) - 1) > MAX_DEGREE:
+                return PartSolution(UNKNOWN, reason=f"the seeds need a field of degree over {MAX_DEGREE}")
+            field = common_field([field.theta, r]) if isinstance(field, NumberField) else NumberField(r)
     known = {}
     for t, r in seeds.items():
         if t not in part.variables:
@@ -257,7 +260,11 @@ def _with_value(field, known: dict, t: str, r: Number):
     # a root of another field (two independent cores, degree 2 each): Q(theta, r) =
     # Q(r + s theta), with every value so far written anew in it (exact: to_number, embed)
     grown = NumberField(field.primitive_with(r))
-    out = {k: grown.embed(field.to_number(v)) for k, v in known.items()}
+    # an element of Q(theta) is a polynomial in theta: written in the grown field by
+    # substituting theta's image (one embedding, exact) instead of embedding each value
+    # anew (about 5 s a value at degree 12)
+    image = grown.embed(field.theta)
+    out = {k: v(image) % grown.modulus for k, v in known.items()}
     out[t] = grown.embed(r)
     return grown, out
 
