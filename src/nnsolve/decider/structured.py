@@ -54,7 +54,7 @@ METHOD = "structured"
 FALLBACK_ENCODING = "symmetry"  # stage 3
 #: instances of at most this many points x neurons ask stage 3 first, for at most
 #: PROBE_SECONDS (a schedule: it decides nothing the full stage 3 would not)
-PROBE_MAX_WORK, PROBE_SECONDS = 100, 5.0
+PROBE_MAX_WORK, PROBE_SECONDS = 100, 2.0
 
 
 def query_encoding(method: str) -> str:

@@ -252,6 +252,8 @@ def _search(prop: Propagation, deadline: float, depth: int = 0) -> Propagation |
 #: the seeds come from SEED_CENTRES variables, their pieces within SEED_RADII hops, each
 #: asked for at most SEED_SECONDS
 SEED_MIN_VARIABLES, SEED_CENTRES, SEED_RADII, SEED_SECONDS = 20, 4, (2, 3, 4), 10.0
+#: such a part is first asked of the solver for at most this long, then seeded
+FIRST_TRY_SECONDS = 20.0
 
 
 def _piece(part: ResidualPart, centre: str, radius: int) -> ResidualPart:
@@ -343,11 +345,19 @@ def _solve_parts(prop: Propagation, solver: Solver, limits: Limits) -> tuple[str
         if exact.status == "sat":
             values.update(exact.values)
             continue
-        seeded = _seeded_solution(part, solver, limits) if len(part.variables) >= SEED_MIN_VARIABLES else None
-        if seeded is not None:
-            values.update(seeded)
-            continue
-        r = solver.solve(part_query(part), limits)
+        r = None
+        if len(part.variables) >= SEED_MIN_VARIABLES:
+            # the solver first, briefly (it decides most parts, unsat ones included, in
+            # seconds); then seeds; then the solver with the whole limit
+            r = solver.solve(part_query(part), replace(limits, timeout=min(limits.timeout, FIRST_TRY_SECONDS)))
+            if r.status not in (SAT, UNSAT):
+                seeded = _seeded_solution(part, solver, limits)
+                if seeded is not None:
+                    values.update(seeded)
+                    continue
+                r = None
+        if r is None:
+            r = solver.solve(part_query(part), limits)
         if r.status == UNSAT:
             return UNSAT, None, f"a part over {len(part.variables)} variables has no solution ({r.solver})"
         if r.status != SAT and exact.status == "unsat":
