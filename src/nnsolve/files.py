@@ -32,8 +32,7 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
         if path.exists() and not path.is_file():
             # a device, pipe or terminal (-o /dev/stdout): written into, never replaced by
             # a rename (as root that would swap /dev/null for a plain file)
-            with open(path, "wb" if isinstance(text, bytes) else "w",
-                      **({} if isinstance(text, bytes) else {"encoding": "utf-8"})) as fh:
+            with open(path, **_mode(text)) as fh:
                 fh.write(text)
             return
         _write(path, text)
@@ -43,6 +42,11 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
         raise InputError(str(path), None, None, f"cannot write ({exc.strerror or exc})", WRITABLE) from exc
 
 
+def _mode(text: str | bytes) -> dict:
+    """open()'s mode (and encoding) for writing ``text``."""
+    return {"mode": "wb"} if isinstance(text, bytes) else {"mode": "w", "encoding": "utf-8"}
+
+
 def _write(path: Path, text: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # mkstemp creates the file 0600; give it the mode an ordinary open() would
@@ -50,8 +54,7 @@ def _write(path: Path, text: str | bytes) -> None:
     os.umask(umask)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        binary = isinstance(text, bytes)
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as fh:
+        with os.fdopen(fd, **_mode(text)) as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())

@@ -139,8 +139,9 @@ def _structured_stages(instance, solver, limits, seed, start, deadline, left, st
         # say sat and spends its whole share on an unsat instance (a 5-point, 1-neuron
         # unsat took 30 of 60 s there, where the symmetry encoding answers in 0.5 s)
         stage(f"smt-{FALLBACK_ENCODING}-probe")
+        share = left(0.2)
         probe = decide_training(instance, solver, FALLBACK_ENCODING,
-                                Limits(min(PROBE_SECONDS, 0.2 * (deadline - time.monotonic())), limits.memory_mb))
+                                replace(share, timeout=min(PROBE_SECONDS, share.timeout)))
         if probe.status in (SAT, UNSAT):
             return TrainingResult(probe.status, f"{METHOD}:smt-{FALLBACK_ENCODING}", solver.name,
                                   time.monotonic() - start, network=probe.network, reason=probe.reason)

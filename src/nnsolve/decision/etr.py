@@ -34,7 +34,7 @@ from typing import Mapping
 
 from nnsolve.formula.model import BOX_HIGH, BOX_LOW, Formula, check_assignment, in_box
 from nnsolve.formula.simplify import Contradiction, Form, Propagation, ResidualPart
-from nnsolve.formula.substitute import extend_part, solve_part
+from nnsolve.formula.substitute import extend_part, form_variables, solve_part
 from nnsolve.formula.smtlib import to_smtlib
 from nnsolve.terms import quote_symbol
 from nnsolve.numbers import Number
@@ -256,11 +256,22 @@ SEED_MIN_VARIABLES, SEED_CENTRES, SEED_RADII, SEED_SECONDS = 20, 4, (2, 3, 4), 1
 FIRST_TRY_SECONDS = 20.0
 
 
-def _piece(part: ResidualPart, centre: str, radius: int) -> ResidualPart:
+def _spans(part: ResidualPart) -> list[frozenset]:
+    """The variables of each product of ``part``."""
+    return [form_variables(a) | form_variables(b) for a, b in part.products]
+
+
+def _restricted(part: ResidualPart, spans: list[frozenset], keep: set) -> ResidualPart:
+    """The products and bounds of ``part`` whose variables all lie in ``keep``."""
+    return ResidualPart(tuple(v for v in part.variables if v in keep),
+                        tuple(p for p, vs in zip(part.products, spans) if vs <= keep),
+                        tuple(b for b in part.bounds if form_variables(b) <= keep))
+
+
+def _piece(part: ResidualPart, spans: list[frozenset], centre: str, radius: int) -> ResidualPart:
     """The products and bounds of ``part`` whose variables all lie within ``radius`` hops
     of ``centre`` (two variables adjacent when a product uses both)."""
     uses: dict[str, list[int]] = {}
-    spans = [{k for k, _ in a + b if k is not None} for a, b in part.products]
     for i, vs in enumerate(spans):
         for v in vs:
             uses.setdefault(v, []).append(i)
@@ -268,10 +279,7 @@ def _piece(part: ResidualPart, centre: str, radius: int) -> ResidualPart:
     for _ in range(radius):
         frontier = {w for v in frontier for i in uses.get(v, ()) for w in spans[i]} - ball
         ball |= frontier
-    products = tuple(p for p, vs in zip(part.products, spans) if vs <= ball)
-    bounds = tuple(b for b in part.bounds if {k for k, _ in b if k is not None} <= ball)
-    variables = tuple(v for v in part.variables if v in ball)
-    return ResidualPart(variables, products, bounds)
+    return _restricted(part, spans, ball)
 
 
 def _seeded_solution(part: ResidualPart, solver: Solver, limits: Limits) -> dict | None:
@@ -289,14 +297,16 @@ def _seeded_solution(part: ResidualPart, solver: Solver, limits: Limits) -> dict
     parts whose core no single step opens (degree 3 and up), where the solver on the
     whole part may not answer (a 400-constraint degree-3 formula: no answer in 300 s).
     """
+    spans = _spans(part)
     counts: dict[str, int] = {}
-    for a, b in part.products:
-        for k in {k for k, _ in a + b if k is not None}:
+    for vs in spans:
+        for k in vs:
             counts[k] = counts.get(k, 0) + 1
     order = {v: i for i, v in enumerate(part.variables)}
     centres = sorted(counts, key=lambda v: (-counts[v], order[v]))[:SEED_CENTRES]
-    pieces = [(f"group {'/'.join(sorted(g.variables))}", None, g) for g in _closed_groups(part)]
-    pieces += [(f"radius {radius} around {c}", c, _piece(part, c, radius)) for radius in SEED_RADII for c in centres]
+    pieces = [(f"group {'/'.join(sorted(g.variables))}", None, g) for g in _closed_groups(part, spans)]
+    pieces += [(f"radius {radius} around {c}", c, _piece(part, spans, c, radius))
+               for radius in SEED_RADII for c in centres]
     deadline = time.monotonic() + limits.timeout / 4
     for name, centre, piece in pieces:
         left = deadline - time.monotonic()
@@ -317,19 +327,14 @@ def _seeded_solution(part: ResidualPart, solver: Solver, limits: Limits) -> dict
     return None
 
 
-def _closed_groups(part: ResidualPart, limit: int = 3) -> list[ResidualPart]:
+def _closed_groups(part: ResidualPart, spans: list[frozenset] | None = None, limit: int = 3) -> list[ResidualPart]:
     """Pieces over at most ``limit`` variables with at least as many products as
     variables (every product whose variables lie in the set), fewest variables first:
     the determined cores a seed can come from (docs/etr-simplification.md, step 6)."""
-    spans = [frozenset(k for k, _ in a + b if k is not None) for a, b in part.products]
+    spans = _spans(part) if spans is None else spans
     sets = sorted({s for s in spans if 0 < len(s) <= limit}, key=lambda s: (len(s), sorted(s)))
-    out = []
-    for s in sets:
-        products = tuple(p for p, vs in zip(part.products, spans) if vs <= s)
-        if len(set(products)) >= len(s):
-            bounds = tuple(b for b in part.bounds if {k for k, _ in b if k is not None} <= s)
-            out.append(ResidualPart(tuple(v for v in part.variables if v in s), products, bounds))
-    return out
+    groups = (_restricted(part, spans, s) for s in sets)
+    return [g for g in groups if len(set(g.products)) >= len(g.variables)]
 
 
 def _solve_parts(prop: Propagation, solver: Solver, limits: Limits) -> tuple[str, dict | None, str | None]:

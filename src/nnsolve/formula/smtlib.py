@@ -343,10 +343,7 @@ def _read_with_pysmt(text: str, commands: list[Sexp], filename: str,
 
 
 def _collect(node, out: list[Constraint], filename: str, where: Sexp, original: dict[str, str]) -> None:
-    if node.is_and():
-        for arg in node.args():
-            _collect(arg, out, filename, where, original)
-        return
+    # one constraint per assertion: conjunctions were split before (_flatten_conjunctions)
     if node.is_equals():
         left, right = node.args()
         for side, other in ((left, right), (right, left)):

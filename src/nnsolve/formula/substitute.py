@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
 
-from nnsolve.fields import NumberField, RationalField, common_field
+from nnsolve.fields import NumberField, RationalField
 from nnsolve.formula.model import BOX_HIGH, BOX_LOW
 from nnsolve.numbers import AlgebraicNumber, Number, real_roots
 
@@ -71,7 +71,8 @@ class _Stuck(Exception):
     pass
 
 
-def _vars(form) -> frozenset:
+def form_variables(form) -> frozenset:
+    """The variables an affine form (pairs (variable or None, coefficient)) mentions."""
     return frozenset(k for k, _ in form if k is not None)
 
 
@@ -101,17 +102,14 @@ def extend_part(part, seeds: Mapping[str, Number], max_branches: int = MAX_BRANC
     >>> extend_part(part, {"s": F(0)}).status
     'unknown'
     """
-    field = RationalField()
-    for r in seeds.values():  # one seed at a time: degrees multiply
-        if isinstance(r, AlgebraicNumber) and not (isinstance(field, NumberField) and field.contains(r)):
-            if field.degree * (len(r.poly) - 1) > MAX_DEGREE:
-                return PartSolution(UNKNOWN, reason=f"the seeds need a field of degree over {MAX_DEGREE}")
-            field = common_field([field.theta, r]) if isinstance(field, NumberField) else NumberField(r)
-    known = {}
-    for t, r in seeds.items():
+    field, known = RationalField(), {}
+    for t, r in seeds.items():  # one seed at a time, as a branch takes its roots: degrees multiply
         if t not in part.variables:
             return PartSolution(UNKNOWN, reason=f"seed {t} is not a variable of the part")
-        known[t] = field.embed(r) if isinstance(r, AlgebraicNumber) else field.constant(Fraction(r))
+        grown = _with_value(field, known, t, r)
+        if grown is None:
+            return PartSolution(UNKNOWN, reason=f"the seeds need a field of degree over {MAX_DEGREE}")
+        field, known = grown
     found = _search(part, field, known, max_branches, unique=False)
     if found.status == UNSAT:
         return PartSolution(UNKNOWN, reason=f"no solution extends the seeds ({found.reason})")
@@ -121,8 +119,8 @@ def extend_part(part, seeds: Mapping[str, Number], max_branches: int = MAX_BRANC
 def _search(part, field, known: dict, max_branches: int, unique: bool) -> PartSolution:
     """Forced steps and quadratic branches from (``field``, ``known``).  ``unique``: every
     branch is followed and sat means the only solution; else the first complete branch."""
-    products = [(tuple(a), tuple(b), _vars(a) | _vars(b)) for a, b in part.products]
-    bounds = [(tuple(b), _vars(b)) for b in part.bounds]
+    products = [(tuple(a), tuple(b), form_variables(a) | form_variables(b)) for a, b in part.products]
+    bounds = [(tuple(b), form_variables(b)) for b in part.bounds]
     variables = list(part.variables)
     uses: dict = {v: [] for v in variables}  # variable -> items (products, then bounds) using it
     for i, (_, _, vs) in enumerate(products):
@@ -258,11 +256,10 @@ def _with_value(field, known: dict, t: str, r: Number):
     if field.degree * (len(r.poly) - 1) > MAX_DEGREE:
         return None
     # a root of another field (two independent cores, degree 2 each): Q(theta, r) =
-    # Q(r + s theta), with every value so far written anew in it (exact: to_number, embed)
+    # Q(r + s theta).  An element of Q(theta) is a polynomial in theta: written in the
+    # grown field by substituting theta's image (one embedding, exact) instead of
+    # embedding each value anew (about 5 s a value at degree 12)
     grown = NumberField(field.primitive_with(r))
-    # an element of Q(theta) is a polynomial in theta: written in the grown field by
-    # substituting theta's image (one embedding, exact) instead of embedding each value
-    # anew (about 5 s a value at degree 12)
     image = grown.embed(field.theta)
     out = {k: v(image) % grown.modulus for k, v in known.items()}
     out[t] = grown.embed(r)
