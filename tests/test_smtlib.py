@@ -69,7 +69,28 @@ MALFORMED = {
                         "unsupported constraint"),
     "parentheses nested deep": ("(" * 50_000 + ")" * 50_000, 1, "not an SMT-LIB command"),
     "set-info value pysmt cannot read": ("(set-info :note (a b))" + DECL, 1, "(set-info :note (a b))"),
+    # set-logic as cvc5 reads it: once, first, a logic with (nonlinear, for products) reals
+    "linear logic with a product": ("(set-logic QF_LRA)\n" + DECL + "(assert (= z (+ x y)))\n"
+                                    "(assert (= 1 (* x y)))", 6, "linear logic"),
+    "logic without reals": ("(set-logic QF_LIA)" + DECL, 1, "logic QF_LIA has no real arithmetic"),
+    "not a logic": ("(set-logic QF_NRAX)" + DECL, 1, "not an SMT-LIB logic name"),
+    "logic twice": ("(set-logic QF_NRA)\n(set-logic QF_NRA)" + DECL, 2, "a second set-logic"),
+    "logic after a declaration": (DECL + "(set-logic QF_NRA)", 4, "set-logic after declare-fun"),
+    "logic without a name": ("(set-logic)" + DECL, 1, "one logic name"),
 }
+
+
+@pytest.mark.parametrize("logic", ["QF_NRA", "NRA", "ALL", "QF_UFNRA", "QF_NIRA", "AUFNIRA", "|QF_NRA|"])
+def test_logics_with_nonlinear_reals_are_accepted(logic):
+    f = parse_smtlib(f"(set-info :status sat)(set-option :produce-models true)(set-logic {logic})"
+                     + DECL + "(assert (= 1 (* x y)))")
+    assert f.constraints == (Inv("x", "y"),)
+
+
+@pytest.mark.parametrize("logic", ["QF_LRA", "QF_UFLRA", "LIRA"])
+def test_linear_logics_take_sums_only(logic):
+    f = parse_smtlib(f"(set-logic {logic})" + DECL + "(assert (= z (+ x y)))")
+    assert f.constraints == (Add("x", "y", "z"),)
 
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))

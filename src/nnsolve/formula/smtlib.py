@@ -4,7 +4,10 @@ Accepted: set-logic, set-info, set-option, declare-fun / declare-const of sort
 Real, assert, check-sat, get-model, exit (and the commands that only ask a solver
 something, ``QUERY_COMMANDS``, which are skipped).  Each assertion is a constraint
 ``(= z (+ x y))`` or ``(= 1 (* x y))`` in either orientation and argument order,
-or an ``(and ...)`` of such, possibly annotated ``(! ... :named n)``.  Everything else is rejected with an
+or an ``(and ...)`` of such, possibly annotated ``(! ... :named n)``.  A set-logic, if
+present, comes once and before any declaration, and names a logic with real arithmetic:
+nonlinear (QF_NRA, ALL, ...) if the formula has inversions (``logic_allows_products``),
+as cvc5 demands.  Everything else is rejected with an
 :class:`~nnsolve.errors.InputError` naming the file, line and term.
 
 >>> f = parse_smtlib("(declare-fun x () Real)(declare-fun y () Real)"
@@ -52,6 +55,32 @@ STATUSES = ("sat", "unsat", "promise-violated", "unknown")
 #: box [1/2, 2]^n), so that every solver reads them; ``:status promise-violated`` alone (files
 #: written before 0.1.1) is still read
 ETR_INV_STATUS = ":etr-inv-status"
+#: an SMT-LIB logic name with real arithmetic: the other theories' letters, then the
+#: arithmetic part, which says whether products of variables are allowed (N...) or not (L...)
+REAL_LOGIC = re.compile(r"(?:QF_)?(?:AX|A|UF|DT|BV|FP|S|C)*(LRA|LIRA|NRA|NIRA|NRAT)")
+#: the shape of every SMT-LIB logic name (to tell "no reals" from "not a logic")
+LOGIC_NAME = re.compile(r"QF_(?:AX|A|UF|DT|BV|FP|S|C)*(?:IDL|RDL|LIA|NIA|LRA|LIRA|NRA|NIRA|NRAT)?"
+                        r"|(?:AX|A|UF|DT|BV|FP|S|C)+(?:IDL|RDL|LIA|NIA|LRA|LIRA|NRA|NIRA|NRAT)?"
+                        r"|(?:AX|A|UF|DT|BV|FP|S|C)*(?:IDL|RDL|LIA|NIA|LRA|LIRA|NRA|NIRA|NRAT)")
+ALLOWED_LOGICS = ("QF_NRA, or any logic with nonlinear real arithmetic (NRA, NIRA) or ALL; "
+                  "QF_LRA, QF_LIRA and the like only for a formula without products")
+#: commands allowed before set-logic (SMT-LIB's start mode)
+BEFORE_LOGIC = ("set-info", "set-option") + QUERY_COMMANDS
+
+
+def logic_allows_products(name: str) -> bool | None:
+    """Whether the logic ``name`` allows ETR-INV's inversions (True), only its additions
+    (False), or neither: no real arithmetic, or not a logic name (None).
+
+    >>> [logic_allows_products(n) for n in ("QF_NRA", "ALL", "QF_UFLRA", "QF_LIA", "FOO")]
+    [True, True, False, None, None]
+    """
+    if name == "ALL":
+        return True
+    match = REAL_LOGIC.fullmatch(name)
+    if match is None:
+        return None
+    return match.group(1).startswith("N")
 
 
 def read_smtlib(path: str | Path) -> Formula:
@@ -121,6 +150,8 @@ def _plain_names(commands: list[Sexp]) -> tuple[str, dict[str, str]]:
             lines.append(f"(declare-const {fresh[cmd.items[1].text]} Real)")
         elif head == "assert":
             lines.append(f"(assert {term(cmd.items[1])})")
+        elif head == "set-logic":
+            continue  # checked already; pysmt warns on names it lacks, ALL among them
         else:
             lines.append(str(cmd))
     return "\n".join(lines), {new: old for old, new in fresh.items()}
@@ -175,6 +206,9 @@ def _check_structure(commands: list[Sexp], filename: str) -> tuple[str | None, s
     status = source = etr_inv = None
     etr_cmd: Sexp | None = None
     exited = False
+    logic: Sexp | None = None  # the set-logic command, if any
+    products = True  # whether the logic allows (= 1 (* x y))
+    started: Sexp | None = None  # the first command that ends SMT-LIB's start mode
     for cmd in commands:
         if not isinstance(cmd, SList) or not cmd.items or not isinstance(cmd.items[0], Atom):
             _fail(filename, cmd, "not an SMT-LIB command", ", ".join(ALLOWED_COMMANDS))
@@ -188,6 +222,8 @@ def _check_structure(commands: list[Sexp], filename: str) -> tuple[str | None, s
         args = cmd.items[1:]
         if head in QUERY_COMMANDS:
             continue
+        if head not in BEFORE_LOGIC and head != "set-logic" and started is None:
+            started = cmd
         if head not in ALLOWED_COMMANDS:
             _fail(filename, cmd, f"command '{head}' is not allowed",
                   ", ".join(ALLOWED_COMMANDS) + " (and " + ", ".join(QUERY_COMMANDS) + ", which are skipped)")
@@ -211,10 +247,15 @@ def _check_structure(commands: list[Sexp], filename: str) -> tuple[str | None, s
             if name in declared:
                 _fail(filename, cmd, f"symbol '{name}' is declared twice", "one declaration per variable")
             declared.add(name)
+        elif head == "set-logic":
+            products = _check_logic(cmd, logic, started, filename)
+            logic = cmd
         elif head == "assert":
             if len(args) != 1:
                 _fail(filename, cmd, "assert takes exactly one term")
-            _check_term(args[0], declared, filename)
+            if _check_term(args[0], declared, filename) == "product" and not products:
+                _fail(filename, args[0], f"a product, but {logic} is a linear logic",
+                      "(set-logic QF_NRA): an inversion (= 1 (* x y)) is nonlinear real arithmetic")
         elif head == "set-info" and len(args) == 2 and isinstance(args[1], Atom):
             if args[0].text == ":status":
                 status = args[1].text
@@ -234,13 +275,35 @@ def _check_structure(commands: list[Sexp], filename: str) -> tuple[str | None, s
     return status, source
 
 
+def _check_logic(cmd: SList, logic: Sexp | None, started: Sexp | None, filename: str) -> bool:
+    """Check a set-logic command as a solver would (cvc5 refuses each of these cases) and
+    return whether its logic allows products."""
+    args = cmd.items[1:]
+    if len(args) != 1 or not isinstance(args[0], Atom):
+        _fail(filename, cmd, "set-logic takes one logic name", "(set-logic QF_NRA)")
+    if logic is not None:
+        _fail(filename, cmd, f"a second set-logic (the first: line {logic.line})",
+              "one set-logic per file")
+    if started is not None:
+        _fail(filename, cmd, f"set-logic after {started.items[0].text} (line {started.line})",
+              "set-logic before every declaration and assertion (only set-info and "
+              "set-option may come first)")
+    allows = logic_allows_products(args[0].text)
+    if allows is None:
+        _fail(filename, cmd, f"logic {args[0].text} has no real arithmetic"
+              + ("" if LOGIC_NAME.fullmatch(args[0].text) else " (not an SMT-LIB logic name)"),
+              ALLOWED_LOGICS)
+    return allows
+
+
 def _unquote_info(text: str) -> str:
     if text.startswith('"') and text.endswith('"'):
         return text[1:-1].replace('""', '"')
     return text
 
 
-def _check_term(term: Sexp, declared: set[str], filename: str) -> None:
+def _check_term(term: Sexp, declared: set[str], filename: str) -> str:
+    """Check one conjunct; return "sum" or "product"."""
     # conjunctions were split into their conjuncts before (_flatten_conjunctions)
     if not (isinstance(term, SList) and len(term.items) == 3 and _is_op(term.items[0], "=")):
         _fail(filename, term, _describe(term, declared))
@@ -250,14 +313,14 @@ def _check_term(term: Sexp, declared: set[str], filename: str) -> None:
             _check_var(side, declared, filename, term)
             for v in other.items[1:]:
                 _check_var(v, declared, filename, term)
-            return
+            return "sum"
         if isinstance(other, SList) and len(other.items) == 3 and _is_op(other.items[0], "*"):
             if not _is_one(side):
                 _fail(filename, side if isinstance(side, Atom) else term,
                       "a product must equal the constant 1")
             for v in other.items[1:]:
                 _check_var(v, declared, filename, term)
-            return
+            return "product"
     _fail(filename, term, _describe(term, declared))
 
 
