@@ -66,7 +66,7 @@ def _image(instance: TrainingInstance, inputs, outputs, seed: int) -> TrainingIn
     pytest.param("instances/tier2/planted_4_s2.smt2", SAT, marks=pytest.mark.slow),
     pytest.param("instances/tier2/doubling_chain_unsat.smt2", UNSAT, marks=pytest.mark.slow),
 ])
-@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(inputs=invertible(), outputs=invertible(), seed=st.integers(0, 10**6))
 def test_status_is_invariant_under_affine_maps(path, status, inputs, outputs, seed):
     image = _image(_instance(path), inputs, outputs, seed)

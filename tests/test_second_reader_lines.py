@@ -154,7 +154,7 @@ def _fits_reference(pts) -> bool:
     return all(abs(int(c * s)) < 2**30 for p in pts for c in p)
 
 
-@settings(max_examples=12, **SETTINGS)
+@settings(max_examples=8, **SETTINGS)
 @given(point_sets())
 def test_data_lines_at_scale_equal_the_definition(drawn):
     """Thousands of points, rich lines (min_points like m + 2 for hundreds of neurons),
@@ -164,7 +164,7 @@ def test_data_lines_at_scale_equal_the_definition(drawn):
     assert _data_lines(pts, min_points, primes) == reference_lines(pts, min_points)
 
 
-@settings(max_examples=8, **SETTINGS)
+@settings(max_examples=5, **SETTINGS)
 @given(point_sets(max_random=500, max_lines=5, max_len=120), st.integers(3, 8))
 def test_data_lines_small_min_points_equal_the_definition(drawn, min_points):
     """Few chunks (g = min_points // 3 is 1 or 2): distinctness mod p over the whole set,

@@ -76,6 +76,8 @@ MALFORMED = {
     "not a logic": ("(set-logic QF_NRAX)" + DECL, 1, "not an SMT-LIB logic name"),
     "logic twice": ("(set-logic QF_NRA)\n(set-logic QF_NRA)" + DECL, 2, "a second set-logic"),
     "logic after a declaration": (DECL + "(set-logic QF_NRA)", 4, "set-logic after declare-fun"),
+    "second query": (DECL + "(assert (= 1 (* x y)))(check-sat)\n(assert (= z (+ x y)))(check-sat)",
+                     5, "assertion after (check-sat)"),
     "logic without a name": ("(set-logic)" + DECL, 1, "one logic name"),
 }
 

@@ -38,7 +38,7 @@ def point_sets(draw):
     return pts
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(networks(), point_sets(), st.sampled_from([1, 4, 32]))
 def test_grouped_evaluation_equals_naive(net, pts, dense):
     # dense 1: every point on an exact line path; 32: most go through the float filter

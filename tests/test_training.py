@@ -87,6 +87,16 @@ BAD_INSTANCES = {
                                      "target_error": "0", "points": [
                                          {"x": [{"poly": [1, 0, -2], "interval": ["1", "2"]}, "0"],
                                           "y": ["0", "0"]}]}), "must be rational"),
+    "duplicate key": ('{"format": "nnsolve-training/1", "inputs": 2, "outputs": 2, "hidden": 1, '
+                      '"target_error": "0", "points": [], "hidden": 2}', "'hidden' appears twice"),
+    "other script's digit": (json.dumps({"format": "nnsolve-training/1", "inputs": 2, "outputs": 2, "hidden": 1,
+                                         "target_error": "0", "points": [{"x": ["\u0661", "0"], "y": ["0", "1"]}]}),
+                             "$.points[0].x[0]"),
+    "too many digits": (json.dumps({"format": "nnsolve-training/1", "inputs": 2, "outputs": 2, "hidden": 1,
+                                    "target_error": "0", "points": [{"x": ["1" * 5000, "0"], "y": ["0", "1"]}]}),
+                        "at most 4,300 digits"),
+    "zero denominator": (json.dumps({"format": "nnsolve-training/1", "inputs": 2, "outputs": 2, "hidden": 1,
+                                     "target_error": "1/0", "points": []}), "zero denominator"),
 }
 
 

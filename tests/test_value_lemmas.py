@@ -115,7 +115,9 @@ def test_forced_values_keep_the_forward_witness(size, seed):
     assert merged is None or not module.witness_holds(merged, witness)
 
 
-@pytest.mark.parametrize("family, size, seed", [("unsat-unique", 10, 1), ("unsat-unique", 30, 2), ("sat", 30, 1)])
+@pytest.mark.parametrize("family, size, seed", [("unsat-unique", 10, 1),
+                                                 pytest.param("unsat-unique", 30, 2, marks=pytest.mark.slow),
+                                                ("sat", 30, 1)])
 def test_the_guided_routes_value_side(family, size, seed, monkeypatch):
     """Beside the relaxation-guided search (here answering unknown at once) and with the
     exact route off, the guided route's value side alone closes the unsat-unique
@@ -140,7 +142,8 @@ def test_the_guided_routes_value_side(family, size, seed, monkeypatch):
         assert result.status == "unsat" and "value lemmas" in (result.reason or ""), result.reason
 
 
-@pytest.mark.parametrize("size, seed", [(10, 1), (30, 2), pytest.param(100, 3, marks=pytest.mark.slow),
+@pytest.mark.parametrize("size, seed", [(10, 1), pytest.param(30, 2, marks=pytest.mark.slow),
+                                        pytest.param(100, 3, marks=pytest.mark.slow),
                                         pytest.param(1000, 1, marks=pytest.mark.slow)])
 def test_unsat_unique_is_closed_by_values(size, seed):
     """The unsat-unique family (a planted solution unique up to sign, plus one constraint its

@@ -209,6 +209,7 @@ def _check_structure(commands: list[Sexp], filename: str) -> tuple[str | None, s
     logic: Sexp | None = None  # the set-logic command, if any
     products = True  # whether the logic allows (= 1 (* x y))
     started: Sexp | None = None  # the first command that ends SMT-LIB's start mode
+    checked: Sexp | None = None  # the first check-sat
     for cmd in commands:
         if not isinstance(cmd, SList) or not cmd.items or not isinstance(cmd.items[0], Atom):
             _fail(filename, cmd, "not an SMT-LIB command", ", ".join(ALLOWED_COMMANDS))
@@ -250,7 +251,14 @@ def _check_structure(commands: list[Sexp], filename: str) -> tuple[str | None, s
         elif head == "set-logic":
             products = _check_logic(cmd, logic, started, filename)
             logic = cmd
+        elif head == "check-sat" and checked is None:
+            checked = cmd
         elif head == "assert":
+            if checked is not None:
+                # a solver answers the first check-sat without this assertion: the file asks
+                # two questions, and nnsolve decides one formula
+                _fail(filename, cmd, f"assertion after (check-sat) (line {checked.line})",
+                      "one query per file: every assertion before a single (check-sat)")
             if len(args) != 1:
                 _fail(filename, cmd, "assert takes exactly one term")
             if _check_term(args[0], declared, filename) == "product" and not products:

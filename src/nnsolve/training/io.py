@@ -64,6 +64,18 @@ class _Reader:
         return value
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        raise _DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))
+    return out
+
+
 def _load(text: str | bytes, filename: str):
     if isinstance(text, bytes):
         try:
@@ -73,7 +85,10 @@ def _load(text: str | bytes, filename: str):
     if not text.strip():
         raise InputError(filename, None, None, "empty file", "a JSON object (docs/formats.md)")
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise InputError(filename, None, None, f"key {exc.args[0]!r} appears twice in one object "
+                         "(JSON readers differ on which one counts)", "each key once") from exc
     except json.JSONDecodeError as exc:
         raise InputError(filename, exc.lineno, None, f"invalid JSON ({exc.msg})") from exc
     except RecursionError as exc:
