@@ -6,6 +6,7 @@ part's one and only solution.  Oracles: the planted solution of generated formul
 "unsat"; no second solution for a "sat", asked as: some variable differs from its
 value, written exactly with the value's polynomial and isolating interval)."""
 
+import time
 from fractions import Fraction
 
 import pytest
@@ -17,7 +18,7 @@ from nnsolve.formula.generate import planted_irrational_formula
 from nnsolve.formula.model import BOX_HIGH, BOX_LOW
 from nnsolve.formula.simplify import Propagation, ResidualPart
 from nnsolve.terms import quote_symbol
-from nnsolve.formula.substitute import extend_part, solve_part
+from nnsolve.formula.substitute import PartSolution, extend_part, solve_part
 from nnsolve.numbers import AlgebraicNumber, add, mul, sign
 from nnsolve.solvers import Limits, get_solver
 
@@ -193,3 +194,14 @@ def test_claims_agree_with_z3_on_small_parts(solver, part):
     assert r.status == "unsat", r       # no second solution
     # the query is well formed: without the extra assertion the part is sat
     assert z3.solve(part_query(part), Limits(timeout=20)).status == "sat"
+
+
+def test_an_extension_past_its_deadline_says_unknown():
+    # the seed's search is bounded by the caller's clock, not only by its branch count
+    f, sol = planted_irrational_formula(100, 3, 21)
+    prop = Propagation(f, box=True)
+    prop.propagate()
+    part = max(prop.residual(), key=lambda p: len(p.variables))
+    seeds = {v: sol[v] for v in part.variables[:1]}
+    assert extend_part(part, seeds, deadline=0.0) == PartSolution("unknown", reason="out of time")
+    assert extend_part(part, seeds, deadline=time.monotonic() + 600).status != "unsat"

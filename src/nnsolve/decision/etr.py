@@ -319,7 +319,7 @@ def _seeded_solution(part: ResidualPart, solver: Solver, limits: Limits) -> dict
             continue
         whole = {v: r.model[v] for v in piece.variables if v in r.model}
         for seeds in ([{centre: r.model[centre]}] if centre in r.model else []) + [whole]:
-            found = extend_part(part, seeds)
+            found = extend_part(part, seeds, deadline=deadline)
             if found.status == SAT:
                 log.info("part of %d variables: solved from the seed %s (%s, %d variables)",
                          len(part.variables), sorted(seeds), name, len(piece.variables))

@@ -45,6 +45,7 @@ forced steps (docs/etr-simplification.md, step 9).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
@@ -81,11 +82,13 @@ def solve_part(part, max_branches: int = MAX_BRANCHES) -> PartSolution:
     return _search(part, RationalField(), {}, max_branches, unique=True)
 
 
-def extend_part(part, seeds: Mapping[str, Number], max_branches: int = MAX_BRANCHES) -> PartSolution:
+def extend_part(part, seeds: Mapping[str, Number], max_branches: int = MAX_BRANCHES,
+                deadline: float | None = None) -> PartSolution:
     """A solution of ``part`` that gives the variables of ``seeds`` their values, found by
     the same forced and quadratic steps: ``sat`` with the first complete branch's values
     (every product and bound of the part checked exactly; *not* claimed to be the only
-    solution), else ``unknown`` (never ``unsat``: the seeds may simply be wrong).
+    solution), else ``unknown`` (never ``unsat``: the seeds may simply be wrong).  Past
+    ``deadline`` (a ``time.monotonic()`` value) it stops between steps with ``unknown``.
 
     For a part whose core no single step opens (a bivariate core, as the generated
     formulas of degree 3 and up have), a seed from elsewhere (a solver's model of a small
@@ -110,13 +113,14 @@ def extend_part(part, seeds: Mapping[str, Number], max_branches: int = MAX_BRANC
         if grown is None:
             return PartSolution(UNKNOWN, reason=f"the seeds need a field of degree over {MAX_DEGREE}")
         field, known = grown
-    found = _search(part, field, known, max_branches, unique=False)
+    found = _search(part, field, known, max_branches, unique=False, deadline=deadline)
     if found.status == UNSAT:
         return PartSolution(UNKNOWN, reason=f"no solution extends the seeds ({found.reason})")
     return found
 
 
-def _search(part, field, known: dict, max_branches: int, unique: bool) -> PartSolution:
+def _search(part, field, known: dict, max_branches: int, unique: bool,
+            deadline: float | None = None) -> PartSolution:
     """Forced steps and quadratic branches from (``field``, ``known``).  ``unique``: every
     branch is followed and sat means the only solution; else the first complete branch."""
     products = [(tuple(a), tuple(b), form_variables(a) | form_variables(b)) for a, b in part.products]
@@ -133,6 +137,8 @@ def _search(part, field, known: dict, max_branches: int, unique: bool) -> PartSo
     stack = [(field, dict(known))]
     created = 1
     while stack:
+        if deadline is not None and time.monotonic() > deadline:
+            return PartSolution(UNKNOWN, reason="out of time")
         field, known = stack.pop()
         try:
             children = _step(field, known, products, bounds, variables, uses)
