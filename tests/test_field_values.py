@@ -46,7 +46,7 @@ def _element(theta, e0, e1):
     return numbers.add(e0, numbers.mul(e1, theta))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(quadratic_fields(), st.data())
 def test_exact_sign_agrees_with_algebraic_arithmetic(field, data):
     """Values written in the anchor's powers (add_algebraic), then random forms over them:
@@ -77,7 +77,7 @@ def test_exact_sign_agrees_with_algebraic_arithmetic(field, data):
     assert bounds[0].lo < anchor.value < bounds[0].hi
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(quadratic_fields(), rationals, rationals, rationals, rationals, st.booleans())
 def test_propagate_solves_a_definition_with_a_pinned_factor(field, y0, y1, u0, u1, consistent):
     """U = y * x with U and y pinned (values in Q(theta)) fixes x = U / y; propagate must

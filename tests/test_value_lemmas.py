@@ -290,6 +290,7 @@ def test_overtime_carries_the_stage_past_its_deadline(monkeypatch):
         value_lemmas(case, SOLVER, Limits(1), overtime=-1)
 
 
+@pytest.mark.slow  # a benchmark script's test (16 s): the product's stage is tested above
 def test_the_value_stage_benchmark_replays_a_saved_case(tmp_path, capsys):
     """benchmarks/value_stage.py: the first run saves the case the decider hands the value
     stage, a second run reads it back (no set-up line) and the stage closes the
@@ -331,6 +332,7 @@ def test_the_value_stage_benchmark_replays_a_saved_case(tmp_path, capsys):
     assert exc.value.code == 2
 
 
+@pytest.mark.slow  # a benchmark script's test (12 s)
 def test_the_value_stage_benchmark_oracle_takes_the_witness_values(tmp_path, capsys):
     """``--guesses --oracle``: the forward witness is computed once and pickled, and each
     guess takes its value for the guessed variable (checked against the pickle); on a
