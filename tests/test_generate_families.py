@@ -74,7 +74,7 @@ def _deletion_core(f: Formula, timeout: float = 120):
     return core
 
 
-@pytest.mark.parametrize("size, seed", [(20, 0), (40, 1)])
+@pytest.mark.parametrize("size, seed", [(20, 0), pytest.param(40, 1, marks=pytest.mark.slow)])
 def test_most_spine_steps_are_in_every_contradiction(size, seed):
     """With one spine step removed, the formula has a solution in the box for most
     steps (measured: all 15 at 20 constraints, 23 of 35 at 40), and every subset with no

@@ -461,7 +461,8 @@ def test_a_look_at_a_large_case_skips_the_relaxation(need_guide, monkeypatch):
         assert asked and asked[0] == "relaxation"
 
 
-@pytest.mark.parametrize("size, seed", [(100, 4), pytest.param(300, 5, marks=pytest.mark.slow),
+@pytest.mark.parametrize("size, seed", [pytest.param(100, 4, marks=pytest.mark.slow),
+                                        pytest.param(300, 5, marks=pytest.mark.slow),
                                         pytest.param(1000, 6, marks=pytest.mark.slow)])
 def test_the_looks_keep_the_forward_witness_at_tier4_sizes(size, seed):
     """The lemma route's looks as the blind decision runs them on a tier-4 residual (one

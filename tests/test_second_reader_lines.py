@@ -334,7 +334,7 @@ def test_bends_and_blocks_equal_the_definitions_on_long_lines(samples):
         assert [block.first + i for i in division_bends(part)] == inside
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=15, **SETTINGS)
 @given(long_lines(max_n=1500), st.integers(-3, 3), st.integers(-3, 3), st.fractions(-10, 10, max_denominator=50))
 def test_normalized_keys_on_long_lines(samples, shift_t, shift_slope, offset):
     """normalized_key: the Fraction normalization in mpq; equal for a block moved along
