@@ -73,7 +73,7 @@ def pl_fits(draw):
     return samples, spots, c
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(pl_fits())
 def test_the_assignment_of_a_fit_survives_and_its_kinks_lie_in_the_windows(fit):
     """Every fit's own cell assignment survives elimination (so the windows cover it)."""

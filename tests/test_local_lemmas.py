@@ -94,7 +94,7 @@ def _test_the_stage_keeps_the_status(drawn, rs, batch):
 
 
 test_the_stage_keeps_the_status, test_the_stage_keeps_the_status_slow = tiers(
-    10, 100, st.one_of(residual_problems(planted=True), residual_problems(planted=False)), radii,
+    6, 100, st.one_of(residual_problems(planted=True), residual_problems(planted=False)), radii,
     batches)(_test_the_stage_keeps_the_status)
 
 
