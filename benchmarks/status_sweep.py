@@ -13,6 +13,11 @@ Three sweeps, each a table of (family, size, seed) rows and a count of mismatche
   affine maps of the input plane and of the labels, points shuffled, decided by
   ``nnsolve train --json`` (the status does not change under such maps:
   tests/test_affine_invariance.py has the argument).
+* ``variants``: reduction outputs of the same formulas changed in ways whose effect on the
+  status is known: ``dup`` repeats a fifth of the points (status kept), ``wider`` adds a
+  neuron to a sat instance (a zero neuron: sat kept), ``drop-k`` removes k random points
+  from a sat instance (the forward witness still fits: sat kept), ``conflict`` adds a
+  point at an existing input with another label (unsat for every network).
 
 In the table, "sizes" are constraints (etr, check) or hidden neurons (affine).
 Every command runs as a user would run it (a child process, its exit code and JSON
@@ -20,7 +25,7 @@ read back); a mismatch, an internal error or a non-JSON answer is printed and co
 Timings are wall-clock seconds of each command on whatever the machine is doing.
 
     PYTHONPATH=src python -P benchmarks/status_sweep.py [--sweeps etr,check,affine]
-        [--sizes 3,7,15,40,120,400] [--check-sizes 8,20] [--seeds 21-26] [--timeout 300]
+        [--sizes 3,7,15,40,120,400] [--check-sizes 8,20] [--seeds 21-26] [--drops 1,3,10] [--timeout 300]
 """
 
 from __future__ import annotations
@@ -154,9 +159,39 @@ def sweep_affine(folder: Path, seeds, timeout) -> list[dict]:
     return rows
 
 
+def sweep_variants(folder: Path, drops, timeout) -> list[dict]:
+    from nnsolve.formula.smtlib import read_smtlib
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.training.instance import DataPoint, TrainingInstance
+    from nnsolve.shortcuts import write_training
+
+    rows = []
+    for path, status in {**AFFINE_FORMULAS, "instances/tier1/self_inverse.smt2": "sat"}.items():
+        instance = reduce_formula(read_smtlib(path)).instance
+        points, m = list(instance.points), instance.hidden
+        rnd = random.Random(7)
+        p = rnd.choice(points)
+        variants = [("dup", points + rnd.sample(points, len(points) // 5), m, status),
+                    ("conflict", points + [DataPoint(p.x, (p.y[0] + 1, p.y[1]))], m, "unsat")]
+        if status == "sat":
+            variants.append(("wider", points, m + 1, "sat"))
+            variants += [(f"drop-{k}", random.Random(k).sample(points, len(points) - k), m, "sat")
+                         for k in drops if k < len(points)]
+        for name, pts, width, expected in variants:
+            out_path = folder / f"{Path(path).stem}_{name}.json"
+            write_training(TrainingInstance(tuple(pts), width), out_path)
+            start = time.monotonic()
+            code, out, err = _cli("train", str(out_path), "--json", "--timeout", str(timeout), timeout=timeout)
+            got = out["status"] if out else f"error (exit {code}): {err}"
+            rows.append({"sweep": "variants", "family": f"{Path(path).stem} {name}", "size": width, "seed": 7,
+                         "expected": expected, "got": got, "s": time.monotonic() - start})
+            _show(rows[-1])
+    return rows
+
+
 def _show(row: dict) -> None:
     mark = "" if row["got"] == row["expected"] else "  <<< MISMATCH"
-    print(f"{row['sweep']:6s} {row['family']:18s} {row['size']:5d} s{row['seed']:<3d} expected {row['expected']:16s} "
+    print(f"{row['sweep']:6s} {row['family']:28s} {row['size']:5d} s{row['seed']:<3d} expected {row['expected']:16s} "
           f"got {row['got']:16s} {row['s']:7.1f} s{mark}", file=sys.stderr, flush=True)
 
 
@@ -188,12 +223,13 @@ def _ints(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sweeps", default="etr,check,affine")
+    p.add_argument("--sweeps", default="etr,check,affine,variants")
     p.add_argument("--sizes", type=_ints, default=[3, 7, 15, 40, 120, 400], help="etr sweep sizes")
     p.add_argument("--check-sizes", type=_ints, default=[8, 20], help="check sweep sizes")
     p.add_argument("--seeds", type=_ints, default=list(range(21, 27)))
     p.add_argument("--check-seeds", type=_ints, default=[31, 32])
     p.add_argument("--affine-seeds", type=_ints, default=[1, 2, 3])
+    p.add_argument("--drops", type=_ints, default=[1, 3, 10], help="points removed in the drop variants")
     p.add_argument("--timeout", type=float, default=300.0)
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON lines")
     args = p.parse_args(argv)
@@ -207,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += sweep_check(folder, args.check_sizes, args.check_seeds, args.timeout)
         if "affine" in sweeps:
             rows += sweep_affine(folder, args.affine_seeds, args.timeout)
+        if "variants" in sweeps:
+            rows += sweep_variants(folder, args.drops, args.timeout)
     print(table(rows))
     bad = sum(r["got"] != r["expected"] for r in rows)
     print(f"\n{len(rows)} runs, {bad} not as known by construction")
