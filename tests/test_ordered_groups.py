@@ -24,6 +24,44 @@ def families(draw):
     return lines, lam
 
 
+@st.composite
+def uneven_families(draw):
+    """Three lines with the same total of kinks, each cut into its own number of blocks
+    (a data point missing on one line splits a block there and not on the others)."""
+    total = draw(st.integers(2, 5))
+    lines = []
+    for _ in range(3):
+        inner = sorted(draw(st.sets(st.integers(1, total - 1), max_size=min(3, total - 1))))
+        counts = [b - a for a, b in zip([0] + inner, inner + [total])]
+        cuts = sorted(draw(st.lists(st.integers(0, 40), min_size=2 * len(counts), max_size=2 * len(counts),
+                                    unique=True)))
+        lines.append([(F(cuts[2 * i]), F(cuts[2 * i + 1]), c) for i, c in enumerate(counts)])
+    lam = F(draw(st.integers(1, 3)), 4)
+    return lines, lam
+
+
+@st.composite
+def banded_uneven_families(draw):
+    """Bands of kinks at about the same place on each line (the reduction's stripes), each
+    band one block or, where it holds two or more kinks, two blocks on some lines; jitter
+    large enough that neighbouring bands sometimes overlap between lines."""
+    counts = [draw(st.integers(1, 3)) for _ in range(draw(st.integers(2, 3)))]
+    lines = []
+    for _ in range(3):
+        line = []
+        for j, c in enumerate(counts):
+            lo = 40 * j + draw(st.integers(0, 18))  # a band stays inside [40 j, 40 j + 38]:
+            hi = lo + draw(st.integers(2, 20))       # blocks of one line never overlap
+            if c >= 2 and draw(st.booleans()):
+                at = draw(st.integers(lo + 1, hi - 1))
+                k = draw(st.integers(1, c - 1))
+                line += [(F(lo), F(at), k), (F(at), F(hi), c - k)]
+            else:
+                line.append((F(lo), F(hi), c))
+        lines.append(line)
+    return lines, F(draw(st.integers(1, 3)), 4)
+
+
 def _meets(lo, hi, span):
     return span[0] < hi and lo < span[1]
 
@@ -39,6 +77,8 @@ def _feasible_triples(lines, lam):
 
 
 def _misaligned_assignment(lines, lam, groups):
+    # every assignment of m neurons to (first, middle, last) blocks their straight
+    # breaklines can reach that meets every block's count exactly
     group_of = [{b: j for j, g in enumerate(groups) for b in g[i]} for i in range(3)]
     m = sum(c for _, _, c in lines[0])
     triples = _feasible_triples(lines, lam)
@@ -56,6 +96,41 @@ def test_returned_groups_force_alignment(family):
     groups = ordered_groups(lines, [lam])
     if groups is not None:
         assert _misaligned_assignment(lines, lam, groups) is None, (lines, lam, groups)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(uneven_families(), banded_uneven_families()))
+def test_returned_groups_force_alignment_with_uneven_blocks(family):
+    lines, lam = family
+    groups = ordered_groups(lines, [lam])
+    if groups is not None:
+        for j, group in enumerate(groups):  # runs of consecutive blocks, one per line, covering it
+            assert all(g == list(range(g[0], g[-1] + 1)) for g in group)
+        assert [sum((g[i] for g in groups), []) for i in range(3)] == [list(range(len(line))) for line in lines]
+        for group in groups:  # (a): the same number of kinks in the group on every line
+            assert len({sum(lines[i][b][2] for b in g) for i, g in enumerate(group)}) == 1
+        assert _misaligned_assignment(lines, lam, groups) is None, (lines, lam, groups)
+
+
+def test_middle_line_boundaries_count_too():
+    """(a) on the middle line as well (second reader's example): grouped by the outer lines'
+    boundaries alone, (b) holds, yet 6 neurons can cross (0, 1, 2), (2, 1, 0), ... and meet
+    every count; the middle line shares no running total with the outer ones."""
+    outer = [(F(0), F(1), 2), (F(10), F(11), 2), (F(20), F(21), 2)]
+    middle = [(F(0), F(1), 1), (F(10), F(11), 4), (F(20), F(21), 1)]
+    assert ordered_groups([outer, middle, outer], [F(1, 2)]) is None
+    _no_misaligned_neuron([outer, middle, outer], F(1, 2))
+
+
+def test_a_block_split_on_one_line_is_grouped_with_its_twin():
+    """The drop-10 shape (status_sweep variants): the middle line's last block of 4 is two
+    blocks (1 and 3) touching at a sample; the running totals 4, 9, 13 are boundaries on
+    every line, so the groups are the outer lines' blocks and the middle's last two together."""
+    outer = lambda shift: [(F(0 + shift), F(10 + shift), 4), (F(100 + shift), F(110 + shift), 5),
+                           (F(200 + shift), F(210 + shift), 4), (F(300 + shift), F(310 + shift), 4)]
+    middle = outer(1)[:3] + [(F(300), F(304), 1), (F(304), F(312), 3)]
+    groups = ordered_groups([outer(0), middle, outer(2)], [F(1, 2)])
+    assert groups == [[[0], [0], [0]], [[1], [1], [1]], [[2], [2], [2]], [[3], [3, 4], [3]]]
 
 
 def test_well_separated_bands_split_into_groups():

@@ -337,48 +337,51 @@ def ordered_groups(spans: list[list[tuple[Fraction, Fraction, int]]],
         that the crossings of a line through g and k can reach lies in a group strictly
         between g and k when g != k, and in group g when g = k.
 
-    Then every neuron crosses the same group on every line.  Proof: call a neuron
+    Then every neuron crosses the same group on every line (lines may have different
+    numbers of blocks: a group is a run of consecutive blocks on each line).  Proof: call a neuron
     misaligned if its groups (g, h_2, .., k) are not all equal; by (b) a misaligned
     neuron has g != k and every h strictly between, so the largest group index G touched
     by a misaligned neuron is only ever its g or its k.  On a tight line every block holds
     exactly its count of kinks, one per neuron, so group G of the first middle line holds
     c_G neurons, all aligned, which then also fill group G on the first and last line (a):
     no misaligned neuron touches G, a contradiction.  Returns the groups (block indices
-    per line) found by greedy merging where (a) or (b) fails (not necessarily the finest),
-    or None when only one group would remain, the counts differ, or the lines do not
-    meet the contract (three or more, middle lines strictly between the outer ones).
+    per line): cut only at running kink totals where every line has a block boundary,
+    which gives (a), then merged greedily where (b) fails (not necessarily the finest);
+    or None when only one group would remain, the lines' totals differ, or the lines do
+    not meet the contract (three or more, middle lines strictly between the outer ones).
     """
     # the contract the proof needs: outer lines first and last, middle lines strictly between
     if len(spans) < 3 or len(lambdas) != len(spans) - 2 or not all(0 < lam < 1 for lam in lambdas):
         return None
-    n = len(spans[0])
-    if any(len(s) != n for s in spans) or n < 2:
+    if not all(spans) or len({sum(b[2] for b in line) for line in spans}) != 1:
         return None
-    # group boundaries, shared by all lines: cut[j] True = a group ends after block j
-    cut = [True] * (n - 1)
+    # Group boundaries are running kink totals at which every line has a block boundary:
+    # exactly where a cut keeps (a).  Lines may have different numbers of blocks (a
+    # missing data point can split a block on one line and not on the others); the
+    # proof above never compares block indices across lines.
+    ends = []  # per line: running total -> index of the last block that reaches it
+    for line in spans:
+        running, end = 0, {}
+        for j, block in enumerate(line[:-1]):
+            running += block[2]
+            end[running] = j
+        ends.append(end)
+    total = sum(b[2] for b in spans[0])
+    cuts = sorted(v for v in set(ends[0]).intersection(*ends[1:]) if 0 < v < total)
     while True:
-        groups = []
-        start = 0
-        for j in range(n):
-            if j == n - 1 or cut[j]:
-                groups.append(list(range(start, j + 1)))
-                start = j + 1
-        if len(groups) < 2:
-            return None
-        hulls = [[(line[g[0]][0], line[g[-1]][1], sum(line[b][2] for b in g)) for g in groups] for line in spans]
-        if any(h[j][2] != hulls[0][j][2] for h in hulls for j in range(len(groups))):
-            # counts differ: merge the first group where they do with its right neighbour
-            j = next(j for j in range(len(groups)) if any(h[j][2] != hulls[0][j][2] for h in hulls))
-            if j == len(groups) - 1:
-                j -= 1
-            cut[groups[j][-1]] = False
-            continue
+        if not cuts:
+            return None  # one group proves nothing
+        per_line = []
+        for line, end in zip(spans, ends):
+            bounds = [0] + [end[v] + 1 for v in cuts] + [len(line)]
+            per_line.append([list(range(a, b)) for a, b in zip(bounds, bounds[1:])])
+        hulls = [[(line[g[0]][0], line[g[-1]][1], sum(line[b][2] for b in g)) for g in groups]
+                 for line, groups in zip(spans, per_line)]
         bad = _between_violation(hulls, lambdas)
         if bad is None:
-            return [[g for _ in spans] for g in groups]
+            return [[groups[j] for groups in per_line] for j in range(len(cuts) + 1)]
         lo, hi = bad
-        for j in range(lo, hi):  # merge groups lo..hi into one
-            cut[groups[j][-1]] = False
+        del cuts[lo:hi]  # merge groups lo..hi into one
 
 
 def _between_violation(hulls, lambdas) -> tuple[int, int] | None:
@@ -403,7 +406,9 @@ def _between_violation(hulls, lambdas) -> tuple[int, int] | None:
     (b), so checking the union of these ranges, each found by bisection, in the original
     order finds the same first violation.  The union is small when groups sit near where
     their neighbours' crossings land (the reduction's stripes): about q log q work per
-    middle line instead of q^2.  Unsorted hulls (outside the contract) get every pair.
+    middle line instead of q^2.  Unsorted hulls are outside the contract (blocks of a line
+    in order with disjoint open spans) and go to ``_between_violation_all_pairs``, which
+    also assumes sorted, non-overlapping hulls in its search.
 
     >>> h = [[(0, 1, 1), (2, 3, 1)]] * 3
     >>> _between_violation(h, [Fraction(1, 2)]) is None, _between_violation_all_pairs(h, [Fraction(1, 2)]) is None
