@@ -326,6 +326,7 @@ test_a_guess_reports_only_models_of_the_case, test_a_guess_reports_only_models_o
     _test_a_guess_reports_only_models_of_the_case)
 
 
+@pytest.mark.slow  # 16 s: the suite's budget; the guesses' own properties stay in the default run
 def test_guesses_decide_a_floating_reduction_output(monkeypatch):
     """planted 30 (seed 1) with every other way to sat switched off (the exact route, the
     looks' exact queries and the value stage): the lemma route's guesses find the model,

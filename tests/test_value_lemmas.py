@@ -117,7 +117,7 @@ def test_forced_values_keep_the_forward_witness(size, seed):
 
 @pytest.mark.parametrize("family, size, seed", [("unsat-unique", 10, 1),
                                                  pytest.param("unsat-unique", 30, 2, marks=pytest.mark.slow),
-                                                ("sat", 30, 1)])
+                                                 pytest.param("sat", 30, 1, marks=pytest.mark.slow)])
 def test_the_guided_routes_value_side(family, size, seed, monkeypatch):
     """Beside the relaxation-guided search (here answering unknown at once) and with the
     exact route off, the guided route's value side alone closes the unsat-unique
