@@ -130,11 +130,23 @@ def _invertible(rnd: random.Random):
             return ((a, b), (c, d)), (F(rnd.randint(-9, 9), rnd.randint(1, 5)), F(rnd.randint(-9, 9), rnd.randint(1, 5)))
 
 
+def _train_row(instance, path: Path, timeout: float, **row) -> dict:
+    """Write ``instance`` to ``path``, decide it with ``nnsolve train --json``, and return
+    ``row`` with what came back and how long it took (shown as it comes)."""
+    from nnsolve.shortcuts import write_training
+
+    write_training(instance, path)
+    start = time.monotonic()
+    code, out, err = _cli("train", str(path), "--json", "--timeout", str(timeout), timeout=timeout)
+    row.update(got=out["status"] if out else f"error (exit {code}): {err}", s=time.monotonic() - start)
+    _show(row)
+    return row
+
+
 def sweep_affine(folder: Path, seeds, timeout) -> list[dict]:
     from nnsolve.formula.smtlib import read_smtlib
     from nnsolve.reduction import reduce_formula
     from nnsolve.training.instance import DataPoint, TrainingInstance
-    from nnsolve.shortcuts import write_training
 
     def apply(m, v):
         (M, t) = m
@@ -148,14 +160,9 @@ def sweep_affine(folder: Path, seeds, timeout) -> list[dict]:
             inputs, outputs = _invertible(rnd), _invertible(rnd)
             points = [DataPoint(apply(inputs, p.x), apply(outputs, p.y)) for p in instance.points]
             rnd.shuffle(points)
-            out_path = folder / f"{Path(path).stem}_affine_s{seed}.json"
-            write_training(TrainingInstance(tuple(points), instance.hidden), out_path)
-            start = time.monotonic()
-            code, out, err = _cli("train", str(out_path), "--json", "--timeout", str(timeout), timeout=timeout)
-            got = out["status"] if out else f"error (exit {code}): {err}"
-            rows.append({"sweep": "affine", "family": Path(path).stem, "size": instance.hidden, "seed": seed,
-                         "expected": status, "got": got, "s": time.monotonic() - start})
-            _show(rows[-1])
+            rows.append(_train_row(TrainingInstance(tuple(points), instance.hidden),
+                                   folder / f"{Path(path).stem}_affine_s{seed}.json", timeout, sweep="affine",
+                                   family=Path(path).stem, size=instance.hidden, seed=seed, expected=status))
     return rows
 
 
@@ -163,7 +170,6 @@ def sweep_variants(folder: Path, drops, timeout) -> list[dict]:
     from nnsolve.formula.smtlib import read_smtlib
     from nnsolve.reduction import reduce_formula
     from nnsolve.training.instance import DataPoint, TrainingInstance
-    from nnsolve.shortcuts import write_training
 
     rows = []
     for path, status in {**AFFINE_FORMULAS, "instances/tier1/self_inverse.smt2": "sat"}.items():
@@ -178,14 +184,9 @@ def sweep_variants(folder: Path, drops, timeout) -> list[dict]:
             variants += [(f"drop-{k}", random.Random(k).sample(points, len(points) - k), m, "sat")
                          for k in drops if k < len(points)]
         for name, pts, width, expected in variants:
-            out_path = folder / f"{Path(path).stem}_{name}.json"
-            write_training(TrainingInstance(tuple(pts), width), out_path)
-            start = time.monotonic()
-            code, out, err = _cli("train", str(out_path), "--json", "--timeout", str(timeout), timeout=timeout)
-            got = out["status"] if out else f"error (exit {code}): {err}"
-            rows.append({"sweep": "variants", "family": f"{Path(path).stem} {name}", "size": width, "seed": 7,
-                         "expected": expected, "got": got, "s": time.monotonic() - start})
-            _show(rows[-1])
+            rows.append(_train_row(TrainingInstance(tuple(pts), width), folder / f"{Path(path).stem}_{name}.json",
+                                   timeout, sweep="variants", family=f"{Path(path).stem} {name}", size=width,
+                                   seed=7, expected=expected))
     return rows
 
 

@@ -353,8 +353,10 @@ def ordered_groups(spans: list[list[tuple[Fraction, Fraction, int]]],
     # the contract the proof needs: outer lines first and last, middle lines strictly between
     if len(spans) < 3 or len(lambdas) != len(spans) - 2 or not all(0 < lam < 1 for lam in lambdas):
         return None
-    if not all(spans) or len({sum(b[2] for b in line) for line in spans}) != 1:
+    totals = {sum(b[2] for b in line) for line in spans}
+    if not all(spans) or len(totals) != 1:
         return None
+    total = totals.pop()
     # Group boundaries are running kink totals at which every line has a block boundary:
     # exactly where a cut keeps (a).  Lines may have different numbers of blocks (a
     # missing data point can split a block on one line and not on the others); the
@@ -366,7 +368,6 @@ def ordered_groups(spans: list[list[tuple[Fraction, Fraction, int]]],
             running += block[2]
             end[running] = j
         ends.append(end)
-    total = sum(b[2] for b in spans[0])
     cuts = sorted(v for v in set(ends[0]).intersection(*ends[1:]) if 0 < v < total)
     while True:
         if not cuts:

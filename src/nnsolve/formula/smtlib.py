@@ -55,13 +55,11 @@ STATUSES = ("sat", "unsat", "promise-violated", "unknown")
 #: box [1/2, 2]^n), so that every solver reads them; ``:status promise-violated`` alone (files
 #: written before 0.1.1) is still read
 ETR_INV_STATUS = ":etr-inv-status"
-#: an SMT-LIB logic name with real arithmetic: the other theories' letters, then the
-#: arithmetic part, which says whether products of variables are allowed (N...) or not (L...)
-REAL_LOGIC = re.compile(r"(?:QF_)?(?:AX|A|UF|DT|BV|FP|S|C)*(LRA|LIRA|NRA|NIRA|NRAT)")
-#: the shape of every SMT-LIB logic name (to tell "no reals" from "not a logic")
-LOGIC_NAME = re.compile(r"QF_(?:AX|A|UF|DT|BV|FP|S|C)*(?:IDL|RDL|LIA|NIA|LRA|LIRA|NRA|NIRA|NRAT)?"
-                        r"|(?:AX|A|UF|DT|BV|FP|S|C)+(?:IDL|RDL|LIA|NIA|LRA|LIRA|NRA|NIRA|NRAT)?"
-                        r"|(?:AX|A|UF|DT|BV|FP|S|C)*(?:IDL|RDL|LIA|NIA|LRA|LIRA|NRA|NIRA|NRAT)")
+#: an SMT-LIB logic name: QF_ or not, the other theories' letters, then the arithmetic
+#: part, whose real variants say whether products of variables are allowed (N...) or
+#: not (L...)
+LOGIC_NAME = re.compile(r"(?:QF_)?(?:AX|A|UF|DT|BV|FP|S|C)*(IDL|RDL|LIA|NIA|LRA|LIRA|NRA|NIRA|NRAT)?")
+REAL_ARITHMETIC = ("LRA", "LIRA", "NRA", "NIRA", "NRAT")
 ALLOWED_LOGICS = ("QF_NRA, or any logic with nonlinear real arithmetic (NRA, NIRA) or ALL; "
                   "QF_LRA, QF_LIRA and the like only for a formula without products")
 #: commands allowed before set-logic (SMT-LIB's start mode)
@@ -77,8 +75,8 @@ def logic_allows_products(name: str) -> bool | None:
     """
     if name == "ALL":
         return True
-    match = REAL_LOGIC.fullmatch(name)
-    if match is None:
+    match = LOGIC_NAME.fullmatch(name)
+    if match is None or match.group(1) not in REAL_ARITHMETIC:
         return None
     return match.group(1).startswith("N")
 
@@ -299,7 +297,8 @@ def _check_logic(cmd: SList, logic: Sexp | None, started: Sexp | None, filename:
     allows = logic_allows_products(args[0].text)
     if allows is None:
         _fail(filename, cmd, f"logic {args[0].text} has no real arithmetic"
-              + ("" if LOGIC_NAME.fullmatch(args[0].text) else " (not an SMT-LIB logic name)"),
+              + ("" if args[0].text not in ("", "QF_") and LOGIC_NAME.fullmatch(args[0].text)
+                 else " (not an SMT-LIB logic name)"),
               ALLOWED_LOGICS)
     return allows
 
