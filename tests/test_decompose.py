@@ -53,10 +53,10 @@ def test_elimination_finds_a_contradiction(point, offset):
 
 
 @st.composite
-def pl_fits(draw):
+def pl_fits(draw, max_kinks=4):
     """A random PL function (2 outputs) with c kinks, sampled on a grid that puts every
     kink strictly inside a gap or exactly on a sample, plus a kink-free sample on each side."""
-    c = draw(st.integers(1, 4))
+    c = draw(st.integers(1, max_kinks))
     grid = list(range(0, 2 * c + 6))
     inner = grid[1:-1]
     spots = sorted(draw(st.lists(st.sampled_from([F(2 * t + 1, 2) for t in inner[:-1]] + inner[1:-1]),
@@ -285,3 +285,99 @@ def test_reduce_equals_the_general_path_whether_or_not_the_form_is_reduced(rows,
     assert list(fast.items()) == list(general.items())
     assert all(type(v) is F and type(v.numerator) is int and type(v.denominator) is int for v in fast.values())
     assert system.free_variables(expr) == {k for k in general if k is not None}
+
+
+@settings(max_examples=25, deadline=None)
+@given(pl_fits(max_kinks=5))
+def test_the_search_keeps_what_elimination_keeps(fit):
+    """The pruned search (surviving_assignments) finds every fit's own assignment and
+    keeps nothing that listing every assignment and eliminating each would drop."""
+    from nnsolve.decider.windows import surviving_assignments
+    samples, spots, c = fit
+    span = (1, len(samples) - 2)
+    listed = [a for a in cell_assignments(samples, c, span) if block_system(samples, a) is not None]
+    found, reached = surviving_assignments(samples, c, span)
+    assert set(found) <= set(listed)
+    assert reached >= len(found)
+    ts = [t for t, _ in samples]
+    own = tuple(Cell(ts.index(k), False) if k in ts else Cell(max(i for i, t in enumerate(ts) if t < k), True)
+                for k in spots)
+    if _covers_bends(samples, own):
+        assert own in found
+
+
+def test_a_search_past_its_budget_gives_no_windows(monkeypatch):
+    """Past MAX_NODES the search says so (None) and kink_windows returns no assignments,
+    which the chain stage reports as unknown (never a verdict)."""
+    from nnsolve.decider import windows
+    # a dense PL function: 6 kinks among 10 gaps, many partial assignments stay open
+    samples = [(F(t), (F(y), F(0))) for t, y in enumerate([0, 0, 1, 0, 2, 0, 1, 3, 0, 0, 0])]
+    assert windows.surviving_assignments(samples, 6, (1, 9), max_nodes=10) is None
+    assert windows.surviving_assignments(samples, 6, (1, 9)) is not None
+    monkeypatch.setattr(windows, "MAX_NODES", 10)
+    assert kink_windows(samples, 6, (1, 9)).assignments == ()
+
+
+def _merged(count, first, last):
+    """``count`` (a tight LineCount) with its blocks first..last joined as chains() joins them."""
+    from nnsolve.decider.line_count import BlockCount, LineCount
+    bs = count.blocks[first:last + 1]
+    merged = BlockCount(bs[0].first, bs[-1].last, sum(b.kinks for b in bs), False, tuple(bs))
+    return LineCount(count.line, count.blocks[:first] + (merged,) + count.blocks[last + 1:])
+
+
+def test_a_merged_block_takes_its_parts_windows():
+    """A merged block's windows are its parts' windows in order (each part a tight block
+    with the parts beside it as neighbours), and every part has assignments."""
+    from nnsolve.decider import chains as decompose
+    instance = _instance("instances/tier1/half.smt2")
+    tight = analyse_lines(instance, get_solver("z3")).tight[0]
+    assert len(tight.blocks) >= 3
+    merged = _merged(tight, 0, 2)
+    joined = decompose._block_data(merged, 0, instance, {})
+    apart = [decompose._block_data(tight, i, instance, {}) for i in range(3)]
+    assert joined.windows.kinks == sum(p.windows.kinks for p in apart) == merged.blocks[0].kinks
+    assert joined.windows.windows == tuple(w for p in apart for w in p.windows.windows)
+    assert [p.windows.assignments for p in joined.parts] == [p.windows.assignments for p in apart]
+    # the merged block's samples run from its first part's to its last part's
+    assert joined.samples[joined.span[0]][0] == tight.line.t[tight.blocks[0].first]
+    assert joined.samples[joined.span[1]][0] == tight.line.t[tight.blocks[2].last]
+
+
+def test_merged_blocks_keep_coincidences_across_parts():
+    """Two copies of one block type merged: kink r of the first copy and kink r of the
+    second carry the same jump in some fit, so the order parts between the merged block
+    and itself are never empty, although no single part pairs r with a different r."""
+    from nnsolve.decider import chains as decompose
+    instance = _instance("instances/tier1/self_inverse.smt2")
+    tight = analyse_lines(instance, get_solver("z3")).tight[0]
+    data = [decompose._block_data(tight, i, instance, {}) for i in range(len(tight.blocks))]
+    twins = next((i, j) for i in range(len(data)) for j in range(i + 1, len(data))
+                 if (data[i].normalized, data[i].span) == (data[j].normalized, data[j].span))
+    merged = _merged(tight, twins[0], twins[1])
+    block = decompose._block_data(merged, twins[0], instance, {})
+    assert len(block.parts) == twins[1] - twins[0] + 1
+    cache: dict = {}
+    parts = decompose._order_parts(block, block, 0, cache)
+    first, last = block.parts[0], block.parts[-1]
+    for r in range(first.windows.kinks):  # position r of one twin, offset + r of the other
+        asked = cache[first.normalized, first.span, last.normalized, last.span, r, r]
+        assert asked, r  # the same data: the same fit gives both positions one jump
+        assert all(any(p is q for q in parts) for p in asked)
+
+
+@pytest.mark.parametrize("formula, dropped", [("instances/tier1/self_inverse.smt2", 10)])
+def test_a_reduction_output_with_points_dropped_is_sat_by_chains(formula, dropped):
+    """Points removed from a sat reduction output (sat by construction): one dropped point
+    widens a block, three gadgets merge into one chain of 13 kinks, and the stage still
+    finds a network, checked exactly (unknown before the merged block was taken part by
+    part; benchmarks/status_sweep.py --sweeps variants)."""
+    import random
+    from nnsolve.training import TrainingInstance
+    instance = _instance(formula)
+    points = random.Random(dropped).sample(list(instance.points), len(instance.points) - dropped)
+    dropped_instance = TrainingInstance(tuple(points), instance.hidden)
+    result = decide_structured(dropped_instance, get_solver("z3"), Limits(120))
+    assert result.status == SAT, result.reason
+    assert result.method == "structured:chains"
+    assert exact_fit(dropped_instance, result.network).ok

@@ -79,19 +79,52 @@ METHOD = "structured:chains"
 class BlockData:
     samples: tuple               # the block's samples with kink-free neighbours
     span: tuple[int, int]        # the block's first and last sample within ``samples``
-    windows: BlockWindows
+    windows: BlockWindows        # a merged block: its parts' windows in order, no assignments
     normalized: tuple            # ``normalized(samples)``: the cache key, same jumps and cells
+    #                              (a merged block: its parts' keys and spans)
+    #: a merged block (``BlockCount.parts``): the data of the tight blocks it joins
+    parts: tuple["BlockData", ...] = ()
+
+    def pieces(self) -> tuple["BlockData", ...]:
+        """The tight blocks whose windows and orders are computed: the parts, or itself."""
+        return self.parts or (self,)
 
 
 def _block_data(count: LineCount, index: int, instance: TrainingInstance, cache: dict,
                 solver: Solver | None = None, limits: Limits = Limits(5)) -> BlockData:
-    line = count.line
+    """The samples and kink windows of block ``index`` of a tight line.  A merged block
+    (``chains``) is taken part by part: on a tight line each part holds exactly its own
+    count in every fit and the gaps between parts hold no kink, so the merged block's
+    sorted kinks are its parts' sorted kinks in order, and each part's windows are those
+    of a tight block of its own (listing the merged block's cell assignments instead
+    grows with the product of the parts', and never ends on three merged gadgets)."""
     block = count.blocks[index]
+    before = count.blocks[index - 1].last if index > 0 else None
+    after = count.blocks[index + 1].first if index < len(count.blocks) - 1 else None
+    if not block.parts:
+        return _tight_block_data(count.line, block, before, after, instance, cache, solver, limits)
+    parts = []
+    for i, part in enumerate(block.parts):
+        parts.append(_tight_block_data(count.line, part, block.parts[i - 1].last if i else before,
+                                       block.parts[i + 1].first if i + 1 < len(block.parts) else after,
+                                       instance, cache, solver, limits))
+    windows = BlockWindows(block.kinks, (), tuple(w for p in parts for w in p.windows.windows),
+                           sum(p.windows.candidates for p in parts))
+    samples = tuple(sorted({t: y for p in parts for t, y in p.samples}.items()))
+    ts = [t for t, _ in samples]
+    span = (ts.index(parts[0].samples[parts[0].span[0]][0]), ts.index(parts[-1].samples[parts[-1].span[1]][0]))
+    return BlockData(samples, span, windows, tuple((p.normalized, p.span) for p in parts), tuple(parts))
+
+
+def _tight_block_data(line, block, before, after, instance: TrainingInstance, cache: dict,
+                      solver: Solver | None, limits: Limits) -> BlockData:
+    """One tight block (positions block.first..block.last of the line); ``before`` and
+    ``after``: where the neighbouring blocks end and start (None: there is none)."""
     lo, hi = block.first, block.last
     # a neighbour gap outside every block's open span holds no kink (the line is tight)
-    if lo > 0 and (index == 0 or count.blocks[index - 1].last < lo):
+    if lo > 0 and (before is None or before < lo):
         lo -= 1
-    if hi < len(line.points) - 1 and (index == len(count.blocks) - 1 or count.blocks[index + 1].first > hi):
+    if hi < len(line.points) - 1 and (after is None or after > hi):
         hi += 1
     # line_data(instance, line)[lo:hi + 1], without building the whole line for each block
     part = tuple((line.t[i], instance.points[line.points[i]].y) for i in range(lo, hi + 1))
@@ -132,20 +165,42 @@ def _refined(samples: list, found: BlockWindows, solver: Solver, limits: Limits)
     return BlockWindows(found.kinks, keep, hull(samples, keep, found.kinks), found.candidates)
 
 
-def _order_parts(first: BlockData, other: BlockData, tag: int) -> list:
+def _order_parts(first: BlockData, other: BlockData, tag: int, cache: dict | None = None) -> list:
     """What elimination leaves of "some position r != s carries the same jump in both
     blocks": (system, bounds) parts, each satisfiable iff that case is possible.  An
-    empty list proves that every neuron has the same position in both blocks."""
-    # jumps do not change when t is shifted or an affine function is subtracted: use the keys
-    xs, ys = list(first.normalized), list(other.normalized)
+    empty list proves that every neuron has the same position in both blocks.
+
+    A merged block is taken part by part: sorted kink r of the merged block is kink r'
+    of one part (``BlockData.pieces``), and "kink r of X and kink s of Y can share a
+    jump" is asked of those two parts alone, each with its own affine part (dropping
+    what links the parts of a merged block only allows more coincidences: an empty
+    list still proves the order).  ``cache`` keeps each pair of parts' coincidences, by
+    their keys, for the other pairs of blocks of the instance."""
+    cache = {} if cache is None else cache
     parts = []
-    for r in range(first.windows.kinks):
-        for s in range(other.windows.kinks):
-            if r != s:
-                for joint, a, b, px, py in jump_coincidences((xs, first.windows), (ys, other.windows), r, s,
-                                                            (tag, r, s)):
-                    parts.append((joint, _cell_bounds(xs, a, px) + _cell_bounds(ys, b, py)))
+    r0 = 0
+    for x in first.pieces():
+        s0 = 0
+        for y in other.pieces():
+            for r in range(x.windows.kinks):
+                for s in range(y.windows.kinks):
+                    if r0 + r != s0 + s:
+                        key = (x.normalized, x.span, y.normalized, y.span, r, s)
+                        if key not in cache:
+                            cache[key] = _coincidences(x, y, r, s, (tag, len(cache)))
+                        parts += cache[key]
+            s0 += y.windows.kinks
+        r0 += x.windows.kinks
     return parts
+
+
+def _coincidences(x: BlockData, y: BlockData, r: int, s: int, tag: object) -> list:
+    """(system, bounds) for every way kink r of tight block x and kink s of tight block y
+    could carry the same jump (``jump_coincidences``)."""
+    # jumps do not change when t is shifted or an affine function is subtracted: use the keys
+    xs, ys = list(x.normalized), list(y.normalized)
+    return [(joint, _cell_bounds(xs, a, px) + _cell_bounds(ys, b, py))
+            for joint, a, b, px, py in jump_coincidences((xs, x.windows), (ys, y.windows), r, s, tag)]
 
 
 def _cell_bounds(samples, assignment, prefix) -> list[Bound]:
@@ -195,17 +250,18 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
         for li, bi in chain.blocks:
             blocks[li, bi] = _block_data(family[li], bi, instance, cache, solver,
                                          Limits(min(5.0, max(0.5, deadline - time.monotonic())), limits.memory_mb))
-            if not blocks[li, bi].windows.assignments:
-                return unknown(f"no kink windows for a block on line {li} (too many cell assignments to list, or none survives; not claimed as unsat)")
+            if not all(p.windows.assignments for p in blocks[li, bi].pieces()):
+                return unknown(f"no kink windows for a block on line {li} (too many partial cell assignments to search, or none survives; not claimed as unsat)")
     # the order across lines: one small query per distinct pair of blocks
     pairs: dict = {}
+    coincidences: dict = {}
     for chain in found:
         first = blocks[chain.blocks[0]]
         for li, bi in chain.blocks[1:]:
             other = blocks[li, bi]
             key = (first.normalized, first.span, other.normalized, other.span)
             if key not in pairs:
-                pairs[key] = _order_parts(first, other, len(pairs))
+                pairs[key] = _order_parts(first, other, len(pairs), coincidences)
     progress("elimination")
     system, bounds, equations, keys = _global_system(instance, family, found, blocks)
     progress("residual")

@@ -53,6 +53,9 @@ class BlockCount:
     last: int
     kinks: int       # proven: every fit has at least this many kinks in the open span
     exact: bool      # a PL function with exactly ``kinks`` kinks fits the block (solver sat)
+    #: a merged block (``chains``): the blocks of the tight line it joins, in line order;
+    #: each holds exactly its own count in every fit, and the gaps between them none
+    parts: tuple["BlockCount", ...] = ()
 
 
 @dataclass(frozen=True)
@@ -305,7 +308,8 @@ def chains(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, 
             ids = group[li]
             if p is None:
                 bs = [count.blocks[b] for b in ids]
-                blocks_out.append(BlockCount(bs[0].first, bs[-1].last, sum(b.kinks for b in bs), False))
+                blocks_out.append(BlockCount(bs[0].first, bs[-1].last, sum(b.kinks for b in bs), False,
+                                             tuple(bs)))
                 where[ids[0]] = len(blocks_out) - 1
             else:
                 for b in ids:

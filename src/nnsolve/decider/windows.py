@@ -47,6 +47,7 @@ from nnsolve.elimination import Inconsistent, LinearSystem
 
 Samples = Sequence[tuple[Fraction, Sequence[Fraction]]]
 MAX_ASSIGNMENTS = 20_000  # listing stops here (``BlockWindows.candidates`` then says so)
+MAX_NODES = 50_000  # surviving_assignments gives up past this many partial assignments (seconds)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class BlockWindows:
     kinks: int
     assignments: tuple[tuple[Cell, ...], ...]
     windows: tuple[tuple[Fraction, Fraction], ...]   # closed [lo, hi] per sorted kink
-    candidates: int                                  # assignments before elimination
+    candidates: int                                  # complete assignments the search reached
 
 
 def _slopes(samples: Samples) -> list[tuple[Fraction, ...]]:
@@ -124,6 +125,107 @@ def cell_assignments(samples: Samples, kinks: int, span: tuple[int, int] | None 
     return out
 
 
+def surviving_assignments(samples: Samples, kinks: int, span: tuple[int, int] | None = None,
+                          max_nodes: int | None = None) -> tuple[list[tuple[Cell, ...]], int] | None:
+    """The assignments of :func:`cell_assignments` that elimination does not rule out,
+    found by a search that drops a partial assignment as soon as the samples it already
+    decides rule it out; with the number of complete assignments it reached.  None when
+    the search would visit more than ``max_nodes`` (default :data:`MAX_NODES`) partial
+    assignments.
+
+    Why the pruning keeps every fit (docs/solving.md, "Kink windows"): the search places
+    the sorted kinks left to right.  Before kink j goes into a cell with index i, every
+    sample s <= i has its equation (item 3 of the module docstring) decided, since only
+    kinks left of s enter it and the kinks still to come have index >= i.  Those equations,
+    with U_j = K_j k_j for the kinks placed, are true of every fit whose first j kinks sit
+    in the chosen cells, so when elimination finds them inconsistent, or fixing a kink
+    outside its open cell, no such fit exists, whatever the later kinks do; and a later
+    cell (index >= i) for kink j only adds samples, so the loop over cells stops there.
+    A complete assignment is kept when its full system survives, as in block_system.
+
+    >>> from fractions import Fraction as F
+    >>> hat = [(F(t), (F(y),)) for t, y in [(0, 0), (1, 0), (2, 2), (3, 0), (4, 0)]]
+    >>> found, reached = surviving_assignments(hat, 3)
+    >>> found == [a for a in cell_assignments(hat, 3) if block_system(hat, a) is not None]
+    True
+    """
+    max_nodes = MAX_NODES if max_nodes is None else max_nodes
+    n = len(samples)
+    first, last = span or (0, n - 1)
+    outputs = len(samples[0][1])
+    slopes = _slopes(samples)
+    bend = [0 < i < n - 1 and slopes[i - 1] != slopes[i] for i in range(n)]
+    cells = []
+    for i in range(first, last):
+        if i > first:
+            cells.append(Cell(i, False))
+        cells.append(Cell(i, True))
+    ts = [t for t, _ in samples]
+    found: list[tuple[Cell, ...]] = []
+    nodes = reached = 0
+
+    def covered(b: int, chosen: Sequence[Cell]) -> bool:
+        return any(c in chosen for c in (Cell(b - 1, True), Cell(b, False), Cell(b, True)))
+
+    def add_sample(system: LinearSystem, s: int, chosen: Sequence[Cell]) -> bool:
+        """Add sample s's equations (every kink left of s is in ``chosen``); False when
+        elimination rules the partial assignment out."""
+        t, ys = samples[s]
+        try:
+            for o in range(outputs):
+                e = {((), "alpha", o): t, ((), "beta", o): 1, None: -ys[o]}
+                for j, cell in enumerate(chosen):
+                    if cell.left_of(s):
+                        e[((), "K", j, o)] = t
+                        e[((), "U", j, o)] = -1
+                system.equate(e)
+            system.propagate()
+        except Inconsistent:
+            return False
+        return cells_respected(system, samples, chosen)
+
+    def search(start: int, chosen: tuple[Cell, ...], system: LinearSystem, added: int) -> bool:
+        """Extend ``chosen`` (samples < ``added`` in ``system``); False past the budget."""
+        nonlocal nodes, reached
+        nodes += 1
+        if nodes > max_nodes:
+            return False
+        if len(chosen) == kinks:
+            if all(covered(b, chosen) for b in range(n) if bend[b]):
+                reached += 1
+                if all(add_sample(system, s, chosen) for s in range(added, n)):
+                    found.append(chosen)
+            return True
+        for q in range(start, len(cells)):
+            cell = cells[q]
+            if not all(covered(b, chosen + (cell,)) for b in range(1, cell.index) if bend[b]):
+                break
+            if added <= cell.index:  # ``system`` is this call's own: the samples join it
+                if not all(add_sample(system, s, chosen) for s in range(added, cell.index + 1)):
+                    break  # a later cell only adds samples: ruled out too
+                added = cell.index + 1
+            child = system.copy()
+            j = len(chosen)
+            try:
+                for o in range(outputs):
+                    child.define(((), "U", j, o), ((), "K", j, o), ((), "k", j))
+                if not cell.gap:
+                    child.equate({((), "k", j): 1, None: -ts[cell.index]})
+                    child.propagate()
+            except Inconsistent:
+                continue
+            if not search(q if cell.gap else q + 1, chosen + (cell,), child, added):
+                return False
+        return True
+
+    if not search(0, (), LinearSystem(lambda v: _ELIMINATION_ORDER[v[1]]), 0):
+        return None
+    return found, reached
+
+
+_ELIMINATION_ORDER = {"U": 0, "alpha": 1, "beta": 1, "K": 2, "k": 3}  # pivots first eliminated first
+
+
 def block_system(samples: Samples, assignment: Sequence[Cell], prefix: object = ()) -> LinearSystem | None:
     """Item 3 of the module docstring for one assignment, propagated; None when it
     is inconsistent or fixes a kink outside its cell.
@@ -132,7 +234,7 @@ def block_system(samples: Samples, assignment: Sequence[Cell], prefix: object = 
     """
     outputs = len(samples[0][1])
     ts = [t for t, _ in samples]
-    system = LinearSystem(lambda v: {"U": 0, "alpha": 1, "beta": 1, "K": 2, "k": 3}[v[1]])
+    system = LinearSystem(lambda v: _ELIMINATION_ORDER[v[1]])
     try:
         for j, cell in enumerate(assignment):
             for o in range(outputs):
@@ -168,13 +270,13 @@ def kink_windows(samples: Samples, kinks: int, span: tuple[int, int] | None = No
     open span (t_first, t_last) and none elsewhere among ``samples``, for a block that
     needs that many (see the module docstring).  ``span`` = (first, last) lets the
     caller add kink-free neighbours on either side, which pin the affine part."""
-    candidates = cell_assignments(samples, kinks, span)
-    if len(candidates) > MAX_ASSIGNMENTS:  # too many to list: no windows (the whole span)
+    searched = surviving_assignments(samples, kinks, span)
+    if searched is None:  # too many partial assignments: no windows (the whole span)
         ts = [t for t, _ in samples]
         first, last = span or (0, len(ts) - 1)
-        return BlockWindows(kinks, (), tuple((ts[first], ts[last]) for _ in range(kinks)), len(candidates))
-    alive = tuple(a for a in candidates if block_system(samples, a) is not None)
-    return BlockWindows(kinks, alive, hull(samples, alive, kinks), len(candidates))
+        return BlockWindows(kinks, (), tuple((ts[first], ts[last]) for _ in range(kinks)), MAX_NODES)
+    alive, reached = searched
+    return BlockWindows(kinks, tuple(alive), hull(samples, alive, kinks), reached)
 
 
 def hull(samples: Samples, assignments: Sequence[Sequence[Cell]], kinks: int) -> tuple[tuple[Fraction, Fraction], ...]:
