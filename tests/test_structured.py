@@ -240,3 +240,50 @@ def test_the_chain_stage_gets_all_the_time_when_the_dense_stages_are_skipped(mon
         assert max_work is None  # the dense stages may run only without the bound
     assert len(seen) == 1
     assert share * 85 < seen[0] <= share * 100
+
+
+def _dropped(path: str, k: int) -> TrainingInstance:
+    """A sat reduction output with k of its points removed (still sat: fewer constraints)."""
+    import random
+    from nnsolve.formula.smtlib import read_smtlib
+    instance = reduce_formula(read_smtlib(path)).instance
+    return TrainingInstance(tuple(random.Random(k).sample(list(instance.points), len(instance.points) - k)),
+                            instance.hidden)
+
+
+@pytest.mark.parametrize("verdict", ["unsat", "bad network"])
+def test_a_guess_never_gives_more_than_an_exactly_checked_sat(monkeypatch, verdict):
+    """Under a padded guess (a line short by one kink made tight) the chain stage's unsat
+    proves nothing, and a network is reported only after exact_fit: both are kept out."""
+    import nnsolve.decider.structured as structured
+    from nnsolve.decider.result import TrainingResult
+
+    instance = _dropped("instances/tier1/self_inverse.smt2", 7)
+    lines = analyse_lines(instance, Z3)
+    assert chains(lines) is None and any(c.kinks == instance.hidden - 1 for c in lines.counts)
+    zero = Neuron((F(0), F(0)), F(0), (F(0), F(0)))
+    bogus = Network((zero,) * instance.hidden, (F(0), F(0)))
+    asked = []
+
+    def stand_in(instance, guess, solver, limits, progress=None, split=None):
+        asked.append(guess)
+        if verdict == "unsat":
+            return TrainingResult(UNSAT, "structured:chains", solver.name, 0.0, reason="stand-in")
+        return TrainingResult(SAT, "structured:chains", solver.name, 0.0, network=bogus)
+
+    monkeypatch.setattr(structured, "decide_by_chains", stand_in)
+    notes = []
+    assert structured._fit_padded(instance, lines, Z3, lambda share=1.0: Limits(5), lambda name: None, notes) is None
+    assert asked and len(notes) == len(asked)
+    assert all(g.tight and len(g.tight) >= 3 for g in asked)  # each guess makes the family tight
+
+
+@pytest.mark.slow
+def test_a_reduction_output_short_of_one_kink_on_a_line_is_sat_under_a_guess():
+    """7 points dropped from self_inverse: the line x = 164 then needs 16 kinks, not 17,
+    so no three lines are tight and the chain stage cannot run; under the guess that its
+    first block holds one kink more, it finds a network, checked exactly."""
+    instance = _dropped("instances/tier1/self_inverse.smt2", 7)
+    result = decide_structured(instance, Z3, Limits(120))
+    assert result.status == SAT and result.method == "structured:chains-padded", result.reason
+    assert exact_fit(instance, result.network).ok

@@ -32,8 +32,10 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from itertools import product
+from typing import Iterator
 
 from nnsolve.encodings.piecewise import pl_lemma_query
 from nnsolve.solvers import SAT, UNSAT, Limits, Query, Solver
@@ -77,8 +79,7 @@ class LineCount:
         >>> LineCount(line, tuple(BlockCount(0, 2, 4 + i % 3 // 2, True) for i in range(30))).describe()
         'the 9 points on the line x = 3 need at least 130 kinks (30 blocks: 20 of 4 kinks, 10 of 5)'
         """
-        a, b, c = self.line.a, self.line.b, self.line.c
-        eq = f"{a} x + {b} y = {c}" if b else f"x = {c / a}"
+        eq = _equation(self.line)
         if len(self.blocks) <= LISTED_BLOCKS:
             blocks = f"blocks: {', '.join(str(k.kinks) for k in self.blocks)}"
         else:  # a reason stays one readable line at any size (3,663 blocks at 1,000 constraints)
@@ -325,6 +326,72 @@ def chains(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, 
         else:
             found += [Chain(tuple((li, index[li][b]) for li, b in c.blocks), c.kinks) for c in p]
     return tuple(merged_lines), tuple(found)
+
+
+#: padded_analyses tries at most this many ways to place the missing kinks
+MAX_PADDINGS = 256
+
+
+def padded_analyses(analysis: LineAnalysis, max_short: int = 3) -> Iterator[tuple[str, LineAnalysis]]:
+    """Hypotheses for a sat search, never a proof: ``analysis`` with the lines that need
+    m - 1 kinks ("short", at most ``max_short`` of them in a family of >= 3 parallel lines
+    whose other lines are tight) made tight by giving one of their blocks one kink more,
+    that block widened by one sample on each side where no other block is.
+
+    A data point removed from a tight line can lower its count by one (seen on reduction
+    outputs with points dropped: a gadget block then needs 3 kinks where its neighbours
+    need 4), and the chain stage needs every line of the family tight.  In a fit, every
+    neuron that serves the family's other lines may still cross the short line once, so
+    one of its blocks, or a gap beside it, may hold one kink more than it needs; which one
+    is a guess, tried block by block (``chains`` rejects most guesses at once: the counts
+    of a chain must agree on every line).  A verdict under a guess is a hypothesis: only
+    a network that passes ``exact_fit`` on the instance may be reported (sat); an unsat
+    under a guess says nothing about the instance.
+
+    >>> def line(u, counts):
+    ...     at = DataLine(1, 0, Fraction(u), tuple(range(9)), tuple(range(9)))
+    ...     return LineCount(at, (BlockCount(1, 3, counts[0], True), BlockCount(5, 7, counts[1], True)))
+    >>> lines = LineAnalysis(3, (line(1, (2, 1)), line(2, (2, 1)), line(3, (1, 1))), 3, 0, 0.0)
+    >>> [(what, [(b.first, b.last, b.kinks) for b in guess.counts[2].blocks])
+    ...  for what, guess in padded_analyses(lines)]
+    [('x = 3: block 1 of 2 given 2 kinks', [(0, 4, 2), (5, 7, 1)]), ('x = 3: block 2 of 2 given 2 kinks', [(1, 3, 1), (4, 8, 2)])]
+    """
+    family: dict[tuple[int, int], list[int]] = {}
+    for i, count in enumerate(analysis.counts):
+        if count.kinks in (analysis.hidden, analysis.hidden - 1):
+            family.setdefault((count.line.a, count.line.b), []).append(i)
+    tried = 0
+    for members in sorted(family.values(), key=len, reverse=True):
+        short = [i for i in members if analysis.counts[i].kinks < analysis.hidden]
+        if len(members) < 3 or not 0 < len(short) <= max_short:
+            continue
+        choices = [[(i, b) for b in range(len(analysis.counts[i].blocks))] for i in short]
+        for pick in product(*choices):
+            if tried >= MAX_PADDINGS:
+                return
+            tried += 1
+            counts = list(analysis.counts)
+            for i, b in pick:
+                counts[i] = _padded(counts[i], b)
+            what = "; ".join(f"{_equation(analysis.counts[i].line)}: block {b + 1} of "
+                             f"{len(analysis.counts[i].blocks)} given {counts[i].blocks[b].kinks} kinks"
+                             for i, b in pick)
+            yield what, replace(analysis, counts=tuple(counts))
+
+
+def _padded(count: LineCount, b: int) -> LineCount:
+    """``count`` with block b given one kink more, widened by a sample on each side where
+    that stays clear of the neighbouring blocks' spans and inside the line."""
+    blocks = count.blocks
+    block = blocks[b]
+    first = max(block.first - 1, blocks[b - 1].last if b else 0)
+    last = min(block.last + 1, blocks[b + 1].first if b + 1 < len(blocks) else len(count.line.points) - 1)
+    wider = BlockCount(first, last, block.kinks + 1, False)
+    return LineCount(count.line, blocks[:b] + (wider,) + blocks[b + 1:])
+
+
+def _equation(line: DataLine) -> str:
+    return f"{line.a} x + {line.b} y = {line.c}" if line.b else f"x = {line.c / line.a}"
 
 
 def ordered_groups(spans: list[list[tuple[Fraction, Fraction, int]]],

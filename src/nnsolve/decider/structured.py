@@ -40,7 +40,7 @@ from typing import Callable
 
 from nnsolve.decider.chains import decide_by_chains
 from nnsolve.decider.pattern import fit_by_pattern
-from nnsolve.decider.line_count import analyse_lines, chains
+from nnsolve.decider.line_count import analyse_lines, chains, padded_analyses
 from nnsolve.decider.baseline import decide_training
 from nnsolve.decider.inspection import decide_by_inspection
 from nnsolve.decider.result import TrainingResult
@@ -108,6 +108,7 @@ def _structured_stages(instance, solver, limits, seed, start, deadline, left, st
             return TrainingResult(UNSAT, f"{METHOD}:line-count", solver.name, time.monotonic() - start,
                                   reason=f"{lines.violated.describe()}, but the network has only "
                                          f"{instance.hidden} neurons (one kink per neuron per line)")
+        split = None
         if lines.tight:
             notes.append(f"{len(lines.tight)} tight lines ({lines.tight[0].describe()}): every neuron "
                          "crosses each once")
@@ -130,6 +131,10 @@ def _structured_stages(instance, solver, limits, seed, start, deadline, left, st
             narrower = _fit_narrower(instance, lines, solver, left, stage, notes)
             if narrower is not None:
                 return replace(narrower, seconds=time.monotonic() - start)
+        if split is None and instance.hidden > 1:
+            padded = _fit_padded(instance, lines, solver, left, stage, notes)
+            if padded is not None:
+                return replace(padded, seconds=time.monotonic() - start)
     if not dense:
         notes.append(f"pattern method and {FALLBACK_ENCODING} encoding skipped: {len(instance.points)} points x "
                      f"{instance.hidden} neurons > max_work {max_work} (raise --max-work)")
@@ -203,6 +208,35 @@ def _fit_narrower(instance, lines, solver, left, stage, notes) -> TrainingResult
             return None
         return TrainingResult(SAT, found.method, solver.name, 0.0, network=padded,
                               reason=f"fits with {width} neurons; {instance.hidden - width} unused")
+    return None
+
+
+#: _fit_padded runs the chain stage on at most this many guesses that chains() accepts
+PADDED_TRIES = 3
+
+
+def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult | None:
+    """Sat only, under a guess: a family of parallel lines, tight but for one or two lines
+    that need m - 1 kinks (a point missing from a reduction output's cross-section), made
+    tight by guessing where the missing kink sits (``padded_analyses``); the chain stage
+    runs on each guess that ``chains`` accepts.  Only a network that passes ``exact_fit``
+    on the instance is reported; anything else under a guess, unsat included, is a note
+    (the guess may be wrong, so it proves nothing)."""
+    tries = 0
+    for what, guess in padded_analyses(lines):
+        split = chains(guess)
+        if split is None:
+            continue
+        tries += 1
+        stage("chains-padded")
+        found = decide_by_chains(instance, guess, solver, left(0.5), split=split)
+        if found.status == SAT and found.network is not None and exact_fit(instance, found.network).ok:
+            return TrainingResult(SAT, f"{METHOD}:chains-padded", solver.name, 0.0, network=found.network,
+                                  reason=f"found under the guess {what} (the network fits: checked exactly)")
+        notes.append(f"under the guess {what}: {found.status}, not used"
+                     + (" (an unsat under a guess proves nothing)" if found.status == UNSAT else ""))
+        if tries >= PADDED_TRIES:
+            break
     return None
 
 
