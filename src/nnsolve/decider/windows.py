@@ -83,6 +83,24 @@ def _slopes(samples: Samples) -> list[tuple[Fraction, ...]]:
             for i in range(len(samples) - 1)]
 
 
+def _bends_and_cells(samples: Samples, span: tuple[int, int] | None) -> tuple[list[bool], list[Cell]]:
+    """Which samples bend, and the cells of the open span in order (sample i before gap i)."""
+    n = len(samples)
+    first, last = span or (0, n - 1)
+    slopes = _slopes(samples)
+    cells = []
+    for i in range(first, last):
+        if i > first:
+            cells.append(Cell(i, False))
+        cells.append(Cell(i, True))
+    return [0 < i < n - 1 and slopes[i - 1] != slopes[i] for i in range(n)], cells
+
+
+def covered(b: int, chosen: Sequence[Cell]) -> bool:
+    """A kink among ``chosen`` covers the bend at sample b (gap before it, it, gap after)."""
+    return any(c in chosen for c in (Cell(b - 1, True), Cell(b, False), Cell(b, True)))
+
+
 def cell_assignments(samples: Samples, kinks: int, span: tuple[int, int] | None = None) -> list[tuple[Cell, ...]]:
     """Sorted assignments of ``kinks`` distinct kinks to cells inside the open span
     (t_first, t_last) (``span`` = (first, last); default: all samples), every bend
@@ -93,18 +111,7 @@ def cell_assignments(samples: Samples, kinks: int, span: tuple[int, int] | None 
     [[(0, True)], [(1, False)], [(1, True)]]
     """
     n = len(samples)
-    first, last = span or (0, n - 1)
-    slopes = _slopes(samples)
-    bend = [0 < i < n - 1 and slopes[i - 1] != slopes[i] for i in range(n)]
-    cells = []
-    for i in range(first, last):
-        if i > first:
-            cells.append(Cell(i, False))
-        cells.append(Cell(i, True))
-
-    def covered(b: int, chosen: list[Cell]) -> bool:
-        return any(c in chosen for c in (Cell(b - 1, True), Cell(b, False), Cell(b, True)))
-
+    bend, cells = _bends_and_cells(samples, span)
     out: list[tuple[Cell, ...]] = []
 
     def extend(start: int, chosen: list[Cell]) -> None:
@@ -151,21 +158,11 @@ def surviving_assignments(samples: Samples, kinks: int, span: tuple[int, int] | 
     """
     max_nodes = MAX_NODES if max_nodes is None else max_nodes
     n = len(samples)
-    first, last = span or (0, n - 1)
     outputs = len(samples[0][1])
-    slopes = _slopes(samples)
-    bend = [0 < i < n - 1 and slopes[i - 1] != slopes[i] for i in range(n)]
-    cells = []
-    for i in range(first, last):
-        if i > first:
-            cells.append(Cell(i, False))
-        cells.append(Cell(i, True))
+    bend, cells = _bends_and_cells(samples, span)
     ts = [t for t, _ in samples]
     found: list[tuple[Cell, ...]] = []
     nodes = reached = 0
-
-    def covered(b: int, chosen: Sequence[Cell]) -> bool:
-        return any(c in chosen for c in (Cell(b - 1, True), Cell(b, False), Cell(b, True)))
 
     def add_sample(system: LinearSystem, s: int, chosen: Sequence[Cell]) -> bool:
         """Add sample s's equations (every kink left of s is in ``chosen``); False when
