@@ -211,8 +211,9 @@ def _fit_narrower(instance, lines, solver, left, stage, notes) -> TrainingResult
     return None
 
 
-#: _fit_padded runs the chain stage on at most this many guesses that chains() accepts
-PADDED_TRIES = 3
+#: _fit_padded runs the chain stage on at most this many guesses that chains() accepts,
+#: within this share of the time left (a guess can only give sat)
+PADDED_TRIES, PADDED_SHARE = 3, 0.5
 
 
 def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult | None:
@@ -223,13 +224,18 @@ def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult |
     on the instance is reported; anything else under a guess, unsat included, is a note
     (the guess may be wrong, so it proves nothing)."""
     tries = 0
+    budget = left(PADDED_SHARE)  # the stages after this one keep the rest (they may prove unsat)
+    end = time.monotonic() + budget.timeout
     for what, guess in padded_analyses(lines):
+        if end - time.monotonic() < 1:
+            break
         split = chains(guess)
         if split is None:
             continue
         tries += 1
         stage("chains-padded")
-        found = decide_by_chains(instance, guess, solver, left(0.5), split=split)
+        share = Limits(max(0.5, 0.7 * (end - time.monotonic())), budget.memory_mb)
+        found = decide_by_chains(instance, guess, solver, share, split=split)
         if found.status == SAT and found.network is not None and exact_fit(instance, found.network).ok:
             return TrainingResult(SAT, f"{METHOD}:chains-padded", solver.name, 0.0, network=found.network,
                                   reason=f"found under the guess {what} (the network fits: checked exactly)")
