@@ -288,13 +288,14 @@ def test_reduce_equals_the_general_path_whether_or_not_the_form_is_reduced(rows,
 
 
 @settings(max_examples=25, deadline=None)
-@given(pl_fits(max_kinks=5))
-def test_the_search_keeps_what_elimination_keeps(fit):
+@given(pl_fits(max_kinks=5), st.booleans())
+def test_the_search_keeps_what_elimination_keeps(fit, whole):
     """The pruned search (surviving_assignments) finds every fit's own assignment and
-    keeps nothing that listing every assignment and eliminating each would drop."""
+    keeps nothing that listing every assignment and eliminating each would drop (with
+    kink-free neighbours, and over the whole sample range)."""
     from nnsolve.decider.windows import surviving_assignments
     samples, spots, c = fit
-    span = (1, len(samples) - 2)
+    span = None if whole else (1, len(samples) - 2)
     listed = [a for a in cell_assignments(samples, c, span) if block_system(samples, a) is not None]
     found, reached = surviving_assignments(samples, c, span)
     assert set(found) <= set(listed)
@@ -361,7 +362,8 @@ def test_merged_blocks_keep_coincidences_across_parts():
     parts = decompose._order_parts(block, block, 0, cache)
     first, last = block.parts[0], block.parts[-1]
     for r in range(first.windows.kinks):  # position r of one twin, offset + r of the other
-        asked = cache[first.normalized, first.span, last.normalized, last.span, r, r]
+        asked = cache[first.normalized, first.span, first.windows.kinks, last.normalized, last.span,
+                      last.windows.kinks, r, r]
         assert asked, r  # the same data: the same fit gives both positions one jump
         assert all(any(p is q for q in parts) for p in asked)
 

@@ -177,7 +177,7 @@ def _order_parts(first: BlockData, other: BlockData, tag: int, cache: dict | Non
     list still proves the order).  ``cache`` keeps each pair of parts' coincidences, by
     their keys, for the other pairs of blocks of the instance."""
     cache = {} if cache is None else cache
-    parts = []
+    parts, asked = [], set()
     r0 = 0
     for x in first.pieces():
         s0 = 0
@@ -185,10 +185,12 @@ def _order_parts(first: BlockData, other: BlockData, tag: int, cache: dict | Non
             for r in range(x.windows.kinks):
                 for s in range(y.windows.kinks):
                     if r0 + r != s0 + s:
-                        key = (x.normalized, x.span, y.normalized, y.span, r, s)
+                        key = (x.normalized, x.span, x.windows.kinks, y.normalized, y.span, y.windows.kinks, r, s)
                         if key not in cache:
                             cache[key] = _coincidences(x, y, r, s, (tag, len(cache)))
-                        parts += cache[key]
+                        if key not in asked:  # twin parts ask the same case once
+                            asked.add(key)
+                            parts += cache[key]
             s0 += y.windows.kinks
         r0 += x.windows.kinks
     return parts

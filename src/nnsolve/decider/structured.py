@@ -217,7 +217,7 @@ PADDED_TRIES, PADDED_SHARE = 3, 0.5
 
 
 def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult | None:
-    """Sat only, under a guess: a family of parallel lines, tight but for one or two lines
+    """Sat only, under a guess: a family of parallel lines, tight but for one to three lines
     that need m - 1 kinks (a point missing from a reduction output's cross-section), made
     tight by guessing where the missing kink sits (``padded_analyses``); the chain stage
     runs on each guess that ``chains`` accepts.  Only a network that passes ``exact_fit``
