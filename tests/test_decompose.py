@@ -383,3 +383,43 @@ def test_a_reduction_output_with_points_dropped_is_sat_by_chains(formula, droppe
     assert result.status == SAT, result.reason
     assert result.method == "structured:chains"
     assert exact_fit(dropped_instance, result.network).ok
+
+
+def test_the_forward_witness_kinks_lie_in_the_windows_of_merged_blocks():
+    """10 points dropped from self_inverse merge three gadgets into one 13-kink chain.
+    The forward witness of the formula (built by the reduction, not by this stage) fits
+    the remaining points; on every family line each block's open span holds exactly its
+    count of the witness's kinks, and sorted kink r lies in the block's window r, merged
+    blocks (taken part by part) included."""
+    import random
+    from nnsolve.decider import chains as decompose
+    from nnsolve.decider.line_count import chains
+    from nnsolve.decision.etr import decide_etr
+    from nnsolve.reduction import forward_map
+    from nnsolve.training import TrainingInstance
+    formula = read_smtlib(str(ROOT / "instances/tier1/self_inverse.smt2"))
+    red = reduce_formula(formula)
+    solver = get_solver("z3")
+    network = forward_map(red, decide_etr(formula, solver, Limits(30)).model)
+    points = random.Random(10).sample(list(red.instance.points), len(red.instance.points) - 10)
+    instance = TrainingInstance(tuple(points), red.instance.hidden)
+    assert exact_fit(instance, network).ok
+    family, found = chains(analyse_lines(instance, solver))
+    assert any(block.parts for count in family for block in count.blocks)
+    for count in family:
+        a, b, c = count.line.a, count.line.b, count.line.c
+        n2 = a * a + b * b
+        kinks = []
+        for neuron in network.neurons:  # the line's point at t = a y - b x: ((a c - b t), (b c + a t)) / n2
+            w0, w1 = F(neuron.w[0]), F(neuron.w[1])
+            slope = (-b * w0 + a * w1) / n2
+            assert slope != 0  # tight: every neuron crosses every family line
+            kinks.append(-(F(neuron.b) + (a * c * w0 + b * c * w1) / n2) / slope)
+        kinks.sort()
+        for bi, block in enumerate(count.blocks):
+            data = decompose._block_data(count, bi, instance, {})
+            lo, hi = count.line.t[block.first], count.line.t[block.last]
+            inside = [k for k in kinks if lo < k < hi]
+            assert len(inside) == block.kinks
+            for k, (wlo, whi) in zip(inside, data.windows.windows):
+                assert wlo <= k <= whi
