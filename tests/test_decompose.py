@@ -53,15 +53,18 @@ def test_elimination_finds_a_contradiction(point, offset):
 
 
 @st.composite
-def pl_fits(draw, max_kinks=4):
+def pl_fits(draw, max_kinks=4, nonzero=False):
     """A random PL function (2 outputs) with c kinks, sampled on a grid that puts every
-    kink strictly inside a gap or exactly on a sample, plus a kink-free sample on each side."""
+    kink strictly inside a gap or exactly on a sample, plus a kink-free sample on each side;
+    ``nonzero``: every jump nonzero in some output (as in a tight block)."""
     c = draw(st.integers(1, max_kinks))
     grid = list(range(0, 2 * c + 6))
     inner = grid[1:-1]
     spots = sorted(draw(st.lists(st.sampled_from([F(2 * t + 1, 2) for t in inner[:-1]] + inner[1:-1]),
                                  min_size=c, max_size=c, unique=True)))
     jumps = [tuple(F(draw(st.integers(-4, 4))) for _ in range(2)) for _ in range(c)]
+    if nonzero:
+        jumps = [j if any(j) else (F(draw(st.sampled_from([-2, -1, 1, 2]))), j[1]) for j in jumps]
     alpha = tuple(F(draw(small)) for _ in range(2))
     beta = tuple(F(draw(small)) for _ in range(2))
 
@@ -74,9 +77,10 @@ def pl_fits(draw, max_kinks=4):
 
 
 @settings(max_examples=25, deadline=None)
-@given(pl_fits())
+@given(pl_fits(nonzero=True))
 def test_the_assignment_of_a_fit_survives_and_its_kinks_lie_in_the_windows(fit):
-    """Every fit's own cell assignment survives elimination (so the windows cover it)."""
+    """Every fit's own cell assignment survives elimination (so the windows cover it);
+    jumps nonzero, as in the tight blocks kink_windows is for."""
     samples, spots, c = fit
     ts = [t for t, _ in samples]
     span = (1, len(samples) - 2)
@@ -103,7 +107,7 @@ def _slope(samples, i):
 
 
 @settings(max_examples=15, deadline=None)
-@given(pl_fits(), st.data())
+@given(pl_fits(nonzero=True), st.data())
 def test_equal_jumps_are_never_ruled_out(fit, data):
     """Two blocks whose fits share a jump at positions r and s: the order check must say 'possible'."""
     samples, spots, c = fit
@@ -288,16 +292,21 @@ def test_reduce_equals_the_general_path_whether_or_not_the_form_is_reduced(rows,
 
 
 @settings(max_examples=25, deadline=None)
-@given(pl_fits(max_kinks=5), st.booleans())
+@given(pl_fits(max_kinks=5, nonzero=True), st.booleans())
 def test_the_search_keeps_what_elimination_keeps(fit, whole):
-    """The pruned search (surviving_assignments) finds every fit's own assignment and
-    keeps nothing that listing every assignment and eliminating each would drop (with
-    kink-free neighbours, and over the whole sample range)."""
+    """The pruned search (surviving_assignments) finds the own assignment of every fit
+    with nonzero jumps (a tight block's) and keeps nothing that listing every assignment
+    and eliminating each would drop (with kink-free neighbours, and over the whole sample
+    range)."""
     from nnsolve.decider.windows import surviving_assignments
     samples, spots, c = fit
     span = None if whole else (1, len(samples) - 2)
     listed = [a for a in cell_assignments(samples, c, span) if block_system(samples, a) is not None]
-    found, reached = surviving_assignments(samples, c, span)
+    searched = surviving_assignments(samples, c, span)
+    if searched is None:  # past the budget (no windows: unknown), only where listing is hopeless too
+        assert len(listed) > 5_000
+        return
+    found, reached = searched
     assert set(found) <= set(listed)
     assert reached >= len(found)
     ts = [t for t, _ in samples]

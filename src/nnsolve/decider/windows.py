@@ -145,10 +145,13 @@ def surviving_assignments(samples: Samples, kinks: int, span: tuple[int, int] | 
     sample s <= i has its equation (item 3 of the module docstring) decided, since only
     kinks left of s enter it and the kinks still to come have index >= i.  Those equations,
     with U_j = K_j k_j for the kinks placed, are true of every fit whose first j kinks sit
-    in the chosen cells, so when elimination finds them inconsistent, or fixing a kink
-    outside its open cell, no such fit exists, whatever the later kinks do; and a later
-    cell (index >= i) for kink j only adds samples, so the loop over cells stops there.
-    A complete assignment is kept when its full system survives, as in block_system.
+    in the chosen cells, so when elimination finds them inconsistent, fixing a kink
+    outside its open cell, or fixing a jump to the zero vector (item 1: the block is
+    tight, every jump is nonzero), no such fit exists, whatever the later kinks do; and a
+    later cell (index >= i) for kink j only adds samples, so the loop over cells stops
+    there.  A complete assignment is kept when its full system survives, as in
+    block_system, and no jump is fixed to zero.  So the survivors are those of listing
+    and eliminating (:func:`block_system`) less some whose fits all have a zero jump.
 
     >>> from fractions import Fraction as F
     >>> hat = [(F(t), (F(y),)) for t, y in [(0, 0), (1, 0), (2, 2), (3, 0), (4, 0)]]
@@ -179,7 +182,9 @@ def surviving_assignments(samples: Samples, kinks: int, span: tuple[int, int] | 
             system.propagate()
         except Inconsistent:
             return False
-        return cells_respected(system, samples, chosen)
+        # item 1: in a tight block every jump is nonzero, so a jump fixed to 0 rules it out
+        return cells_respected(system, samples, chosen) and not any(
+            all(system.value(((), "K", j, o)) == 0 for o in range(outputs)) for j in range(len(chosen)))
 
     def search(start: int, chosen: tuple[Cell, ...], system: LinearSystem, added: int) -> bool:
         """Extend ``chosen`` (samples < ``added`` in ``system``); False past the budget."""
