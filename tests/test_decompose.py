@@ -135,6 +135,15 @@ def test_chain_decomposition_decides_reduction_outputs(path, expected):
         assert exact_fit(instance, result.network).ok
 
 
+def test_sat_only_never_gives_unsat():
+    """With sat_only (a guessed structure) the order is not asked, so the chain stage's
+    unsat on contradiction (decided unsat without the flag, above) becomes unknown."""
+    instance = _instance("instances/tier1/contradiction.smt2")
+    solver = get_solver("z3")
+    result = decide_by_chains(instance, analyse_lines(instance, solver), solver, Limits(60), sat_only=True)
+    assert result.status not in (UNSAT, SAT), result.reason
+
+
 def test_structured_method_reports_the_chain_stage():
     instance = _instance("instances/tier1/sum_is_summand.smt2")
     result = decide_structured(instance, get_solver("z3"), Limits(60))

@@ -265,7 +265,8 @@ def test_a_guess_never_gives_more_than_an_exactly_checked_sat(monkeypatch, verdi
     bogus = Network((zero,) * instance.hidden, (F(0), F(0)))
     asked = []
 
-    def stand_in(instance, guess, solver, limits, progress=None, split=None):
+    def stand_in(instance, guess, solver, limits, progress=None, split=None, sat_only=False):
+        assert sat_only  # a guess: the order (only an unsat needs it) is not asked
         asked.append(guess)
         if verdict == "unsat":
             return TrainingResult(UNSAT, "structured:chains", solver.name, 0.0, reason="stand-in")

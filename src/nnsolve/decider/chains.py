@@ -73,6 +73,8 @@ from nnsolve.decider.windows import BlockWindows, block_system, hull, jump_coinc
 log = logging.getLogger(__name__)
 
 METHOD = "structured:chains"
+#: with ``sat_only`` a block's assignments are refined by the solver only up to this many
+SAT_ONLY_REFINED = 24
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ class BlockData:
 
 
 def _block_data(count: LineCount, index: int, instance: TrainingInstance, cache: dict,
-                solver: Solver | None = None, limits: Limits = Limits(5)) -> BlockData:
+                solver: Solver | None = None, limits: Limits = Limits(5),
+                max_refined: int | None = None) -> BlockData:
     """The samples and kink windows of block ``index`` of a tight line.  A merged block
     (``chains``) is taken part by part: on a tight line each part holds exactly its own
     count in every fit and the gaps between parts hold no kink, so the merged block's
@@ -102,12 +105,12 @@ def _block_data(count: LineCount, index: int, instance: TrainingInstance, cache:
     before = count.blocks[index - 1].last if index > 0 else None
     after = count.blocks[index + 1].first if index < len(count.blocks) - 1 else None
     if not block.parts:
-        return _tight_block_data(count.line, block, before, after, instance, cache, solver, limits)
+        return _tight_block_data(count.line, block, before, after, instance, cache, solver, limits, max_refined)
     parts = []
     for i, part in enumerate(block.parts):
         parts.append(_tight_block_data(count.line, part, block.parts[i - 1].last if i else before,
                                        block.parts[i + 1].first if i + 1 < len(block.parts) else after,
-                                       instance, cache, solver, limits))
+                                       instance, cache, solver, limits, max_refined))
     windows = BlockWindows(block.kinks, (), tuple(w for p in parts for w in p.windows.windows),
                            sum(p.windows.candidates for p in parts))
     samples = tuple(sorted({t: y for p in parts for t, y in p.samples}.items()))
@@ -117,7 +120,7 @@ def _block_data(count: LineCount, index: int, instance: TrainingInstance, cache:
 
 
 def _tight_block_data(line, block, before, after, instance: TrainingInstance, cache: dict,
-                      solver: Solver | None, limits: Limits) -> BlockData:
+                      solver: Solver | None, limits: Limits, max_refined: int | None = None) -> BlockData:
     """One tight block (positions block.first..block.last of the line); ``before`` and
     ``after``: where the neighbouring blocks end and start (None: there is none)."""
     lo, hi = block.first, block.last
@@ -132,7 +135,7 @@ def _tight_block_data(line, block, before, after, instance: TrainingInstance, ca
     key = (normalized(part), span, block.kinks)
     if key not in cache:
         found = kink_windows(list(key[0]), block.kinks, span)
-        if solver is not None:
+        if solver is not None and (max_refined is None or len(found.assignments) <= max_refined):
             found = _refined(list(key[0]), found, solver, limits)
         cache[key] = found
     shift = part[0][0]
@@ -226,12 +229,17 @@ def _interval(coeffs: list[tuple[Fraction, tuple[Fraction, Fraction]]]) -> tuple
 
 def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver: Solver,
                      limits: Limits = Limits(), progress: Callable[[str], None] | None = None,
-                     split: tuple | None = None) -> TrainingResult:
+                     split: tuple | None = None, sat_only: bool = False) -> TrainingResult:
     """Decide along the chains of ``analysis`` (see the module docstring); ``unknown``
     with the reason when a premise is missing or the solver gives up.  ``progress(step)``
     is called as the steps start: ``elimination`` (the global system), ``residual`` (the
     solver on what is left), ``exact-fit`` (checking a decoded network).  ``split``: the
-    value of ``chains(analysis)`` when the caller has it already (it is not recomputed)."""
+    value of ``chains(analysis)`` when the caller has it already (it is not recomputed).
+
+    ``sat_only``: the caller uses a sat answer only (``analysis`` is a guess): the order
+    across lines, which only an unsat needs, is not asked (so no unsat comes back), and
+    a block's assignments are refined by the solver only up to :data:`SAT_ONLY_REFINED`
+    of them (refining only narrows sound windows)."""
     progress = progress or (lambda step: None)
     start = time.monotonic()
     deadline = start + limits.timeout
@@ -251,13 +259,14 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
     for chain in found:
         for li, bi in chain.blocks:
             blocks[li, bi] = _block_data(family[li], bi, instance, cache, solver,
-                                         Limits(min(5.0, max(0.5, deadline - time.monotonic())), limits.memory_mb))
+                                         Limits(min(5.0, max(0.5, deadline - time.monotonic())), limits.memory_mb),
+                                         SAT_ONLY_REFINED if sat_only else None)
             if not all(p.windows.assignments for p in blocks[li, bi].pieces()):
                 return unknown(f"no kink windows for a block on line {li} (too many partial cell assignments to search, or none survives; not claimed as unsat)")
     # the order across lines: one small query per distinct pair of blocks
     pairs: dict = {}
     coincidences: dict = {}
-    for chain in found:
+    for chain in found if not sat_only else ():
         first = blocks[chain.blocks[0]]
         for li, bi in chain.blocks[1:]:
             other = blocks[li, bi]
@@ -271,8 +280,11 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
     # they matter only for unsat, so a sat answer cancels them
     stop = threading.Event()
     pool = ThreadPoolExecutor(1)
-    order = pool.submit(_order_queries, list(pairs.values()), solver,
-                        Limits(max(0.5, deadline - time.monotonic()), limits.memory_mb), stop)
+    if sat_only:  # not asked: never proven, so no unsat comes back
+        order = pool.submit(lambda: False)
+    else:
+        order = pool.submit(_order_queries, list(pairs.values()), solver,
+                            Limits(max(0.5, deadline - time.monotonic()), limits.memory_mb), stop)
     try:
         return _residual(instance, family, found, system, bounds, equations, keys, order, solver, limits,
                          start, deadline, progress)

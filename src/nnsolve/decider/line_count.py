@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from itertools import product
+from itertools import islice, product
 from typing import Iterator
 
 from nnsolve.encodings.piecewise import pl_lemma_query
@@ -344,7 +344,8 @@ def padded_analyses(analysis: LineAnalysis, max_short: int = 3) -> Iterator[tupl
     neuron that serves the family's other lines may still cross the short line once, so
     one of its blocks, or a gap beside it, may hold one kink more than it needs; which one
     is a guess, tried block by block (``chains`` rejects most guesses at once: the counts
-    of a chain must agree on every line).  A verdict under a guess is a hypothesis: only
+    of a chain must agree on every line), those whose padded counts other blocks of the
+    family already have first.  A verdict under a guess is a hypothesis: only
     a network that passes ``exact_fit`` on the instance may be reported (sat); an unsat
     under a guess says nothing about the instance.
 
@@ -366,9 +367,12 @@ def padded_analyses(analysis: LineAnalysis, max_short: int = 3) -> Iterator[tupl
         if len(members) < 3 or not 0 < len(short) <= max_short:
             continue
         choices = [[(i, b) for b in range(len(analysis.counts[i].blocks))] for i in short]
-        for pick in product(*choices):
-            if tried >= MAX_PADDINGS:
-                return
+        # likelier first: a padded block whose new count other blocks of the family have
+        # (a gadget missing one point looks like its intact copies on the other lines)
+        seen = Counter(block.kinks for i in members for block in analysis.counts[i].blocks)
+        picks = list(islice(product(*choices), MAX_PADDINGS - tried))
+        picks.sort(key=lambda pick: -sum(seen[analysis.counts[i].blocks[b].kinks + 1] for i, b in pick))
+        for pick in picks:
             tried += 1
             counts = list(analysis.counts)
             for i, b in pick:

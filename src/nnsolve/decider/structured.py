@@ -213,7 +213,7 @@ def _fit_narrower(instance, lines, solver, left, stage, notes) -> TrainingResult
 
 #: _fit_padded runs the chain stage on at most this many guesses that chains() accepts,
 #: within this share of the time left (a guess can only give sat)
-PADDED_TRIES, PADDED_SHARE = 3, 0.5
+PADDED_TRIES, PADDED_SHARE = 6, 0.5
 
 
 def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult | None:
@@ -235,7 +235,7 @@ def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult |
         tries += 1
         stage("chains-padded")
         share = Limits(max(0.5, 0.7 * (end - time.monotonic())), budget.memory_mb)
-        found = decide_by_chains(instance, guess, solver, share, split=split)
+        found = decide_by_chains(instance, guess, solver, share, split=split, sat_only=True)
         if found.status == SAT and found.network is not None and exact_fit(instance, found.network).ok:
             return TrainingResult(SAT, f"{METHOD}:chains-padded", solver.name, 0.0, network=found.network,
                                   reason=f"found under the guess {what} (the network fits: checked exactly)")
