@@ -335,8 +335,9 @@ MAX_PADDINGS = 256
 def padded_analyses(analysis: LineAnalysis, max_short: int = 3) -> Iterator[tuple[str, LineAnalysis]]:
     """Hypotheses for a sat search, never a proof: ``analysis`` with the lines that need
     m - 1 kinks ("short", at most ``max_short`` of them in a family of >= 3 parallel lines
-    whose other lines are tight) made tight by giving one of their blocks one kink more,
-    that block widened by one sample on each side where no other block is.
+    whose other lines are tight) made tight by giving one of their blocks one kink more:
+    every choice as it is, then every choice again with that block widened by one sample
+    on each side where no other block is (a dropped point may have been its end).
 
     A data point removed from a tight line can lower its count by one (seen on reduction
     outputs with points dropped: a gadget block then needs 3 kinks where its neighbours
@@ -355,7 +356,11 @@ def padded_analyses(analysis: LineAnalysis, max_short: int = 3) -> Iterator[tupl
     >>> lines = LineAnalysis(3, (line(1, (2, 1)), line(2, (2, 1)), line(3, (1, 1))), 3, 0, 0.0)
     >>> [(what, [(b.first, b.last, b.kinks) for b in guess.counts[2].blocks])
     ...  for what, guess in padded_analyses(lines)]
-    [('x = 3: block 1 of 2 given 2 kinks', [(0, 4, 2), (5, 7, 1)]), ('x = 3: block 2 of 2 given 2 kinks', [(1, 3, 1), (4, 8, 2)])]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('x = 3: block 1 of 2 given 2 kinks', [(1, 3, 2), (5, 7, 1)]),
+     ('x = 3: block 2 of 2 given 2 kinks', [(1, 3, 1), (5, 7, 2)]),
+     ('x = 3: block 1 of 2 given 2 kinks (widened)', [(0, 4, 2), (5, 7, 1)]),
+     ('x = 3: block 2 of 2 given 2 kinks (widened)', [(1, 3, 1), (4, 8, 2)])]
     """
     family: dict[tuple[int, int], list[int]] = {}
     for i, count in enumerate(analysis.counts):
@@ -370,26 +375,29 @@ def padded_analyses(analysis: LineAnalysis, max_short: int = 3) -> Iterator[tupl
         # likelier first: a padded block whose new count other blocks of the family have
         # (a gadget missing one point looks like its intact copies on the other lines)
         seen = Counter(block.kinks for i in members for block in analysis.counts[i].blocks)
-        picks = list(islice(product(*choices), MAX_PADDINGS - tried))
+        picks = list(islice(product(*choices), (MAX_PADDINGS - tried) // 2))
         picks.sort(key=lambda pick: -sum(seen[analysis.counts[i].blocks[b].kinks + 1] for i, b in pick))
-        for pick in picks:
-            tried += 1
-            counts = list(analysis.counts)
-            for i, b in pick:
-                counts[i] = _padded(counts[i], b)
-            what = "; ".join(f"{_equation(analysis.counts[i].line)}: block {b + 1} of "
-                             f"{len(analysis.counts[i].blocks)} given {counts[i].blocks[b].kinks} kinks"
-                             for i, b in pick)
-            yield what, replace(analysis, counts=tuple(counts))
+        for widen in (False, True):  # the block as it is first: widening can merge it with the next gadget's
+            for pick in picks:
+                tried += 1
+                counts = list(analysis.counts)
+                for i, b in pick:
+                    counts[i] = _padded(counts[i], b, widen)
+                what = "; ".join(f"{_equation(analysis.counts[i].line)}: block {b + 1} of "
+                                 f"{len(analysis.counts[i].blocks)} given {counts[i].blocks[b].kinks} kinks"
+                                 for i, b in pick) + (" (widened)" if widen else "")
+                yield what, replace(analysis, counts=tuple(counts))
 
 
-def _padded(count: LineCount, b: int) -> LineCount:
-    """``count`` with block b given one kink more, widened by a sample on each side where
-    that stays clear of the neighbouring blocks' spans and inside the line."""
+def _padded(count: LineCount, b: int, widen: bool = True) -> LineCount:
+    """``count`` with block b given one kink more; ``widen``: and widened by a sample on
+    each side where that stays clear of the neighbouring blocks' spans and inside the line."""
     blocks = count.blocks
     block = blocks[b]
-    first = max(block.first - 1, blocks[b - 1].last if b else 0)
-    last = min(block.last + 1, blocks[b + 1].first if b + 1 < len(blocks) else len(count.line.points) - 1)
+    first, last = block.first, block.last
+    if widen:
+        first = max(block.first - 1, blocks[b - 1].last if b else 0)
+        last = min(block.last + 1, blocks[b + 1].first if b + 1 < len(blocks) else len(count.line.points) - 1)
     wider = BlockCount(first, last, block.kinks + 1, False)
     return LineCount(count.line, blocks[:b] + (wider,) + blocks[b + 1:])
 

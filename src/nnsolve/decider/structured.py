@@ -226,12 +226,18 @@ def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult |
     tries = 0
     budget = left(PADDED_SHARE)  # the stages after this one keep the rest (they may prove unsat)
     end = time.monotonic() + budget.timeout
+    accepted = []
     for what, guess in padded_analyses(lines):
-        if end - time.monotonic() < 1:
+        if time.monotonic() > end - budget.timeout / 2:
             break
         split = chains(guess)
-        if split is None:
-            continue
+        if split is not None:
+            accepted.append((what, guess, split))
+    # the finest chains first: a guess that merges gadgets into one chain fits the data worse
+    accepted.sort(key=lambda item: -len(item[2][1]))
+    for what, guess, split in accepted:
+        if end - time.monotonic() < 1:
+            break
         tries += 1
         stage("chains-padded")
         share = Limits(max(0.5, 0.7 * (end - time.monotonic())), budget.memory_mb)
