@@ -279,7 +279,6 @@ def test_a_guess_never_gives_more_than_an_exactly_checked_sat(monkeypatch, verdi
     assert all(g.tight and len(g.tight) >= 3 for g in asked)  # each guess makes the family tight
 
 
-@pytest.mark.slow
 def test_a_reduction_output_short_of_one_kink_on_a_line_is_sat_under_a_guess():
     """7 points dropped from self_inverse: the line x = 164 then needs 16 kinks, not 17,
     so no three lines are tight and the chain stage cannot run; under the guess that its
