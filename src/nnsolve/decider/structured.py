@@ -223,7 +223,6 @@ def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult |
     runs on each guess that ``chains`` accepts.  Only a network that passes ``exact_fit``
     on the instance is reported; anything else under a guess, unsat included, is a note
     (the guess may be wrong, so it proves nothing)."""
-    tries = 0
     budget = left(PADDED_SHARE)  # the stages after this one keep the rest (they may prove unsat)
     end = time.monotonic() + budget.timeout
     accepted = []
@@ -235,10 +234,9 @@ def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult |
             accepted.append((what, guess, split))
     # the finest chains first: a guess that merges gadgets into one chain fits the data worse
     accepted.sort(key=lambda item: -len(item[2][1]))
-    for what, guess, split in accepted:
+    for what, guess, split in accepted[:PADDED_TRIES]:
         if end - time.monotonic() < 1:
             break
-        tries += 1
         stage("chains-padded")
         share = Limits(max(0.5, 0.7 * (end - time.monotonic())), budget.memory_mb)
         found = decide_by_chains(instance, guess, solver, share, split=split, sat_only=True)
@@ -247,8 +245,6 @@ def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult |
                                   reason=f"found under the guess {what} (the network fits: checked exactly)")
         notes.append(f"under the guess {what}: {found.status}, not used"
                      + (" (an unsat under a guess proves nothing)" if found.status == UNSAT else ""))
-        if tries >= PADDED_TRIES:
-            break
     return None
 
 

@@ -163,22 +163,14 @@ def surviving_assignments(samples: Samples, kinks: int, span: tuple[int, int] | 
     n = len(samples)
     outputs = len(samples[0][1])
     bend, cells = _bends_and_cells(samples, span)
-    ts = [t for t, _ in samples]
     found: list[tuple[Cell, ...]] = []
     nodes = reached = 0
 
     def add_sample(system: LinearSystem, s: int, chosen: Sequence[Cell]) -> bool:
         """Add sample s's equations (every kink left of s is in ``chosen``); False when
         elimination rules the partial assignment out."""
-        t, ys = samples[s]
         try:
-            for o in range(outputs):
-                e = {((), "alpha", o): t, ((), "beta", o): 1, None: -ys[o]}
-                for j, cell in enumerate(chosen):
-                    if cell.left_of(s):
-                        e[((), "K", j, o)] = t
-                        e[((), "U", j, o)] = -1
-                system.equate(e)
+            _equate_sample(system, samples, s, chosen)
             system.propagate()
         except Inconsistent:
             return False
@@ -207,12 +199,9 @@ def surviving_assignments(samples: Samples, kinks: int, span: tuple[int, int] | 
                     break  # a later cell only adds samples: ruled out too
                 added = cell.index + 1
             child = system.copy()
-            j = len(chosen)
             try:
-                for o in range(outputs):
-                    child.define(((), "U", j, o), ((), "K", j, o), ((), "k", j))
+                _place_kink(child, samples, len(chosen), cell)
                 if not cell.gap:
-                    child.equate({((), "k", j): 1, None: -ts[cell.index]})
                     child.propagate()
             except Inconsistent:
                 continue
@@ -234,27 +223,38 @@ def block_system(samples: Samples, assignment: Sequence[Cell], prefix: object = 
 
     Variables: (prefix, 'alpha'|'beta', o), (prefix, 'K'|'U', j, o), (prefix, 'k', j).
     """
-    outputs = len(samples[0][1])
-    ts = [t for t, _ in samples]
     system = LinearSystem(lambda v: _ELIMINATION_ORDER[v[1]])
     try:
         for j, cell in enumerate(assignment):
-            for o in range(outputs):
-                system.define((prefix, "U", j, o), (prefix, "K", j, o), (prefix, "k", j))
-            if not cell.gap:
-                system.equate({(prefix, "k", j): 1, None: -ts[cell.index]})
-        for s, (t, ys) in enumerate(samples):
-            for o in range(outputs):
-                e = {(prefix, "alpha", o): t, (prefix, "beta", o): 1, None: -ys[o]}
-                for j, cell in enumerate(assignment):
-                    if cell.left_of(s):
-                        e[(prefix, "K", j, o)] = t
-                        e[(prefix, "U", j, o)] = -1
-                system.equate(e)
+            _place_kink(system, samples, j, cell, prefix)
+        for s in range(len(samples)):
+            _equate_sample(system, samples, s, assignment, prefix)
         system.propagate()
     except Inconsistent:
         return None
     return system if cells_respected(system, samples, assignment, prefix) else None
+
+
+def _place_kink(system: LinearSystem, samples: Samples, j: int, cell: Cell, prefix: object = ()) -> None:
+    """Kink j in ``cell``: U_j = K_j k_j per output, k_j = t_i when the cell is sample i."""
+    for o in range(len(samples[0][1])):
+        system.define((prefix, "U", j, o), (prefix, "K", j, o), (prefix, "k", j))
+    if not cell.gap:
+        system.equate({(prefix, "k", j): 1, None: -samples[cell.index][0]})
+
+
+def _equate_sample(system: LinearSystem, samples: Samples, s: int, assignment: Sequence[Cell],
+                   prefix: object = ()) -> None:
+    """Sample s's label equations (item 3): alpha t + beta + sum over the kinks left of s
+    of (K_j t - U_j) = y, per output (raises Inconsistent)."""
+    t, ys = samples[s]
+    for o, y in enumerate(ys):
+        e = {(prefix, "alpha", o): t, (prefix, "beta", o): 1, None: -y}
+        for j, cell in enumerate(assignment):
+            if cell.left_of(s):
+                e[(prefix, "K", j, o)] = t
+                e[(prefix, "U", j, o)] = -1
+        system.equate(e)
 
 
 def cells_respected(system: LinearSystem, samples: Samples, assignment: Sequence[Cell], prefix: object = ()) -> bool:
