@@ -4,7 +4,7 @@ Usage:
   PYTHONPATH=src python benchmarks/scaling.py [--sizes 10,30,100,300,1000,3000,10000]
       [--families sat,unsat-unique,unsat-random,promise-violated] [--timeout 120]
       [--memory 4096] [--seed 1] [--results benchmarks/results/scaling.jsonl]
-      [--keep-going] [--chart docs/figures/scaling.png] [--table-only]
+      [--keep-going] [--chart docs/figures/scaling.png] [--table-only] [--log PREFIX]
 
 docs/figures/scaling_unsat_random.png is this script's chart of one family at every size:
 `--sizes 10,30,100,300,1000,3000,10000 --families unsat-random --timeout 2000 --memory 14000
@@ -147,6 +147,11 @@ def run_one(family: str, size: int, seed: int, timeout: float, memory: int) -> d
 
 
 def _child(args: argparse.Namespace) -> None:
+    if args.log:
+        import logging
+
+        logging.basicConfig(filename=args.log, level=logging.INFO,
+                            format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     run = run_etr_only if args.etr_only else run_one
     row = run(args.family, args.size, args.seed, args.timeout, args.memory)
     print("ROW " + json.dumps(row), flush=True)
@@ -187,22 +192,47 @@ class TreePeak:
     page the forked decision process shares with the check process counts once), sampled
     every ``every`` seconds in a thread until ``stop``: the memory of every process
     alive at once (the children's own peaks, from ``getrusage``, are per process and
-    need not coincide)."""
+    need not coincide).
+
+    ``detail`` is who held the memory at the PSS peak: one ``[role, pid, RSS MiB, PSS MiB,
+    new]`` per process, where role is ``check`` (the root), ``decision`` (a child of the
+    root with the root's command line: forked), ``worker`` (a solver child) or the
+    command's first words, and ``new`` says the process was not there at the sample
+    before (a process caught between fork and exec shows its parent's pages).
+    ``peak_pss_steady`` is the PSS peak over the processes seen at the sample before
+    too, as ``nnsolve.solvers.memory.TreeGuard`` counts them."""
 
     def __init__(self, pid: int, every: float = 1.0) -> None:
         import threading
 
         self.pid, self.every, self.peak, self.peak_pss = pid, every, 0, 0
+        self.peak_pss_steady, self.detail, self.samples = 0, [], 0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        from nnsolve.solvers.memory import tree_sizes_mib
+        from nnsolve.solvers.memory import descendants, pss_bytes, rss_bytes
 
+        mib = 1 << 20
+        before: set = set()
+        root_cmd = _cmdline(self.pid)
         while not self._done.is_set():
-            rss, pss = tree_sizes_mib(self.pid)
-            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
+            rows, seen = [], set()
+            for p in [self.pid, *descendants(self.pid)]:
+                r = rss_bytes(p)
+                if not r:
+                    continue
+                ident = (p, _start_time(p))
+                seen.add(ident)
+                rows.append([_role(p, self.pid, root_cmd), p, r // mib, pss_bytes(p) // mib, ident not in before])
+            before = seen
+            self.samples += 1
+            rss, pss = sum(r[2] for r in rows), sum(r[3] for r in rows)
+            self.peak = max(self.peak, rss)
+            self.peak_pss_steady = max(self.peak_pss_steady, sum(r[3] for r in rows if not r[4]))
+            if pss > self.peak_pss:
+                self.peak_pss, self.detail = pss, rows
             self._done.wait(self.every)
 
     def stop(self) -> int:
@@ -211,9 +241,38 @@ class TreePeak:
         return self.peak
 
 
+def _cmdline(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def _start_time(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _role(pid: int, root: int, root_cmd: list[str]) -> str:
+    if pid == root:
+        return "check"
+    cmd = _cmdline(pid)
+    if cmd == root_cmd:
+        return "decision"
+    if "nnsolve.solvers.worker" in cmd:
+        return "worker"
+    return " ".join(Path(c).name for c in cmd[:3])[:60]
+
+
 def measure(family: str, size: int, args: argparse.Namespace, etr_only: bool = False) -> dict:
     cmd = [sys.executable, __file__, "--child", "--family", family, "--size", str(size), "--seed", str(args.seed),
            "--timeout", str(args.timeout), "--memory", str(args.memory)] + (["--etr-only"] if etr_only else [])
+    if args.log:
+        cmd += ["--log", f"{args.log}.{family}.{size}.log"]
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     limit = 4 * args.timeout + 120
@@ -235,6 +294,8 @@ def measure(family: str, size: int, args: argparse.Namespace, etr_only: bool = F
             row["wall_s"] = round(time.monotonic() - start, 3)
             row["peak_tree_mib"] = peak
             row["peak_tree_pss_mib"] = sampler.peak_pss
+            row["peak_tree_pss_steady_mib"] = sampler.peak_pss_steady
+            row["peak_tree_detail"] = sampler.detail
             return row
     tail = (stderr or "").strip().splitlines()[-3:]
     return {"family": family, "size": size, "seed": args.seed, "timeout": args.timeout, "verdict": "error",
@@ -337,6 +398,7 @@ def main() -> None:
     ap.add_argument("--no-etr-after", action="store_true",
                     help="after the training side gave up, stop the family (default: the larger sizes run "
                          "the ETR side and the reduction only, for the ETR side's growth)")
+    ap.add_argument("--log", help="write each run's log (INFO: stages, memory guard stops) to LOG.FAMILY.SIZE.log")
     ap.add_argument("--code", help="the code version whose rows to use (default: the last commit changing src/)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--etr-only", action="store_true", help=argparse.SUPPRESS)
