@@ -147,6 +147,19 @@ def test_a_sudden_allocation_past_the_budget_fails_in_the_child(root):
     assert r.say("ask 0 1500") == "held"  # the soft limit went up again
 
 
+def test_children_allocating_at_once_share_what_the_budget_has_left(root):
+    """Two children, 300 MiB left: each may grow by half of it, so two allocations of
+    200 MiB between the same two looks both fail (each alone would fit the 300, and
+    together they would pass the budget); 100 MiB each still pass."""
+    r = root()
+    r.say("grow")
+    r.say("grow")
+    assert _looked(TreeGuard(r.pid, tree_mib(r.pid) + 300)) is None and r.alive() == [True, True]
+    assert r.say("ask 0 200") == "MemoryError"
+    assert r.say("ask 1 200") == "MemoryError"
+    assert r.say("ask 0 100") == "held" and r.say("ask 1 100") == "held"
+
+
 def test_the_cap_holds_when_the_root_shares_its_parents_pages(root):
     """The root forked from a parent holding 600 MiB (counted): the resident sum counts
     those pages twice and is over the budget, the PSS sum is not; the child is capped at

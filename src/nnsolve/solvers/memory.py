@@ -183,10 +183,11 @@ class TreeGuard:
       has the largest PSS is killed with its process group (solver children lead groups
       of their own; ``runner``), and with what it started, and ``on_stop`` is called
       with a :class:`Stop`;
-    - otherwise the soft address-space limit of each process below ``root`` is set to
-      what it has now plus what the budget has left (:func:`cap_growth`), so that a
-      sudden allocation (a solver doubling a large vector: 2 to 4 GiB between two looks
-      at unsat-unique 10,000) fails in that child instead of passing the budget.
+    - otherwise the soft address-space limit of each of the n processes below ``root``
+      is set to what it has now plus 1/n of what the budget has left (:func:`cap_growth`),
+      so that a sudden allocation (a solver doubling a large vector: 2 to 4 GiB between
+      two looks at unsat-unique 10,000) fails in that child instead of passing the
+      budget, also when several children allocate at once.
 
     ``root`` itself is never stopped or capped: its own allocations are bounded by its
     address-space limit.  A context manager; the watch runs in a daemon thread.
@@ -194,8 +195,9 @@ class TreeGuard:
     What the budget has left is read from the resident sum, less what the tree shares
     (resident sum minus PSS sum, read every ``shared_every`` seconds and whenever the
     resident sum is over the budget: the pages the forked root shares with its parent).
-    Several children may each take that headroom at once; the stop then acts at the next
-    look.  A process counts from the look after the one that first saw it (so a child
+    A child may still touch address space it reserved before its cap (the cap bounds
+    address space, the budget resident pages); the stop then acts at the next look.  A
+    process counts from the look after the one that first saw it (so a child
     has no cap for up to two looks).  A budget the root alone passes cannot be held, and
     the guard then stops every child it sees.
     """
@@ -274,10 +276,13 @@ class TreeGuard:
             log.warning("the tree holds %d of its %d MiB: its solvers have %d MiB left (a larger "
                         "--memory gives them more)", proportional // _MIB, self.budget_mib,
                         max(0, headroom) // _MIB)
-        for subtree in tops.values():
-            for p in subtree:
-                if _identity(p) == table[p]:
-                    cap_growth(p, headroom)
+        # the headroom is shared: each of n processes may grow by 1/n of it, so that all
+        # of them growing at once between two looks still stay within the budget
+        capped = [p for subtree in tops.values() for p in subtree]
+        share = max(0, headroom) // max(1, len(capped))
+        for p in capped:
+            if _identity(p) == table[p]:
+                cap_growth(p, share)
         return None
 
     def _stop(self, top: int, tops: dict, sizes: dict, table: dict, proportional: int) -> Stop | None:
