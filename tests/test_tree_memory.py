@@ -80,8 +80,9 @@ class Root:
         return [x == "True" for x in self.say("alive").split()]
 
     def close(self) -> None:
+        below = descendants(self.pid)  # before the root goes: its children then leave its tree
         os.killpg(self.proc.pid, 9)
-        for p in [self.pid, *descendants(self.pid)]:
+        for p in [self.pid, *below]:
             try:
                 os.killpg(p, 9)
             except OSError:
