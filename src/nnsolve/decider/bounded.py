@@ -39,6 +39,7 @@ from dataclasses import replace
 from nnsolve.decider.structured import decide_with
 from nnsolve.decider.result import TrainingResult, progress_log
 from nnsolve.solvers import UNKNOWN, Limits
+from nnsolve.solvers.lifetime import end_with
 from nnsolve.solvers.memory import TreeGuard
 from nnsolve.training import TrainingInstance
 
@@ -94,37 +95,18 @@ def _child(method, instance, solver, limits, conn, max_work=None, caller: int | 
 
 def _end_with(caller: int | None) -> None:
     """End this process within a second of the end of ``caller``, the process that waits
-    for its answer (its solvers then end within a second of it, by their own watchdog).  A caller killed by a
-    signal it cannot handle (SIGTERM, SIGKILL: a CI job or a benchmark stopped) never
-    runs ``_kill``, and the decision would otherwise go on to its own limit, with its
-    solvers, for up to hours at 10,000 constraints.  Its parent is watched too: with a
-    forkserver the parent is the server, which ends with the caller."""
-    parent = os.getppid()
+    for its answer, or of its parent (with a forkserver the server, which ends with the
+    caller); its solvers then end within a second of it, by their own watchdog.  A
+    caller killed by a signal it cannot handle (SIGTERM, SIGKILL: a CI job or a benchmark
+    stopped) never runs ``_kill``, and the decision would otherwise go on to its own
+    limit, with its solvers, for up to hours at 10,000 constraints."""
 
-    def gone() -> bool:
-        if os.getppid() != parent:
-            return True
-        if caller is None:
-            return False
-        try:
-            os.kill(caller, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
+    def kill_group() -> None:
+        # this process's group (itself, after setsid); its solvers run in sessions of
+        # their own and end within a second of it (``nnsolve.solvers.lifetime``)
+        os.killpg(os.getpgid(0), signal.SIGKILL)
 
-    def watchdog() -> None:
-        while not gone():
-            time.sleep(1)
-        try:
-            # this process's group (itself, after setsid); its solvers run in sessions of
-            # their own and end within a second of it (``worker._watch_parent``)
-            os.killpg(os.getpgid(0), signal.SIGKILL)
-        finally:
-            os._exit(3)
-
-    threading.Thread(target=watchdog, daemon=True, name="end-with-caller").start()
+    end_with(os.getppid(), caller, before_exit=kill_group, name="end-with-caller")
 
 
 def _limit_memory(memory_mb: int) -> None:

@@ -26,12 +26,12 @@ import json
 import os
 import resource
 import sys
-import threading
 import time
 import traceback
 
 from nnsolve.numbers import NumberFormatError, from_json
 from nnsolve.solvers.base import SAT, UNKNOWN, UNSAT, Query
+from nnsolve.solvers.lifetime import end_with
 from nnsolve.terms import is_value, quote_symbol
 
 
@@ -60,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent", type=int, help="the process that started this one (default: the parent now)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     limit(args.memory_mb, args.cpu_seconds)
-    _watch_parent(args.parent)
+    # a parent killed hard (SIGKILL, a benchmark stopped by hand) cannot kill its children,
+    # and a one-batch child would otherwise run on to its CPU-time limit
+    end_with(os.getppid() if args.parent is None else args.parent, name="end-with-parent")
     if args.session:
         return _session()
     request = json.loads(sys.stdin.read())
@@ -70,23 +72,6 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(json.dumps(_answer(request["backend"], request, float(request["timeout"]))))
     sys.stdout.flush()
     return 0
-
-
-def _watch_parent(parent: int | None = None) -> None:
-    """End this child (exit code 3) within a second of the end of ``parent`` (the process
-    that started it, by PID: it may have ended before this line runs; default: the
-    parent now), even mid-query: a parent killed hard (SIGKILL, or a benchmark stopped
-    by hand) cannot kill its children, and a one-batch child would otherwise run on to
-    its CPU-time limit (a 4.3 GiB z3 child of a stopped 10,000-constraint run did)."""
-    parent = os.getppid() if parent is None else parent
-
-    def watchdog() -> None:
-        while True:
-            time.sleep(1)
-            if os.getppid() != parent:
-                os._exit(3)
-
-    threading.Thread(target=watchdog, daemon=True).start()
 
 
 def _session() -> int:
