@@ -161,6 +161,21 @@ def test_children_allocating_at_once_share_what_the_budget_has_left(root):
     assert r.say("ask 0 100") == "held" and r.say("ask 1 100") == "held"
 
 
+def test_over_budget_the_other_children_may_not_grow_until_the_next_look(root):
+    """The look that stops the largest child leaves the others no growth (what the stop
+    freed is seen at the next look); the look after gives them room again."""
+    r = root()
+    r.say("hold 300")
+    r.say("grow")
+    stop = _looked(TreeGuard(r.pid, tree_mib(r.pid) - 100))
+    assert stop is not None
+    assert r.say("ask 1 50") == "MemoryError"
+    time.sleep(0.5)
+    assert r.alive() == [False, True]
+    assert _looked(TreeGuard(r.pid, tree_mib(r.pid) + 300)) is None
+    assert r.say("ask 1 50") == "held"
+
+
 def test_the_cap_holds_when_the_root_shares_its_parents_pages(root):
     """The root forked from a parent holding 600 MiB (counted): the resident sum counts
     those pages twice and is over the budget, the PSS sum is not; the child is capped at

@@ -107,15 +107,16 @@ def address_space_bytes(pid: int) -> int:
     return _statm(pid, 0)
 
 
-def cap_growth(pid: int, headroom: int) -> bool:
-    """Set the soft ``RLIMIT_AS`` of ``pid`` to its address space now plus ``headroom``
-    bytes, never above its hard limit (``prlimit``, Linux; a soft limit may go up again
-    later, the hard one stays as the process set it; a process without a hard limit is
-    left alone).  An allocation past it fails in
-    that process (a solver then answers "out of memory"); what it holds is untouched.
+def cap_growth(pid: int, headroom: int, size: int | None = None) -> bool:
+    """Set the soft ``RLIMIT_AS`` of ``pid`` to its address space (now, or ``size`` bytes
+    as read before) plus ``headroom`` bytes, never above its hard limit (``prlimit``,
+    Linux; a soft limit may go up again later, the hard one stays as the process set it;
+    a process without a hard limit is left alone).  An allocation past it fails in that
+    process (a solver then answers "out of memory"); what it holds is untouched (a soft
+    limit below the address space only makes new allocations fail).
     Returns whether the limit was set."""
     try:
-        size = address_space_bytes(pid)
+        size = address_space_bytes(pid) if size is None else size
         if size == 0:
             return False
         _, hard = resource.prlimit(pid, resource.RLIMIT_AS)
@@ -257,6 +258,9 @@ class TreeGuard:
                 tops[top] = subtree
         counted = [self.root, *(p for p in self.also if p != self.root), *(p for t in tops.values() for p in t)]
         resident = sum(rss_bytes(p) for p in counted)
+        # address spaces read with the resident sizes: a cap is that size plus a share of
+        # what the budget had left then, so growth after this read counts against the share
+        spaces = {p: address_space_bytes(p) for t in tops.values() for p in t}
         budget = self.budget_mib * _MIB
         now = time.monotonic()
         if resident > budget or now - self._shared_at >= self.shared_every:
@@ -266,8 +270,11 @@ class TreeGuard:
         else:
             sizes, proportional = None, resident - self._shared
         if proportional > budget and tops:
-            return self._stop(max(tops, key=lambda t: sum(sizes.get(p, 0) for p in tops[t])), tops, sizes,
-                              table, proportional)
+            top = max(tops, key=lambda t: sum(sizes.get(p, 0) for p in tops[t]))
+            stop = self._stop(top, tops, sizes, table, proportional)
+            # the others may not grow until the next look has seen what the stop freed
+            self._cap({t: sub for t, sub in tops.items() if t != top}, table, spaces, 0)
+            return stop
         headroom = budget - proportional
         if headroom < LOW_HEADROOM and not self._warned:
             # once: every solver query may now fail "out of memory"; the likely cause is a
@@ -278,12 +285,16 @@ class TreeGuard:
                         max(0, headroom) // _MIB)
         # the headroom is shared: each of n processes may grow by 1/n of it, so that all
         # of them growing at once between two looks still stay within the budget
-        capped = [p for subtree in tops.values() for p in subtree]
-        share = max(0, headroom) // max(1, len(capped))
-        for p in capped:
-            if _identity(p) == table[p]:
-                cap_growth(p, share)
+        n = sum(len(subtree) for subtree in tops.values())
+        self._cap(tops, table, spaces, max(0, headroom) // max(1, n))
         return None
+
+    @staticmethod
+    def _cap(tops: dict, table: dict, spaces: dict, share: int) -> None:
+        for subtree in tops.values():
+            for p in subtree:
+                if _identity(p) == table[p]:
+                    cap_growth(p, share, spaces.get(p))
 
     def _stop(self, top: int, tops: dict, sizes: dict, table: dict, proportional: int) -> Stop | None:
         """Kill ``top`` (a child of root) with its process group, or alone when it leads
