@@ -17,7 +17,9 @@ Three sweeps, each a table of (family, size, seed) rows and a count of mismatche
   status is known: ``dup`` repeats a fifth of the points (status kept), ``wider`` adds a
   neuron to a sat instance (a zero neuron: sat kept), ``drop-k`` removes k random points
   from a sat instance (the forward witness still fits: sat kept), ``conflict`` adds a
-  point at an existing input with another label (unsat for every network).
+  point at an existing input with another label (unsat for every network), ``narrow``
+  removes a neuron (unsat: a data line of the layout needs m kinks), ``witness-mid-k`` and
+  ``witness-off-k`` add k points that the forward witness labels (sat kept).
 
 In the table, "sizes" are constraints (etr, check) or hidden neurons (affine).
 Every command runs as a user would run it (a child process, its exit code and JSON
@@ -179,15 +181,55 @@ def sweep_variants(folder: Path, drops, timeout) -> list[dict]:
         p = rnd.choice(points)
         variants = [("dup", points + rnd.sample(points, len(points) // 5), m, status),
                     ("conflict", points + [DataPoint(p.x, (p.y[0] + 1, p.y[1]))], m, "unsat")]
+        # every data line of the layout holds m kinks (one per neuron), so m - 1 neurons fit
+        # no reduction output: the line count says so, whatever the formula
+        variants.append(("narrow", points, m - 1, "unsat"))
         if status == "sat":
             variants.append(("wider", points, m + 1, "sat"))
             variants += [(f"drop-{k}", random.Random(k).sample(points, len(points) - k), m, "sat")
                          for k in drops if k < len(points)]
+            variants += _witness_variants(read_smtlib(path), reduce_formula, points)
         for name, pts, width, expected in variants:
             rows.append(_train_row(TrainingInstance(tuple(pts), width), folder / f"{Path(path).stem}_{name}.json",
                                    timeout, sweep="variants", family=f"{Path(path).stem} {name}", size=width,
                                    seed=7, expected=expected))
     return rows
+
+
+def _witness_variants(formula, reduce_formula, points: list, extra=(3, 10, 30)) -> list:
+    """Sat by construction: the points of the reduction output plus k points labelled by
+    the forward witness (the reduction's network for the ETR side's model), which fits
+    them all: ``witness-mid-k`` adds midpoints of a point and its nearest neighbour (most
+    on a data line, inside a gadget), ``witness-off-k`` points anywhere in the bounding
+    box.  None where the witness's labels there are not rational (an irrational model)."""
+    from nnsolve.decision.etr import decide_etr
+    from nnsolve.reduction.witness import forward_map
+    from nnsolve.solvers import Limits, get_solver
+    from nnsolve.training.instance import DataPoint
+    from nnsolve.training.network import evaluate
+
+    red = reduce_formula(formula)
+    etr = decide_etr(formula, get_solver("z3"), Limits(60))
+    if etr.status != "sat":
+        return []
+    net = forward_map(red, etr.model)
+    xs = [p.x for p in points]
+    box = [(min(x[i] for x in xs), max(x[i] for x in xs)) for i in (0, 1)]
+    out = []
+    for k in extra:
+        rnd = random.Random(100 + k)
+        mid, off = [], []
+        for _ in range(k):
+            a = rnd.choice(points)
+            b = min((q for q in points if q is not a), key=lambda q: (q.x[0] - a.x[0]) ** 2 + (q.x[1] - a.x[1]) ** 2)
+            mid.append(((a.x[0] + b.x[0]) / 2, (a.x[1] + b.x[1]) / 2))
+            off.append(tuple(lo + (hi - lo) * F(rnd.randrange(1000), 1000) for lo, hi in box))
+        for name, where in (("mid", mid), ("off", off)):
+            labels = [tuple(evaluate(net, x)) for x in where]
+            if all(isinstance(v, (int, F)) for y in labels for v in y):
+                out.append((f"witness-{name}-{k}", points + [DataPoint(x, tuple(map(F, y))) for x, y in zip(where, labels)],
+                            red.instance.hidden, "sat"))
+    return out
 
 
 def _show(row: dict) -> None:
