@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnsolve.decider.pattern import fit_by_pattern
-from nnsolve.decider.line_count import analyse_lines, chains
+from nnsolve.decider.line_count import BlockCount, LineAnalysis, LineCount, analyse_lines, chains, padded_analyses
 from nnsolve.decider.structured import decide_structured, decide_with
 from nnsolve.decider.pattern_query import pattern_query
 from nnsolve.formula.model import Add, Formula, Inv
@@ -17,7 +17,7 @@ from nnsolve.reduction import reduce_formula
 from nnsolve.solvers import SAT, UNKNOWN, UNSAT, Limits, get_solver
 from nnsolve.training.generate import planted_instance
 from nnsolve.training.instance import DataPoint, TrainingInstance
-from nnsolve.decider.lines import blocks, data_lines, line_data
+from nnsolve.decider.lines import DataLine, blocks, data_lines, line_data
 from nnsolve.training.network import Network, Neuron, evaluate, exact_fit, preactivation
 from nnsolve.training.symmetry import normalize_neuron
 
@@ -286,4 +286,43 @@ def test_a_reduction_output_short_of_one_kink_on_a_line_is_sat_under_a_guess():
     instance = _dropped("instances/tier1/self_inverse.smt2", 7)
     result = decide_structured(instance, Z3, Limits(120))
     assert result.status == SAT and result.method == "structured:chains-padded", result.reason
+    assert exact_fit(instance, result.network).ok
+
+
+def test_two_blocks_that_touch_are_joined_under_a_guess():
+    """A short line whose gadget block the count cut in two (blocks 1 and 2 share a
+    sample): besides each block given a kink more, the two are joined into one block
+    holding both counts and one more, the count the other lines' intact copies have, so
+    that guess comes first; blocks that do not touch are never joined, and every guess
+    makes the family tight."""
+    def line(u, blocks):
+        points = tuple(range(12))
+        return LineCount(DataLine(1, 0, F(u), points, points), tuple(BlockCount(a, b, k, True) for a, b, k in blocks))
+
+    intact, cut = [(0, 6, 4), (8, 11, 4)], [(0, 3, 1), (3, 6, 3), (8, 11, 4)]
+    short = [(0, 3, 1), (3, 6, 2), (8, 11, 4)]
+    lines = LineAnalysis(8, (line(1, intact), line(2, cut), line(3, intact), line(4, short)), 4, 0, 0.0)
+    guesses = list(padded_analyses(lines))
+    first, joined = guesses[0]
+    assert first == "x = 4: block 1-2 of 3 given 4 kinks"
+    assert [(b.first, b.last, b.kinks) for b in joined.counts[3].blocks] == [(0, 6, 4), (8, 11, 4)]
+    spans = [what for what, _ in guesses if "-" in what.split(":")[1]]
+    assert len(spans) == 2 and all("block 1-2" in what for what in spans)  # blocks 2 and 3 do not touch
+    assert all(sum(b.kinks for b in g.counts[3].blocks) == 8 for _, g in guesses)
+    assert len(guesses) == 2 * 4  # three blocks given a kink, one join; as they are, then widened
+
+
+@pytest.mark.slow
+def test_a_reduction_output_whose_short_gadget_was_cut_in_two_is_sat_under_a_join():
+    """20 points dropped from golden_ratio (seed 102): on x = 544 the second gadget's block
+    is cut in two (1 and 2 kinks) and the line needs 49 of 50; the guesses that give one
+    of the two a kink more find no network within the limit, the join (4 kinks over both)
+    does, checked exactly."""
+    import random
+    from nnsolve.formula.smtlib import read_smtlib
+    instance = reduce_formula(read_smtlib("instances/tier1/golden_ratio.smt2")).instance
+    instance = TrainingInstance(tuple(random.Random(102).sample(list(instance.points), len(instance.points) - 20)),
+                                instance.hidden)
+    result = decide_structured(instance, Z3, Limits(240))
+    assert result.status == SAT and "block 2-3" in result.reason, result.reason
     assert exact_fit(instance, result.network).ok

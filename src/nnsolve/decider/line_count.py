@@ -335,9 +335,11 @@ MAX_PADDINGS = 256
 def padded_analyses(analysis: LineAnalysis, max_short: int = 3) -> Iterator[tuple[str, LineAnalysis]]:
     """Hypotheses for a sat search, never a proof: ``analysis`` with the lines that need
     m - 1 kinks ("short", at most ``max_short`` of them in a family of >= 3 parallel lines
-    whose other lines are tight) made tight by giving one of their blocks one kink more:
-    every choice as it is, then every choice again with that block widened by one sample
-    on each side where no other block is (a dropped point may have been its end).
+    whose other lines are tight) made tight by giving one of their blocks one kink more,
+    or two blocks that touch joined into one with one kink more (a gadget's block cut in
+    two by the count): every choice as it is, then every choice again with that block
+    widened by one sample on each side where no other block is (a dropped point may have
+    been its end).
 
     A data point removed from a tight line can lower its count by one (seen on reduction
     outputs with points dropped: a gadget block then needs 3 kinks where its neighbours
@@ -371,35 +373,52 @@ def padded_analyses(analysis: LineAnalysis, max_short: int = 3) -> Iterator[tupl
         short = [i for i in members if analysis.counts[i].kinks < analysis.hidden]
         if len(members) < 3 or not 0 < len(short) <= max_short:
             continue
-        choices = [[(i, b) for b in range(len(analysis.counts[i].blocks))] for i in short]
+        # one block given a kink more (span 1), or two blocks that touch (a sample apart at
+        # most: a gadget's block cut in two where its counts split) joined into one block
+        # holding their kinks and one more (span 2): the join is the weaker guess, which
+        # holds whenever either of its blocks given a kink more does
+        choices = [[(i, b, span) for span in (1, 2) for b in range(len(analysis.counts[i].blocks) + 1 - span)
+                    if span == 1 or _touch(analysis.counts[i].blocks[b], analysis.counts[i].blocks[b + 1])]
+                   for i in short]
         # likelier first: a padded block whose new count other blocks of the family have
         # (a gadget missing one point looks like its intact copies on the other lines)
         seen = Counter(block.kinks for i in members for block in analysis.counts[i].blocks)
         picks = list(islice(product(*choices), (MAX_PADDINGS - tried) // 2))
-        picks.sort(key=lambda pick: -sum(seen[analysis.counts[i].blocks[b].kinks + 1] for i, b in pick))
+        picks.sort(key=lambda pick: -sum(seen[_given(analysis.counts[i], b, span)] for i, b, span in pick))
         for widen in (False, True):  # the block as it is first: widening can merge it with the next gadget's
             for pick in picks:
                 tried += 1
                 counts = list(analysis.counts)
-                for i, b in pick:
-                    counts[i] = _padded(counts[i], b, widen)
-                what = "; ".join(f"{_equation(analysis.counts[i].line)}: block {b + 1} of "
-                                 f"{len(analysis.counts[i].blocks)} given {counts[i].blocks[b].kinks} kinks"
-                                 for i, b in pick) + (" (widened)" if widen else "")
+                for i, b, span in pick:
+                    counts[i] = _padded(counts[i], b, widen, span)
+                what = "; ".join(f"{_equation(analysis.counts[i].line)}: block {b + 1}"
+                                 + (f"-{b + span}" if span > 1 else "")
+                                 + f" of {len(analysis.counts[i].blocks)} given {counts[i].blocks[b].kinks} kinks"
+                                 for i, b, span in pick) + (" (widened)" if widen else "")
                 yield what, replace(analysis, counts=tuple(counts))
 
 
-def _padded(count: LineCount, b: int, widen: bool = True) -> LineCount:
-    """``count`` with block b given one kink more; ``widen``: and widened by a sample on
-    each side where that stays clear of the neighbouring blocks' spans and inside the line."""
+def _touch(left: BlockCount, right: BlockCount) -> bool:
+    return right.first - left.last <= 1
+
+
+def _given(count: LineCount, b: int, span: int) -> int:
+    """The kinks blocks b .. b + span - 1 of ``count`` hold with one kink more."""
+    return sum(block.kinks for block in count.blocks[b:b + span]) + 1
+
+
+def _padded(count: LineCount, b: int, widen: bool = True, span: int = 1) -> LineCount:
+    """``count`` with blocks b .. b + span - 1 joined into one block holding their kinks
+    and one more; ``widen``: and widened by a sample on each side where that stays clear
+    of the neighbouring blocks' spans and inside the line."""
     blocks = count.blocks
-    block = blocks[b]
-    first, last = block.first, block.last
+    e = b + span - 1
+    first, last = blocks[b].first, blocks[e].last
     if widen:
-        first = max(block.first - 1, blocks[b - 1].last if b else 0)
-        last = min(block.last + 1, blocks[b + 1].first if b + 1 < len(blocks) else len(count.line.points) - 1)
-    wider = BlockCount(first, last, block.kinks + 1, False)
-    return LineCount(count.line, blocks[:b] + (wider,) + blocks[b + 1:])
+        first = max(first - 1, blocks[b - 1].last if b else 0)
+        last = min(last + 1, blocks[e + 1].first if e + 1 < len(blocks) else len(count.line.points) - 1)
+    wider = BlockCount(first, last, _given(count, b, span), False)
+    return LineCount(count.line, blocks[:b] + (wider,) + blocks[e + 1:])
 
 
 def _equation(line: DataLine) -> str:
