@@ -47,6 +47,18 @@ def _planted(size, degree, seed):
 @given(st.sampled_from([5, 20, 100, 300]), st.sampled_from([2, 3, 4, 6]), st.integers(0, 10 ** 6))
 def test_planted_solutions_are_never_lost(size, degree, seed):
     # degrees 4 and 6: two independent cores, so a branch's field grows (Q(r + s r'))
+    _never_lost(size, degree, seed)
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None)
+@given(st.sampled_from([1000, 3000, 10000]), st.sampled_from([2, 3, 4, 6]), st.integers(0, 10 ** 6))
+def test_planted_solutions_are_never_lost_at_tier4_sizes(size, degree, seed):
+    """The same at the sizes users run (tier 4: up to 10,000 constraints)."""
+    _never_lost(size, degree, seed)
+
+
+def _never_lost(size, degree, seed):
     f, sol = _planted(size, degree, seed)
     for box in (True, False):
         prop = Propagation(f, box=box)
@@ -66,6 +78,18 @@ def test_extension_from_seeds_gives_solutions_only(size, degree, seed, rnd):
     """``extend_part``: a sat is a solution of the part (checked here by other code), whatever
     the seeds; from the planted values of the part's determined groups it finds one (the
     generator defines every other value from its cores by sums and inverses)."""
+    _extension_from_seeds(size, degree, seed, rnd)
+
+
+@pytest.mark.slow
+@settings(max_examples=4, deadline=None)
+@given(st.sampled_from([1000, 3000, 10000]), st.sampled_from([2, 3, 4, 6]), st.integers(0, 10 ** 6),
+       st.randoms(use_true_random=False))
+def test_extension_from_seeds_gives_solutions_only_at_tier4_sizes(size, degree, seed, rnd):
+    _extension_from_seeds(size, degree, seed, rnd)
+
+
+def _extension_from_seeds(size, degree, seed, rnd):
     f, sol = _planted(size, degree, seed)
     prop = Propagation(f, box=True)
     prop.propagate()
