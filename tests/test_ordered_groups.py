@@ -7,7 +7,8 @@ interpolation of the outer ones)."""
 from fractions import Fraction as F
 from itertools import combinations_with_replacement, product
 
-from hypothesis import given, settings, strategies as st
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from nnsolve.decider.line_count import _between_violation, _between_violation_all_pairs, ordered_groups
 
@@ -178,11 +179,11 @@ def test_the_contract_is_checked():
 
 
 @st.composite
-def hull_families(draw):
+def hull_families(draw, most=80):
     """Sorted group hulls on 3-5 parallel lines: random ends (gaps and overlaps of the
     crossings of all sizes) or stripes (group j near a line through the plane, with jitter),
-    up to 80 groups, as the chains of tier-3 and tier-4 reductions have."""
-    q = draw(st.integers(1, 80))
+    up to ``most`` groups, as the chains of tier-3 and tier-4 reductions have."""
+    q = draw(st.integers(1, most) if most <= 80 else st.integers(most // 4, most))
     lines = draw(st.integers(3, 5))
     stripes = draw(st.booleans())
     hulls = []
@@ -207,6 +208,17 @@ def hull_families(draw):
 def test_pruned_between_violation_equals_all_pairs(family):
     """The pruned search returns exactly what the all-pairs search returns (same first
     violation, so ordered_groups merges the same way)."""
+    hulls, lambdas = family
+    assert _between_violation(hulls, lambdas) == _between_violation_all_pairs(hulls, lambdas)
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.large_base_example, HealthCheck.too_slow,
+                                                                 HealthCheck.data_too_large])
+@given(hull_families(most=4000))
+def test_pruned_between_violation_equals_all_pairs_at_tier4_sizes(family):
+    """The same with 1,000-4,000 groups (drawn mostly near 1,000) (a tier-4 line holds thousands of gadget blocks; the
+    all-pairs reference is quadratic, so this is as far as it goes in a test)."""
     hulls, lambdas = family
     assert _between_violation(hulls, lambdas) == _between_violation_all_pairs(hulls, lambdas)
 
