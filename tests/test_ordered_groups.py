@@ -217,8 +217,9 @@ def test_pruned_between_violation_equals_all_pairs(family):
                                                                  HealthCheck.data_too_large])
 @given(hull_families(most=4000))
 def test_pruned_between_violation_equals_all_pairs_at_tier4_sizes(family):
-    """The same with 1,000-4,000 groups (drawn mostly near 1,000) (a tier-4 line holds thousands of gadget blocks; the
-    all-pairs reference is quadratic, so this is as far as it goes in a test)."""
+    """The same with 1,000-4,000 groups, drawn mostly near 1,000 (a tier-4 line holds
+    thousands of gadget blocks; the all-pairs reference is quadratic, so this is as far as
+    it goes in a test)."""
     hulls, lambdas = family
     assert _between_violation(hulls, lambdas) == _between_violation_all_pairs(hulls, lambdas)
 
