@@ -152,8 +152,9 @@ def tree_mib(pid: int, proportional: bool = True) -> int:
 def tree_sizes_mib(pid: int) -> tuple[int, int]:
     """(resident sum, PSS sum) in MiB of ``pid`` and its descendants, read together
     process by process (one walk: the two sums are of the same tree at about the same
-    moment; a process forked and not yet exec'd counts its parent's pages once more in
-    the first, not in the second)."""
+    moment).  A child caught between vfork and exec runs in its parent's address space
+    and shows all of its memory, so both sums count that memory twice at such a moment
+    (docs/memory.md)."""
     rss = pss = 0
     for p in {pid, *descendants(pid)}:
         r = rss_bytes(p)
