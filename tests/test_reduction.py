@@ -431,9 +431,20 @@ def _naive_readings(red, network):
 small = st.fractions(min_value=-4, max_value=4, max_denominator=6)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(st.data())
 def test_backward_map_reads_what_the_network_computes(data):
+    _backward_map_reads(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_backward_map_reads_what_the_network_computes_more_draws(data):
+    _backward_map_reads(data)
+
+
+def _backward_map_reads(data):
     """The grouped readings of backward_map equal one full evaluation per reading, on
     forward networks of random planted formulas (5-60 constraints) with random neurons
     changed: moved along their stripe, turned to a random direction (not parallel to any
