@@ -386,6 +386,7 @@ def test_merged_blocks_keep_coincidences_across_parts():
         assert all(any(p is q for q in parts) for p in asked)
 
 
+@pytest.mark.slow  # 25 s; in the default tier the drop-10 output's windows are checked against its forward witness
 @pytest.mark.parametrize("formula, dropped", [("instances/tier1/self_inverse.smt2", 10)])
 def test_a_reduction_output_with_points_dropped_is_sat_by_chains(formula, dropped):
     """Points removed from a sat reduction output (sat by construction): one dropped point

@@ -168,9 +168,20 @@ def line_samples(draw):
     return samples
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(line_samples())
 def test_one_pass_bends_and_blocks_equal_the_definitions(samples):
+    _one_pass_equals_definitions(samples)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(line_samples())
+def test_one_pass_bends_and_blocks_equal_the_definitions_more_draws(samples):
+    _one_pass_equals_definitions(samples)
+
+
+def _one_pass_equals_definitions(samples):
     """bend_indices (cross-multiplied, GMP) equals the slope-by-division definition;
     line_blocks gives blocks whose bends are the bends of their own samples; the greedy
     count over a block's bends equals disjoint_windows of its samples."""
