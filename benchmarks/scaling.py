@@ -218,21 +218,22 @@ class TreePeak:
         self._thread.start()
 
     def _run(self) -> None:
-        from nnsolve.solvers.memory import descendants, pss_bytes, rss_bytes
+        from nnsolve.solvers.memory import _identity, descendants, pss_bytes, rss_bytes
 
         mib = 1 << 20
         before: set = set()
         root_cmd = _cmdline(self.pid)
         while not self._done.is_set():
-            rows, seen = [], set()
+            rows, seen, cmds = [], set(), {}
             for p in [self.pid, *descendants(self.pid)]:
-                r = rss_bytes(p)
-                if not r:
+                r, identity = rss_bytes(p), _identity(p)  # identity: (parent, start time)
+                if not r or identity is None:
                     continue
-                ident = (p, _start_time(p))
-                seen.add(ident)
-                rows.append([_role(p, self.pid, root_cmd), p, r // mib, pss_bytes(p) // mib, ident not in before,
-                             _cmdline(p) == _cmdline(_parent(p))])
+                seen.add((p, identity))
+                cmds[p] = _cmdline(p)
+                parent_cmd = cmds[identity[0]] if identity[0] in cmds else _cmdline(identity[0])
+                rows.append([_role(p, self.pid, cmds[p], root_cmd), p, r // mib, pss_bytes(p) // mib,
+                             (p, identity) not in before, cmds[p] == parent_cmd])
             before = seen
             self.samples += 1
             rss, pss = sum(r[2] for r in rows), sum(r[3] for r in rows)
@@ -257,26 +258,9 @@ def _cmdline(pid: int) -> list[str]:
         return []
 
 
-def _parent(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return int(fh.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def _start_time(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return int(fh.read().rsplit(")", 1)[1].split()[19])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _role(pid: int, root: int, root_cmd: list[str]) -> str:
+def _role(pid: int, root: int, cmd: list[str], root_cmd: list[str]) -> str:
     if pid == root:
         return "check"
-    cmd = _cmdline(pid)
     if cmd == root_cmd:
         return "decision"
     if "nnsolve.solvers.worker" in cmd:

@@ -175,8 +175,9 @@ def sweep_variants(folder: Path, drops, timeout) -> list[dict]:
 
     rows = []
     for path, status in {**AFFINE_FORMULAS, "instances/tier1/self_inverse.smt2": "sat"}.items():
-        instance = reduce_formula(read_smtlib(path)).instance
-        points, m = list(instance.points), instance.hidden
+        formula = read_smtlib(path)
+        reduction = reduce_formula(formula)
+        points, m = list(reduction.instance.points), reduction.instance.hidden
         rnd = random.Random(7)
         p = rnd.choice(points)
         variants = [("dup", points + rnd.sample(points, len(points) // 5), m, status),
@@ -188,7 +189,7 @@ def sweep_variants(folder: Path, drops, timeout) -> list[dict]:
             variants.append(("wider", points, m + 1, "sat"))
             variants += [(f"drop-{k}", random.Random(k).sample(points, len(points) - k), m, "sat")
                          for k in drops if k < len(points)]
-            variants += _witness_variants(read_smtlib(path), reduce_formula, points)
+            variants += _witness_variants(formula, reduction, points)
         for name, pts, width, expected in variants:
             rows.append(_train_row(TrainingInstance(tuple(pts), width), folder / f"{Path(path).stem}_{name}.json",
                                    timeout, sweep="variants", family=f"{Path(path).stem} {name}", size=width,
@@ -196,7 +197,7 @@ def sweep_variants(folder: Path, drops, timeout) -> list[dict]:
     return rows
 
 
-def _witness_variants(formula, reduce_formula, points: list, extra=(3, 10, 30)) -> list:
+def _witness_variants(formula, red, points: list, extra=(3, 10, 30)) -> list:
     """Sat by construction: the points of the reduction output plus k points labelled by
     the forward witness (the reduction's network for the ETR side's model), which fits
     them all: ``witness-mid-k`` adds midpoints of a point and its nearest neighbour (most
@@ -208,7 +209,6 @@ def _witness_variants(formula, reduce_formula, points: list, extra=(3, 10, 30)) 
     from nnsolve.training.instance import DataPoint
     from nnsolve.training.network import evaluate
 
-    red = reduce_formula(formula)
     etr = decide_etr(formula, get_solver("z3"), Limits(60))
     if etr.status != "sat":
         return []
