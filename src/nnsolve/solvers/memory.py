@@ -87,24 +87,26 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def _statm(pid: int, field: int) -> int:
-    """Field ``field`` of ``/proc/PID/statm`` in bytes (0 when it has ended)."""
+def _statm_sizes(pid: int) -> tuple[int, int]:
+    """(address space, resident size) of ``pid`` in bytes, from one read of
+    ``/proc/PID/statm`` ((0, 0) when it has ended)."""
     try:
         with open(f"/proc/{pid}/statm") as fh:
-            return int(fh.read().split()[field]) * _PAGE
+            fields = fh.read().split()
+        return int(fields[0]) * _PAGE, int(fields[1]) * _PAGE
     except (OSError, IndexError, ValueError):
-        return 0
+        return 0, 0
 
 
 def rss_bytes(pid: int) -> int:
     """The resident size of ``pid`` (0 when it has ended or cannot be read)."""
-    return _statm(pid, 1)
+    return _statm_sizes(pid)[1]
 
 
 def address_space_bytes(pid: int) -> int:
     """The address space (virtual size) of ``pid``: what ``RLIMIT_AS`` bounds (0 when it
     has ended)."""
-    return _statm(pid, 0)
+    return _statm_sizes(pid)[0]
 
 
 def cap_growth(pid: int, headroom: int, size: int | None = None) -> bool:
@@ -258,10 +260,12 @@ class TreeGuard:
             if subtree and subtree[0] == top:
                 tops[top] = subtree
         counted = [self.root, *(p for p in self.also if p != self.root), *(p for t in tops.values() for p in t)]
-        resident = sum(rss_bytes(p) for p in counted)
-        # address spaces read with the resident sizes: a cap is that size plus a share of
-        # what the budget had left then, so growth after this read counts against the share
-        spaces = {p: address_space_bytes(p) for t in tops.values() for p in t}
+        # address spaces read with the resident sizes (one read each): a cap is that size
+        # plus a share of what the budget had left then, so growth after this read counts
+        # against the share
+        now_sizes = {p: _statm_sizes(p) for p in counted}
+        resident = sum(now_sizes[p][1] for p in counted)
+        spaces = {p: now_sizes[p][0] for t in tops.values() for p in t}
         budget = self.budget_mib * _MIB
         now = time.monotonic()
         if resident > budget or now - self._shared_at >= self.shared_every:

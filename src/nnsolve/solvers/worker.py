@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     limit(args.memory_mb, args.cpu_seconds)
     # a parent killed hard (SIGKILL, a benchmark stopped by hand) cannot kill its children,
     # and a one-batch child would otherwise run on to its CPU-time limit
-    end_with(os.getppid() if args.parent is None else args.parent, name="end-with-parent")
+    end_with(os.getppid() if args.parent is None else args.parent)
     if args.session:
         return _session()
     request = json.loads(sys.stdin.read())
