@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnsolve.decider.pattern import fit_by_pattern
-from nnsolve.decider.line_count import BlockCount, LineAnalysis, LineCount, analyse_lines, chains, padded_analyses
+from nnsolve.decider.line_count import (MAX_DEFICIT, BlockCount, LineAnalysis, LineCount, analyse_lines, chains,
+                                        eliminated_lower_bound, ordered_split, padded_analyses)
 from nnsolve.decider.structured import decide_structured, decide_with
 from nnsolve.decider.pattern_query import pattern_query
 from nnsolve.formula.model import Add, Formula, Inv
@@ -310,6 +311,75 @@ def test_two_blocks_that_touch_are_joined_under_a_guess():
     assert len(spans) == 2 and all("block 1-2" in what for what in spans)  # blocks 2 and 3 do not touch
     assert all(sum(b.kinks for b in g.counts[3].blocks) == 8 for _, g in guesses)
     assert len(guesses) == 2 * 4  # three blocks given a kink, one join; as they are, then widened
+
+
+
+def _family(profiles: list[list[int]], m: int) -> LineAnalysis:
+    """Parallel lines x = 1, 2, .., each with blocks of the given kink counts, three
+    samples each, two samples apart (blocks that never touch)."""
+    def line(u, counts):
+        points = tuple(range(5 * len(counts)))
+        return LineCount(DataLine(1, 0, F(u), points, points),
+                         tuple(BlockCount(5 * b, 5 * b + 2, k, True) for b, k in enumerate(counts)))
+    return LineAnalysis(m, tuple(line(u + 1, counts) for u, counts in enumerate(profiles)), len(profiles), 0, 0.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_lines_short_of_up_to_three_kinks_are_padded_back_first(data):
+    """A family whose lines all had one cross-section (block counts) and one or two of
+    which lost 1..MAX_DEFICIT kinks from their blocks: every guess makes the family tight
+    (each line m kinks), the first guess gives each short line the intact lines' multiset
+    of counts, and with one short line the padding that restores the cross-section is
+    among the guesses."""
+    profile = data.draw(st.lists(st.integers(1, 5), min_size=2, max_size=6), label="profile")
+    m = sum(profile)
+    lines = [list(profile) for _ in range(data.draw(st.integers(3, 4), label="lines"))]
+    shorts = data.draw(st.lists(st.integers(0, len(lines) - 1), min_size=1, max_size=2, unique=True), label="short")
+    for i in shorts:
+        for _ in range(data.draw(st.integers(1, MAX_DEFICIT), label="deficit")):
+            options = [b for b, k in enumerate(lines[i]) if k > 1]
+            if options:
+                lines[i][data.draw(st.sampled_from(options), label="block")] -= 1
+    shorts = [i for i in shorts if sum(lines[i]) < m]
+    guesses = [g for _, g in padded_analyses(_family(lines, m))]
+    if not shorts:
+        assert guesses == []
+        return
+    assert guesses and all(c.kinks == m for g in guesses for c in g.counts)
+    assert all(sorted(b.kinks for b in guesses[0].counts[i].blocks) == sorted(profile) for i in shorts)
+    if len(shorts) == 1:  # two short lines of look-alike blocks can tie past the cap (docs/solving.md)
+        assert any([b.kinks for b in g.counts[shorts[0]].blocks] == profile for g in guesses)
+
+
+def test_a_line_short_of_more_kinks_than_the_bound_is_not_padded():
+    m = 5 + 5
+    assert list(padded_analyses(_family([[5, 5], [5, 5], [5, 5 - MAX_DEFICIT]], m)))
+    assert list(padded_analyses(_family([[5, 5], [5, 5], [5, 5 - MAX_DEFICIT - 1]], m))) == []
+
+
+@pytest.mark.parametrize("path", ["instances/tier1/self_inverse.smt2", "instances/tier1/golden_ratio.smt2",
+                                  "instances/tier1/contradiction.smt2", "instances/tier2/planted_4_s2.smt2"])
+def test_the_chains_guessed_in_order_are_the_chains_proven_on_reduction_outputs(path):
+    """``ordered_split`` (a guess for a sat search) on intact reduction outputs, where
+    ``chains`` proves the split: the same chains, block for block."""
+    from nnsolve.formula.smtlib import read_smtlib
+    analysis = analyse_lines(reduce_formula(read_smtlib(path)).instance, Z3)
+    proven, guessed = chains(analysis), ordered_split(analysis)
+    assert proven is not None and guessed is not None
+    assert [(c.blocks, c.kinks) for c in guessed[1]] == [(c.blocks, c.kinks) for c in proven[1]]
+
+
+def test_the_elimination_bound_stops_its_listing_at_the_node_budget():
+    """A long block whose bends come last: the listing of cell assignments places kinks
+    early that can never cover the late bends, so it explores partial assignments for
+    minutes (seen on self_inverse with 40 of 138 points dropped); with the budget it
+    stops and the bound stays what the greedy count gave (sound: it is only not raised)."""
+    from nnsolve.decider.windows import ListingBudget, cell_assignments
+    samples = [(F(t), (F(0) if t < 40 else F((t - 40) % 2),)) for t in range(52)]
+    with pytest.raises(ListingBudget):
+        cell_assignments(samples, 10, max_nodes=50_000)
+    assert 1 <= eliminated_lower_bound(samples, 1, 11) <= 11
 
 
 @pytest.mark.slow

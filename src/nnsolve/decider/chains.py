@@ -229,7 +229,8 @@ def _interval(coeffs: list[tuple[Fraction, tuple[Fraction, Fraction]]]) -> tuple
 
 def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver: Solver,
                      limits: Limits = Limits(), progress: Callable[[str], None] | None = None,
-                     split: tuple | None = None, sat_only: bool = False) -> TrainingResult:
+                     split: tuple | None = None, sat_only: bool = False,
+                     block_cache: dict | None = None) -> TrainingResult:
     """Decide along the chains of ``analysis`` (see the module docstring); ``unknown``
     with the reason when a premise is missing or the solver gives up.  ``progress(step)``
     is called as the steps start: ``elimination`` (the global system), ``residual`` (the
@@ -239,7 +240,12 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
     ``sat_only``: the caller uses a sat answer only (``analysis`` is a guess): the order
     across lines, which only an unsat needs, is not asked (so no unsat comes back), and
     a block's assignments are refined by the solver only up to :data:`SAT_ONLY_REFINED`
-    of them (refining only narrows sound windows)."""
+    of them (refining only narrows sound windows).
+
+    ``block_cache``: the blocks' windows by their normalized data, shared by calls on the
+    same instance (guesses that differ in a few blocks): an entry is a function of its key
+    (the block's normalized samples, span and count) and, where the solver refined it,
+    still sound windows whatever that refinement's time limit was."""
     progress = progress or (lambda step: None)
     start = time.monotonic()
     deadline = start + limits.timeout
@@ -254,7 +260,7 @@ def decide_by_chains(instance: TrainingInstance, analysis: LineAnalysis, solver:
     family, found = split
     if sum(c.kinks for c in found) != instance.hidden or instance.outputs < 1:
         return unknown("the chains do not cover every neuron")
-    cache: dict = {}
+    cache: dict = {} if block_cache is None else block_cache
     blocks: dict[tuple[int, int], BlockData] = {}
     for chain in found:
         for li, bi in chain.blocks:

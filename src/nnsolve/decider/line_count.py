@@ -34,7 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from itertools import islice, product
+import heapq
+from itertools import combinations, product
 from typing import Iterator
 
 from nnsolve.encodings.piecewise import pl_lemma_query
@@ -42,7 +43,7 @@ from nnsolve.solvers import SAT, UNSAT, Limits, Query, Solver
 from nnsolve.training import TrainingInstance
 from nnsolve.decider.lines import (DataLine, data_lines, greedy_windows, line_blocks, line_data, normalized,
                                    normalized_key)
-from nnsolve.decider.windows import block_system, cell_assignments
+from nnsolve.decider.windows import MAX_NODES, ListingBudget, block_system, cell_assignments
 
 #: a line's description lists its blocks' kink counts up to this many blocks, then counts them
 LISTED_BLOCKS = 12
@@ -177,7 +178,8 @@ def eliminated_lower_bound(samples: list, lower: int, upper: int) -> int:
     """Raise ``lower`` while no cell assignment of that many kinks survives exact
     elimination (``nnsolve.decider.windows``): then no PL function with that many
     kinks fits, and none with fewer (add zero jumps).  No solver; skipped when the
-    assignments are too many to list.
+    assignments are too many to list, or the listing visits more than ``MAX_NODES``
+    partial ones (stopping only leaves the bound lower: the solver settles the rest).
 
     >>> from fractions import Fraction as F
     >>> tent = [(F(t), (F(y),)) for t, y in enumerate([0, 0, 2, 4, 2, 0, 0])]
@@ -190,7 +192,11 @@ def eliminated_lower_bound(samples: list, lower: int, upper: int) -> int:
     2
     """
     while lower < upper:
-        candidates = cell_assignments(samples, lower)
+        try:  # the node budget: 40 of its 138 points dropped from self_inverse left a
+            # block whose listing ran for minutes past the stage's limit
+            candidates = cell_assignments(samples, lower, max_nodes=MAX_NODES)
+        except ListingBudget:
+            break
         if len(candidates) > ELIMINATION_BOUND_CANDIDATES or any(block_system(samples, a) is not None
                                                                  for a in candidates):
             break
@@ -330,27 +336,36 @@ def chains(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, 
 
 #: padded_analyses tries at most this many ways to place the missing kinks
 MAX_PADDINGS = 256
+#: a line of a family short by at most this many kinks is padded (points dropped from up
+#: to this many of its gadgets, or several from one)
+MAX_DEFICIT = 3
+#: the likeliest placements kept per short line, and the single moves combined into
+#: placements of two or more moves
+LINE_PLACEMENTS, PLACEMENT_MOVES = 48, 24
 
 
-def padded_analyses(analysis: LineAnalysis, max_short: int = 3) -> Iterator[tuple[str, LineAnalysis]]:
+def padded_analyses(analysis: LineAnalysis, max_short: int = 3,
+                    max_deficit: int = MAX_DEFICIT) -> Iterator[tuple[str, LineAnalysis]]:
     """Hypotheses for a sat search, never a proof: ``analysis`` with the lines that need
-    m - 1 kinks ("short", at most ``max_short`` of them in a family of >= 3 parallel lines
-    whose other lines are tight) made tight by giving one of their blocks one kink more,
-    or two blocks that touch joined into one with one kink more (a gadget's block cut in
-    two by the count): every choice as it is, then every choice again with that block
-    widened by one sample on each side where no other block is (a dropped point may have
-    been its end).
+    m - d kinks for 1 <= d <= ``max_deficit`` ("short", at most ``max_short`` of them in a
+    family of >= 3 parallel lines that need m - ``max_deficit`` .. m kinks) made tight by
+    a *placement* of their d missing kinks: one to d blocks given kinks more (d in all),
+    where a block may also be two blocks that touch, joined into one (a gadget's block cut
+    in two by the count): every placement as it is, then every placement again with its
+    blocks widened by one sample on each side where no other block is (a dropped point
+    may have been a block's end).
 
-    A data point removed from a tight line can lower its count by one (seen on reduction
-    outputs with points dropped: a gadget block then needs 3 kinks where its neighbours
-    need 4), and the chain stage needs every line of the family tight.  In a fit, every
-    neuron that serves the family's other lines may still cross the short line once, so
-    one of its blocks, or a gap beside it, may hold one kink more than it needs; which one
-    is a guess, tried block by block (``chains`` rejects most guesses at once: the counts
-    of a chain must agree on every line), those whose padded counts other blocks of the
-    family already have first.  A verdict under a guess is a hypothesis: only
-    a network that passes ``exact_fit`` on the instance may be reported (sat); an unsat
-    under a guess says nothing about the instance.
+    Data points removed from a tight line can lower its count (seen on reduction outputs
+    with points dropped: a gadget block then needs 3 or 2 kinks where its copies on the
+    other lines need 4), and the chain stage needs every line of the family tight.  In a
+    fit, every neuron that serves the family's other lines may still cross the short line
+    once, so some of its blocks, or gaps beside them, hold more kinks than they need;
+    where is a guess, tried placement by placement (``chains`` rejects most guesses at
+    once: the counts of a chain must agree on every line), likeliest first
+    (:func:`_placements`: a short line padded to look like the family's tight lines, a
+    gadget missing points looks like its intact copies).  A verdict under a guess is a
+    hypothesis: only a network that passes ``exact_fit`` on the instance may be reported
+    (sat); an unsat under a guess says nothing about the instance.
 
     >>> def line(u, counts):
     ...     at = DataLine(1, 0, Fraction(u), tuple(range(9)), tuple(range(9)))
@@ -364,61 +379,122 @@ def padded_analyses(analysis: LineAnalysis, max_short: int = 3) -> Iterator[tupl
      ('x = 3: block 1 of 2 given 2 kinks (widened)', [(0, 4, 2), (5, 7, 1)]),
      ('x = 3: block 2 of 2 given 2 kinks (widened)', [(1, 3, 1), (4, 8, 2)])]
     """
+    m = analysis.hidden
     family: dict[tuple[int, int], list[int]] = {}
     for i, count in enumerate(analysis.counts):
-        if count.kinks in (analysis.hidden, analysis.hidden - 1):
+        if m - max_deficit <= count.kinks <= m:
             family.setdefault((count.line.a, count.line.b), []).append(i)
     tried = 0
     for members in sorted(family.values(), key=len, reverse=True):
-        short = [i for i in members if analysis.counts[i].kinks < analysis.hidden]
+        short = [i for i in members if analysis.counts[i].kinks < m]
         if len(members) < 3 or not 0 < len(short) <= max_short:
             continue
-        # one block given a kink more (span 1), or two blocks that touch (a sample apart at
-        # most: a gadget's block cut in two where its counts split) joined into one block
-        # holding their kinks and one more (span 2): the join is the weaker guess, which
-        # holds whenever either of its blocks given a kink more does
-        choices = [[(i, b, span) for span in (1, 2) for b in range(len(analysis.counts[i].blocks) + 1 - span)
-                    if span == 1 or _touch(analysis.counts[i].blocks[b], analysis.counts[i].blocks[b + 1])]
-                   for i in short]
-        # likelier first: a padded block whose new count other blocks of the family have
-        # (a gadget missing one point looks like its intact copies on the other lines)
         seen = Counter(block.kinks for i in members for block in analysis.counts[i].blocks)
-        picks = list(islice(product(*choices), (MAX_PADDINGS - tried) // 2))
-        picks.sort(key=lambda pick: -sum(seen[_given(analysis.counts[i], b, span)] for i, b, span in pick))
-        for widen in (False, True):  # the block as it is first: widening can merge it with the next gadget's
+        targets = [Counter(block.kinks for block in analysis.counts[i].blocks) for i in members if i not in short]
+        ranked = [_placements(analysis.counts[i], m - analysis.counts[i].kinks, seen, targets) for i in short]
+        # the likeliest combinations of the lines' placements: their keys summed
+        picks = heapq.nsmallest((MAX_PADDINGS - tried) // 2, product(*ranked),
+                                key=lambda pick: tuple(map(sum, zip(*(key for key, _ in pick)))))
+        for widen in (False, True):  # the blocks as they are first: widening can merge one with the next gadget's
             for pick in picks:
                 tried += 1
                 counts = list(analysis.counts)
-                for i, b, span in pick:
-                    counts[i] = _padded(counts[i], b, widen, span)
-                what = "; ".join(f"{_equation(analysis.counts[i].line)}: block {b + 1}"
-                                 + (f"-{b + span}" if span > 1 else "")
-                                 + f" of {len(analysis.counts[i].blocks)} given {counts[i].blocks[b].kinks} kinks"
-                                 for i, b, span in pick) + (" (widened)" if widen else "")
+                for i, (_, placement) in zip(short, pick):
+                    counts[i] = _padded(counts[i], placement, widen)
+                what = "; ".join(f"{_equation(analysis.counts[i].line)}: "
+                                 + ", ".join(_describe(analysis.counts[i], move) for move in placement)
+                                 for i, (_, placement) in zip(short, pick)) + (" (widened)" if widen else "")
                 yield what, replace(analysis, counts=tuple(counts))
+
+
+#: a move of a placement: blocks b .. b + span - 1 joined into one block holding their
+#: kinks and ``extra`` more
+Move = tuple[int, int, int]
+
+
+def _placements(count: LineCount, deficit: int, seen: Counter,
+                targets: list[Counter]) -> list[tuple[tuple[int, int, int], tuple[Move, ...]]]:
+    """The ways to place ``deficit`` missing kinks on ``count``'s blocks, likeliest first,
+    at most :data:`LINE_PLACEMENTS`, each with its sort key.
+
+    A placement is one to ``deficit`` moves on disjoint blocks (a move's block: one block,
+    or two that touch, joined) whose extras sum to ``deficit``.  The key orders them:
+    first the distance (L1, over kink counts) from the padded line's multiset of block
+    counts to the nearest tight line of the family (0 without one: a cross-section of the
+    reduction's layout repeats on every line of the family, so a short line padded right
+    looks like its tight neighbours), then fewer moves (points dropped from one gadget
+    first), then counts that the family's blocks already have.
+
+    A line of blocks needing 4, 2 and 4 kinks, short by two, beside tight lines of three
+    blocks of 4: the middle block given both kinks comes first (the line then looks like
+    them), then one move giving both to another block, before two moves:
+
+    >>> blocks = (BlockCount(0, 2, 4, True), BlockCount(4, 6, 2, True), BlockCount(8, 10, 4, True))
+    >>> count = LineCount(DataLine(1, 0, Fraction(0), tuple(range(11)), tuple(range(11))), blocks)
+    >>> [(key, moves) for key, moves in _placements(count, 2, Counter({4: 8, 2: 1}), [Counter({4: 3})])][:4]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [((0, 1, -8), ((1, 1, 2),)), ((4, 1, 0), ((0, 1, 2),)), ((4, 1, 0), ((2, 1, 2),)),
+     ((4, 2, 0), ((0, 1, 1), (1, 1, 1)))]
+    """
+    blocks = count.blocks
+    units = [(b, 1) for b in range(len(blocks))]
+    units += [(b, 2) for b in range(len(blocks) - 1) if _touch(blocks[b], blocks[b + 1])]
+    before = Counter(block.kinks for block in blocks)
+
+    def effect(moves) -> Counter:
+        after = before.copy()
+        for b, span, extra in moves:
+            for block in blocks[b:b + span]:
+                after[block.kinks] -= 1
+            after[_given(count, b, span, extra)] += 1
+        return after
+
+    def key(moves) -> tuple[int, int, int]:
+        after = effect(moves)
+        distance = min((sum(abs(after[k] - t[k]) for k in after.keys() | t.keys()) for t in targets), default=0)
+        return distance, len(moves), -sum(seen[_given(count, b, span, extra)] for b, span, extra in moves)
+
+    # single moves hold all the extras; combinations draw from the likeliest single moves
+    # only (a line of thousands of blocks would otherwise have millions of them)
+    moves = [(b, span, extra) for b, span in units for extra in range(1, deficit + 1)]
+    moves.sort(key=lambda move: key((move,)))
+    few = sorted(moves[:PLACEMENT_MOVES])
+    found = [(move,) for move in moves if move[2] == deficit]
+    for size in range(2, deficit + 1):
+        found += [c for c in combinations(few, size) if sum(move[2] for move in c) == deficit
+                  and all(c[k][0] + c[k][1] <= c[k + 1][0] for k in range(size - 1))]
+    return heapq.nsmallest(LINE_PLACEMENTS, ((key(c), c) for c in found))
+
+
+def _describe(count: LineCount, move: Move) -> str:
+    b, span, extra = move
+    return (f"block {b + 1}" + (f"-{b + span}" if span > 1 else "")
+            + f" of {len(count.blocks)} given {_given(count, b, span, extra)} kinks")
 
 
 def _touch(left: BlockCount, right: BlockCount) -> bool:
     return right.first - left.last <= 1
 
 
-def _given(count: LineCount, b: int, span: int) -> int:
-    """The kinks blocks b .. b + span - 1 of ``count`` hold with one kink more."""
-    return sum(block.kinks for block in count.blocks[b:b + span]) + 1
+def _given(count: LineCount, b: int, span: int, extra: int = 1) -> int:
+    """The kinks blocks b .. b + span - 1 of ``count`` hold with ``extra`` kinks more."""
+    return sum(block.kinks for block in count.blocks[b:b + span]) + extra
 
 
-def _padded(count: LineCount, b: int, widen: bool = True, span: int = 1) -> LineCount:
-    """``count`` with blocks b .. b + span - 1 joined into one block holding their kinks
-    and one more; ``widen``: and widened by a sample on each side where that stays clear
-    of the neighbouring blocks' spans and inside the line."""
-    blocks = count.blocks
-    e = b + span - 1
-    first, last = blocks[b].first, blocks[e].last
-    if widen:
-        first = max(first - 1, blocks[b - 1].last if b else 0)
-        last = min(last + 1, blocks[e + 1].first if e + 1 < len(blocks) else len(count.line.points) - 1)
-    wider = BlockCount(first, last, _given(count, b, span), False)
-    return LineCount(count.line, blocks[:b] + (wider,) + blocks[e + 1:])
+def _padded(count: LineCount, placement: tuple[Move, ...], widen: bool = True) -> LineCount:
+    """``count`` with each move's blocks b .. b + span - 1 joined into one block holding
+    their kinks and ``extra`` more; ``widen``: and widened by a sample on each side where
+    that stays clear of the neighbouring blocks' spans and inside the line."""
+    blocks = list(count.blocks)
+    for b, span, extra in sorted(placement, reverse=True):  # from the right: indices to the left stay
+        e = b + span - 1
+        first, last = count.blocks[b].first, count.blocks[e].last
+        if widen:
+            first = max(first - 1, count.blocks[b - 1].last if b else 0)
+            last = min(last + 1, count.blocks[e + 1].first if e + 1 < len(count.blocks)
+                       else len(count.line.points) - 1)
+        blocks[b:e + 1] = [BlockCount(first, last, _given(count, b, span, extra), False)]
+    return LineCount(count.line, tuple(blocks))
 
 
 def _equation(line: DataLine) -> str:
@@ -458,26 +534,15 @@ def ordered_groups(spans: list[list[tuple[Fraction, Fraction, int]]],
     totals = {sum(b[2] for b in line) for line in spans}
     if not all(spans) or len(totals) != 1:
         return None
-    total = totals.pop()
     # Group boundaries are running kink totals at which every line has a block boundary:
     # exactly where a cut keeps (a).  Lines may have different numbers of blocks (a
     # missing data point can split a block on one line and not on the others); the
     # proof above never compares block indices across lines.
-    ends = []  # per line: running total -> index of the last block that reaches it
-    for line in spans:
-        running, end = 0, {}
-        for j, block in enumerate(line[:-1]):
-            running += block[2]
-            end[running] = j
-        ends.append(end)
-    cuts = sorted(v for v in set(ends[0]).intersection(*ends[1:]) if 0 < v < total)
+    ends, cuts = _common_cuts([[block[2] for block in line] for line in spans])
     while True:
         if not cuts:
             return None  # one group proves nothing
-        per_line = []
-        for line, end in zip(spans, ends):
-            bounds = [0] + [end[v] + 1 for v in cuts] + [len(line)]
-            per_line.append([list(range(a, b)) for a, b in zip(bounds, bounds[1:])])
+        per_line = _cut_groups([len(line) for line in spans], ends, cuts)
         hulls = [[(line[g[0]][0], line[g[-1]][1], sum(line[b][2] for b in g)) for g in groups]
                  for line, groups in zip(spans, per_line)]
         bad = _between_violation(hulls, lambdas)
@@ -485,6 +550,76 @@ def ordered_groups(spans: list[list[tuple[Fraction, Fraction, int]]],
             return [[groups[j] for groups in per_line] for j in range(len(cuts) + 1)]
         lo, hi = bad
         del cuts[lo:hi]  # merge groups lo..hi into one
+
+
+def _common_cuts(counts: list[list[int]]) -> tuple[list[dict[int, int]], list[int]]:
+    """Per line, running kink total -> index of the last block reaching it; and the totals
+    (strictly inside) at which every line has a block boundary."""
+    ends = []
+    for line in counts:
+        running, end = 0, {}
+        for j, kinks in enumerate(line[:-1]):
+            running += kinks
+            end[running] = j
+        ends.append(end)
+    total = sum(counts[0])
+    return ends, sorted(v for v in set(ends[0]).intersection(*ends[1:]) if 0 < v < total)
+
+
+def _cut_groups(sizes: list[int], ends: list[dict[int, int]], cuts: list[int]) -> list[list[list[int]]]:
+    """Per line, its blocks' indices cut into consecutive groups at ``cuts``."""
+    out = []
+    for size, end in zip(sizes, ends):
+        bounds = [0] + [end[v] + 1 for v in cuts] + [size]
+        out.append([list(range(a, b)) for a, b in zip(bounds, bounds[1:])])
+    return out
+
+
+def ordered_split(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, ...]] | None:
+    """A *guessed* split for a sat search, never a proof: the largest family (>= 3) of
+    parallel tight lines cut at every running kink total where each line has a block
+    boundary (condition (a) of :func:`ordered_groups`), and group j taken to be the same
+    neurons on every line, in order, without the betweenness test (b) that would prove
+    it.  A group of one block per line is a chain; a group of several blocks on a line is
+    one merged block there, its parts holding their counts (so on a tight line).
+
+    It is what :func:`chains` proves where the reduction's layout keeps its shape, and
+    what it cannot prove where a block's span reaches back across a gap (its gadget's
+    first samples dropped: the kink may sit anywhere since the previous sample, so the
+    betweenness test merges everything).  A wrong guess leaves a residual with no
+    solution or a network that fails ``exact_fit``; only an exactly checked network may be
+    reported.
+
+    >>> def line(u, blocks):
+    ...     at = DataLine(1, 0, Fraction(u), tuple(range(12)), tuple(range(12)))
+    ...     return LineCount(at, tuple(BlockCount(a, b, k, True) for a, b, k in blocks))
+    >>> lines = LineAnalysis(8, (line(1, [(0, 6, 4), (8, 11, 4)]), line(2, [(0, 3, 1), (3, 6, 3), (8, 11, 4)]),
+    ...                          line(3, [(0, 6, 4), (7, 11, 4)])), 3, 0, 0.0)
+    >>> family, found = ordered_split(lines)
+    >>> [c.kinks for c in found], [len(b.parts) for b in family[1].blocks]
+    ([4, 4], [2, 0])
+    """
+    family: dict[tuple[int, int], list[LineCount]] = {}
+    for count in analysis.tight:
+        family.setdefault((count.line.a, count.line.b), []).append(count)
+    if not family:
+        return None
+    lines = sorted(max(family.values(), key=len), key=lambda c: c.line.c)
+    if len(lines) < 3 or len({c.line.c for c in lines}) != len(lines):
+        return None
+    ends, cuts = _common_cuts([[b.kinks for b in c.blocks] for c in lines])
+    groups = _cut_groups([len(c.blocks) for c in lines], ends, cuts)
+    merged = []
+    for count, line_groups in zip(lines, groups):
+        out = []
+        for ids in line_groups:
+            parts = [count.blocks[b] for b in ids]
+            out.append(parts[0] if len(parts) == 1 else
+                       BlockCount(parts[0].first, parts[-1].last, sum(b.kinks for b in parts), False, tuple(parts)))
+        merged.append(LineCount(count.line, tuple(out)))
+    found = tuple(Chain(tuple((li, j) for li in range(len(lines))), merged[0].blocks[j].kinks)
+                  for j in range(len(cuts) + 1))
+    return tuple(merged), found
 
 
 def _between_violation(hulls, lambdas) -> tuple[int, int] | None:

@@ -40,7 +40,7 @@ from typing import Callable
 
 from nnsolve.decider.chains import decide_by_chains
 from nnsolve.decider.pattern import fit_by_pattern
-from nnsolve.decider.line_count import analyse_lines, chains, padded_analyses
+from nnsolve.decider.line_count import analyse_lines, chains, ordered_split, padded_analyses
 from nnsolve.decider.baseline import decide_training
 from nnsolve.decider.inspection import decide_by_inspection
 from nnsolve.decider.result import TrainingResult
@@ -211,39 +211,46 @@ def _fit_narrower(instance, lines, solver, left, stage, notes) -> TrainingResult
     return None
 
 
-#: _fit_padded runs the chain stage on at most this many guesses that chains() accepts,
+#: _fit_padded runs the chain stage on at most this many guesses with chains (proven or in order),
 #: within this share of the time left (a guess can only give sat)
 PADDED_TRIES, PADDED_SHARE = 6, 0.5
 
 
 def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult | None:
     """Sat only, under a guess: a family of parallel lines, tight but for one to three lines
-    that need m - 1 kinks (a point missing from a reduction output's cross-section), made
-    tight by guessing where the missing kink sits (``padded_analyses``); the chain stage
-    runs on each guess that ``chains`` accepts.  Only a network that passes ``exact_fit``
-    on the instance is reported; anything else under a guess, unsat included, is a note
-    (the guess may be wrong, so it proves nothing)."""
+    that need m - 3 .. m - 1 kinks (points missing from a reduction output's cross-section),
+    made tight by guessing where the missing kinks sit (``padded_analyses``); the chain
+    stage runs on each guess, and on the blocks as counted, with the chains that
+    ``chains`` proves, or else with the chains guessed in order (``ordered_split``: a
+    block whose gadget lost its first samples reaches back across the gap, and then
+    nothing is proven).  Only a network that passes ``exact_fit`` on the instance is
+    reported; anything else under a guess, unsat included, is a note (the guess may be
+    wrong, so it proves nothing)."""
     budget = left(PADDED_SHARE)  # the stages after this one keep the rest (they may prove unsat)
     end = time.monotonic() + budget.timeout
     accepted = []
-    for what, guess in padded_analyses(lines):
+    for what, guess in [("the blocks as counted", lines), *padded_analyses(lines)]:
         if time.monotonic() > end - budget.timeout / 2:
             break
-        split = chains(guess)
+        split, proven = chains(guess), True
+        if split is None:  # the chains not forced: guess them in order along the lines
+            split, proven = ordered_split(guess), False
         if split is not None:
-            accepted.append((what, guess, split))
-    # the finest chains first: a guess that merges gadgets into one chain fits the data worse
-    accepted.sort(key=lambda item: -len(item[2][1]))
-    for what, guess, split in accepted[:PADDED_TRIES]:
+            accepted.append((what if proven else f"{what}, chains in order", guess, split, proven))
+    # chains that follow from the guess first, then the finest: a guess that merges
+    # gadgets into one chain fits the data worse
+    accepted.sort(key=lambda item: (not item[3], -len(item[2][1])))
+    windows: dict = {}  # the guesses share most blocks: each block's windows are computed once
+    for what, guess, split, _ in accepted[:PADDED_TRIES]:
         if end - time.monotonic() < 1:
             break
         stage("chains-padded")
         share = Limits(max(0.5, 0.7 * (end - time.monotonic())), budget.memory_mb)
-        found = decide_by_chains(instance, guess, solver, share, split=split, sat_only=True)
+        found = decide_by_chains(instance, guess, solver, share, split=split, sat_only=True, block_cache=windows)
         if found.status == SAT and found.network is not None and exact_fit(instance, found.network).ok:
             return TrainingResult(SAT, f"{METHOD}:chains-padded", solver.name, 0.0, network=found.network,
                                   reason=f"found under the guess {what} (the network fits: checked exactly)")
-        notes.append(f"under the guess {what}: {found.status}, not used"
+        notes.append(f"under the guess {what}: {found.status} ({found.reason}), not used"
                      + (" (an unsat under a guess proves nothing)" if found.status == UNSAT else ""))
     return None
 

@@ -101,10 +101,18 @@ def covered(b: int, chosen: Sequence[Cell]) -> bool:
     return any(c in chosen for c in (Cell(b - 1, True), Cell(b, False), Cell(b, True)))
 
 
-def cell_assignments(samples: Samples, kinks: int, span: tuple[int, int] | None = None) -> list[tuple[Cell, ...]]:
+class ListingBudget(Exception):
+    """:func:`cell_assignments` visited more partial assignments than it was given."""
+
+
+def cell_assignments(samples: Samples, kinks: int, span: tuple[int, int] | None = None,
+                     max_nodes: int | None = None) -> list[tuple[Cell, ...]]:
     """Sorted assignments of ``kinks`` distinct kinks to cells inside the open span
     (t_first, t_last) (``span`` = (first, last); default: all samples), every bend
-    covered (item 2 of the module docstring).
+    covered (item 2 of the module docstring).  The listing stops past
+    :data:`MAX_ASSIGNMENTS` assignments; with ``max_nodes`` it raises
+    :class:`ListingBudget` past that many partial ones (a long block with few bends
+    covered late has few complete assignments but a search that never ends).
 
     >>> from fractions import Fraction as F
     >>> [[(c.index, c.gap) for c in a] for a in cell_assignments([(F(0), (F(0),)), (F(1), (F(1),)), (F(2), (F(1),))], 1)]
@@ -113,8 +121,12 @@ def cell_assignments(samples: Samples, kinks: int, span: tuple[int, int] | None 
     n = len(samples)
     bend, cells = _bends_and_cells(samples, span)
     out: list[tuple[Cell, ...]] = []
+    nodes = [0]
 
     def extend(start: int, chosen: list[Cell]) -> None:
+        nodes[0] += 1
+        if max_nodes is not None and nodes[0] > max_nodes:
+            raise ListingBudget(f"more than {max_nodes} partial assignments")
         if len(chosen) == kinks:
             if all(covered(b, chosen) for b in range(n) if bend[b]):
                 out.append(tuple(chosen))
