@@ -28,6 +28,8 @@ Timings are wall-clock seconds of each command on whatever the machine is doing.
 
     PYTHONPATH=src python -P benchmarks/status_sweep.py [--sweeps etr,check,affine]
         [--sizes 3,7,15,40,120,400] [--check-sizes 8,20] [--seeds 21-26] [--drops 1,3,10] [--timeout 300]
+    PYTHONPATH=src python -P benchmarks/status_sweep.py --sweeps variants --variants drop \
+        --drops 20,30 --drop-seeds 1-8 --timeout 120      # reduction outputs with points dropped
 """
 
 from __future__ import annotations
@@ -168,7 +170,11 @@ def sweep_affine(folder: Path, seeds, timeout) -> list[dict]:
     return rows
 
 
-def sweep_variants(folder: Path, drops, timeout) -> list[dict]:
+def sweep_variants(folder: Path, drops, timeout, drop_seeds=(0,), only=()) -> list[dict]:
+    """The variants of each formula's reduction output; ``drop_seeds``: the random draws
+    of each drop size (0: the points ``random.Random(k)`` keeps, as before; s > 0:
+    ``random.Random(s * 7919 + k)``, named drop-k-sS); ``only``: the variants whose names
+    start with one of these (all when empty)."""
     from nnsolve.formula.smtlib import read_smtlib
     from nnsolve.reduction import reduce_formula
     from nnsolve.training.instance import DataPoint, TrainingInstance
@@ -187,10 +193,14 @@ def sweep_variants(folder: Path, drops, timeout) -> list[dict]:
         variants.append(("narrow", points, m - 1, "unsat"))
         if status == "sat":
             variants.append(("wider", points, m + 1, "sat"))
-            variants += [(f"drop-{k}", random.Random(k).sample(points, len(points) - k), m, "sat")
-                         for k in drops if k < len(points)]
-            variants += _witness_variants(formula, reduction, points)
+            variants += [(f"drop-{k}" + (f"-s{s}" if s else ""),
+                          random.Random(s * 7919 + k if s else k).sample(points, len(points) - k), m, "sat")
+                         for k in drops if k < len(points) for s in drop_seeds]
+            if not only or any("witness".startswith(o) or o.startswith("witness") for o in only):
+                variants += _witness_variants(formula, reduction, points)
         for name, pts, width, expected in variants:
+            if only and not any(name.startswith(o) for o in only):
+                continue
             rows.append(_train_row(TrainingInstance(tuple(pts), width), folder / f"{Path(path).stem}_{name}.json",
                                    timeout, sweep="variants", family=f"{Path(path).stem} {name}", size=width,
                                    seed=7, expected=expected))
@@ -273,6 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check-seeds", type=_ints, default=[31, 32])
     p.add_argument("--affine-seeds", type=_ints, default=[1, 2, 3])
     p.add_argument("--drops", type=_ints, default=[1, 3, 10], help="points removed in the drop variants")
+    p.add_argument("--drop-seeds", type=_ints, default=[0],
+                   help="draws per drop size (0: the one draw of earlier runs)")
+    p.add_argument("--variants", default="", help="only the variants whose names start with one of these "
+                                                   "(comma list: dup, conflict, narrow, wider, drop, witness)")
     p.add_argument("--timeout", type=float, default=300.0)
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON lines")
     args = p.parse_args(argv)
@@ -287,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         if "affine" in sweeps:
             rows += sweep_affine(folder, args.affine_seeds, args.timeout)
         if "variants" in sweeps:
-            rows += sweep_variants(folder, args.drops, args.timeout)
+            rows += sweep_variants(folder, args.drops, args.timeout, args.drop_seeds,
+                                   tuple(v for v in args.variants.split(",") if v))
     print(table(rows))
     bad = sum(r["got"] != r["expected"] for r in rows)
     print(f"\n{len(rows)} runs, {bad} not as known by construction")

@@ -266,7 +266,7 @@ def test_a_guess_never_gives_more_than_an_exactly_checked_sat(monkeypatch, verdi
     bogus = Network((zero,) * instance.hidden, (F(0), F(0)))
     asked = []
 
-    def stand_in(instance, guess, solver, limits, progress=None, split=None, sat_only=False):
+    def stand_in(instance, guess, solver, limits, progress=None, split=None, sat_only=False, block_cache=None):
         assert sat_only  # a guess: the order (only an unsat needs it) is not asked
         asked.append(guess)
         if verdict == "unsat":
@@ -381,6 +381,44 @@ def test_the_elimination_bound_stops_its_listing_at_the_node_budget():
         cell_assignments(samples, 10, max_nodes=50_000)
     assert 1 <= eliminated_lower_bound(samples, 1, 11) <= 11
 
+
+
+def _drawn(path: str, k: int, seed: int) -> TrainingInstance:
+    """The status sweep's drop-k-sS variant: k points dropped by random.Random(seed * 7919 + k)."""
+    import random
+    from nnsolve.formula.smtlib import read_smtlib
+    instance = reduce_formula(read_smtlib(path)).instance
+    points = random.Random(seed * 7919 + k).sample(list(instance.points), len(instance.points) - k)
+    return TrainingInstance(tuple(points), instance.hidden)
+
+
+def test_a_reduction_output_whose_chains_are_not_forced_is_sat_with_chains_in_order():
+    """10 points dropped from self_inverse (seed 8): every line of the family is tight, but
+    a block whose gadget lost its first samples reaches back across the gap, so ``chains``
+    proves no split; with the chains guessed in order the chain stage finds a network,
+    checked exactly."""
+    instance = _drawn("instances/tier1/self_inverse.smt2", 10, 8)
+    lines = analyse_lines(instance, Z3)
+    assert len(lines.tight) == 3 and chains(lines) is None
+    result = decide_structured(instance, Z3, Limits(120))
+    assert result.status == SAT and "chains in order" in result.reason, result.reason
+    assert exact_fit(instance, result.network).ok
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path, k, seed, shown", [
+    ("instances/tier1/golden_ratio.smt2", 30, 4, "chains in order"),
+    ("instances/tier1/half.smt2", 30, 1, "block 2-3 of 11 given 4 kinks"),
+    ("instances/tier1/self_inverse.smt2", 20, 8, "block 5 of 5 given 3 kinks"),
+])
+def test_reduction_outputs_with_lines_short_of_two_kinks_are_sat_under_a_guess(path, k, seed, shown):
+    """Points dropped so that a line needs m - 2 kinks (half: a block and a join each given
+    one more; self_inverse: two lines short, by one and by two) or chains are not forced
+    (golden_ratio): sat under a guess, the network checked exactly (all unknown before)."""
+    instance = _drawn(path, k, seed)
+    result = decide_structured(instance, Z3, Limits(240))
+    assert result.status == SAT and shown in result.reason, result.reason
+    assert exact_fit(instance, result.network).ok
 
 @pytest.mark.slow
 def test_a_reduction_output_whose_short_gadget_was_cut_in_two_is_sat_under_a_join():

@@ -212,8 +212,12 @@ def _fit_narrower(instance, lines, solver, left, stage, notes) -> TrainingResult
 
 
 #: _fit_padded runs the chain stage on at most this many guesses with chains (proven or in order),
-#: within this share of the time left (a guess can only give sat)
-PADDED_TRIES, PADDED_SHARE = 6, 0.5
+#: within this share of the time left (a guess can only give sat): half, so that the stages
+#: after it, which may prove unsat, keep the rest; but from WIDE neurons on, where those
+#: stages (float descents, the symmetry encoding) decided nothing in the measurements
+#: (plain encodings die at 3 neurons; no float-guided pattern on reduction outputs of
+#: 17-50 neurons with points dropped, twenty-first session), the guesses take most of it
+PADDED_TRIES, PADDED_SHARE, PADDED_SHARE_WIDE, WIDE = 6, 0.5, 0.85, 8
 
 
 def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult | None:
@@ -226,7 +230,7 @@ def _fit_padded(instance, lines, solver, left, stage, notes) -> TrainingResult |
     nothing is proven).  Only a network that passes ``exact_fit`` on the instance is
     reported; anything else under a guess, unsat included, is a note (the guess may be
     wrong, so it proves nothing)."""
-    budget = left(PADDED_SHARE)  # the stages after this one keep the rest (they may prove unsat)
+    budget = left(PADDED_SHARE if instance.hidden < WIDE else PADDED_SHARE_WIDE)
     end = time.monotonic() + budget.timeout
     accepted = []
     for what, guess in [("the blocks as counted", lines), *padded_analyses(lines)]:
