@@ -233,6 +233,17 @@ def overlapping(los: list, his: list, lo, hi) -> range:
     return range(first, max(first, end))
 
 
+def _tight_family(analysis: LineAnalysis) -> list[LineCount] | None:
+    """The largest family of parallel tight lines, in order across them; None under three."""
+    family: dict[tuple[int, int], list[LineCount]] = {}
+    for count in analysis.tight:
+        family.setdefault((count.line.a, count.line.b), []).append(count)
+    if not family:
+        return None
+    lines = sorted(max(family.values(), key=len), key=lambda c: c.line.c)
+    return lines if len(lines) >= 3 else None
+
+
 def chains(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, ...]] | None:
     """Split the neurons into chains along the largest family (>= 3) of parallel tight lines.
 
@@ -250,13 +261,8 @@ def chains(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, 
     >>> chains(LineAnalysis(1, (), 0, 0, 0.0)) is None
     True
     """
-    family: dict[tuple[int, int], list[LineCount]] = {}
-    for count in analysis.tight:
-        family.setdefault((count.line.a, count.line.b), []).append(count)
-    if not family:
-        return None
-    lines = sorted(max(family.values(), key=len), key=lambda c: c.line.c)
-    if len(lines) < 3:
+    lines = _tight_family(analysis)
+    if lines is None:
         return None
     first, last = _spans(lines[0]), _spans(lines[-1])
     u1, ur = lines[0].line.c, lines[-1].line.c
@@ -599,13 +605,8 @@ def ordered_split(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[
     >>> [c.kinks for c in found], [len(b.parts) for b in family[1].blocks]
     ([4, 4], [2, 0])
     """
-    family: dict[tuple[int, int], list[LineCount]] = {}
-    for count in analysis.tight:
-        family.setdefault((count.line.a, count.line.b), []).append(count)
-    if not family:
-        return None
-    lines = sorted(max(family.values(), key=len), key=lambda c: c.line.c)
-    if len(lines) < 3 or len({c.line.c for c in lines}) != len(lines):
+    lines = _tight_family(analysis)
+    if lines is None:
         return None
     ends, cuts = _common_cuts([[b.kinks for b in c.blocks] for c in lines])
     groups = _cut_groups([len(c.blocks) for c in lines], ends, cuts)
