@@ -392,6 +392,7 @@ def _drawn(path: str, k: int, seed: int) -> TrainingInstance:
     return TrainingInstance(tuple(points), instance.hidden)
 
 
+@pytest.mark.slow  # 15 s: the default tier checks ordered_split against chains on intact outputs
 def test_a_reduction_output_whose_chains_are_not_forced_is_sat_with_chains_in_order():
     """10 points dropped from self_inverse (seed 8): every line of the family is tight, but
     a block whose gadget lost its first samples reaches back across the gap, so ``chains``

@@ -12,8 +12,8 @@ These draw tier-4-sized formulas of every family with random seeds:
   neuron given a different output weight is caught at the same points by both, and the
   backward map reads the planted values back.
 
-The default run draws 1,000-3,000 constraints for the ETR side and 1,000-2,000 for the
-forward witness; ``-m slow`` adds 3,000 (witness) and 10,000.
+The default run draws 1,000-3,000 constraints for the ETR side and 1,000 for the
+forward witness; ``-m slow`` adds 2,000 and 3,000 (witness) and 10,000.
 """
 
 from fractions import Fraction
@@ -32,7 +32,7 @@ from nnsolve.training.network import Network, Neuron, evaluate, exact_fit
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DEFAULT_SIZES = [1000, 2000, 3000]
-WITNESS_SIZES = [1000, 2000]  # the forward witness at 3,000 costs about 55 s: slow tier
+WITNESS_SIZES = [1000]  # 2,000 costs about 30 s and 3,000 about 55 s: slow tier
 SLOW_SIZES = [10_000]
 
 
@@ -104,4 +104,4 @@ def test_forward_witness_at_tier4_sizes(data):
 @settings(max_examples=2, **SETTINGS)
 @given(st.data())
 def test_forward_witness_at_10000_constraints(data):
-    _witness_property(data, [3000] + SLOW_SIZES)
+    _witness_property(data, [2000, 3000] + SLOW_SIZES)
