@@ -244,6 +244,13 @@ def _tight_family(analysis: LineAnalysis) -> list[LineCount] | None:
     return lines if len(lines) >= 3 else None
 
 
+def _merged(parts: list[BlockCount]) -> BlockCount:
+    """Consecutive blocks of a tight line as one merged block: its span runs from the first
+    part's start to the last part's end, its count is theirs together, and the parts keep
+    their own counts (``BlockCount.parts``)."""
+    return BlockCount(parts[0].first, parts[-1].last, sum(b.kinks for b in parts), False, tuple(parts))
+
+
 def chains(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, ...]] | None:
     """Split the neurons into chains along the largest family (>= 3) of parallel tight lines.
 
@@ -320,9 +327,7 @@ def chains(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[Chain, 
         for group, p in zip(groups, paired):
             ids = group[li]
             if p is None:
-                bs = [count.blocks[b] for b in ids]
-                blocks_out.append(BlockCount(bs[0].first, bs[-1].last, sum(b.kinks for b in bs), False,
-                                             tuple(bs)))
+                blocks_out.append(_merged([count.blocks[b] for b in ids]))
                 where[ids[0]] = len(blocks_out) - 1
             else:
                 for b in ids:
@@ -614,9 +619,7 @@ def ordered_split(analysis: LineAnalysis) -> tuple[tuple[LineCount, ...], tuple[
     for count, line_groups in zip(lines, groups):
         out = []
         for ids in line_groups:
-            parts = [count.blocks[b] for b in ids]
-            out.append(parts[0] if len(parts) == 1 else
-                       BlockCount(parts[0].first, parts[-1].last, sum(b.kinks for b in parts), False, tuple(parts)))
+            out.append(count.blocks[ids[0]] if len(ids) == 1 else _merged([count.blocks[b] for b in ids]))
         merged.append(LineCount(count.line, tuple(out)))
     found = tuple(Chain(tuple((li, j) for li in range(len(lines))), merged[0].blocks[j].kinks)
                   for j in range(len(cuts) + 1))
