@@ -119,7 +119,7 @@ def test_propagate_solves_a_definition_with_a_pinned_factor(field, y0, y1, u0, u
 
 
 @pytest.mark.parametrize("backend", ["z3", pytest.param("cvc5", marks=pytest.mark.slow)])
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(field=quadratic_fields())
 def test_an_algebraic_pin_is_checked_against_both_roots(backend, field):
     """A polynomial with two real roots: p(x) = 0 alone has two solutions, so x must not be

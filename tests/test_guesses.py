@@ -322,7 +322,7 @@ def _test_a_guess_reports_only_models_of_the_case(drawn):
 
 
 test_a_guess_reports_only_models_of_the_case, test_a_guess_reports_only_models_of_the_case_slow = tiers(
-    8, 120, st.one_of(residual_problems(planted=True), residual_problems(planted=False)))(
+    5, 120, st.one_of(residual_problems(planted=True), residual_problems(planted=False)))(
     _test_a_guess_reports_only_models_of_the_case)
 
 

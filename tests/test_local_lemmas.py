@@ -65,7 +65,7 @@ def _test_a_planted_point_is_never_cut_off(drawn, rs, batch):
 
 
 test_a_planted_point_is_never_cut_off, test_a_planted_point_is_never_cut_off_slow = tiers(
-    12, 120, residual_problems(planted=True), radii, batches)(_test_a_planted_point_is_never_cut_off)
+    8, 120, residual_problems(planted=True), radii, batches)(_test_a_planted_point_is_never_cut_off)
 
 
 def assert_status_kept(drawn, original, case, out, what: str = "lemmas") -> None:
@@ -94,7 +94,7 @@ def _test_the_stage_keeps_the_status(drawn, rs, batch):
 
 
 test_the_stage_keeps_the_status, test_the_stage_keeps_the_status_slow = tiers(
-    6, 100, st.one_of(residual_problems(planted=True), residual_problems(planted=False)), radii,
+    4, 100, st.one_of(residual_problems(planted=True), residual_problems(planted=False)), radii,
     batches)(_test_the_stage_keeps_the_status)
 
 

@@ -203,7 +203,7 @@ def hull_families(draw, most=80):
     return hulls, lambdas
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(hull_families())
 def test_pruned_between_violation_equals_all_pairs(family):
     """The pruned search returns exactly what the all-pairs search returns (same first

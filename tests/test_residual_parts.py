@@ -156,11 +156,11 @@ def test_a_released_exact_route_still_searches_unsat_parts(monkeypatch):
 
     from nnsolve.decider import chains
 
-    monkeypatch.setattr(residual_parts, "MIN_COMPONENT", 1000)
-    monkeypatch.setattr(residual_parts, "SCHEDULE", ((250, 30.0),))  # no part query cut short under load
+    monkeypatch.setattr(residual_parts, "MIN_COMPONENT", 500)
+    monkeypatch.setattr(residual_parts, "SCHEDULE", ((200, 30.0),))  # no part query cut short under load
     released = threading.Event()
     released.set()
-    items = planted_items(1500, 11, contradiction="local")
+    items = planted_items(700, 11, contradiction="local")
     answer = chains._solve_components([whole(items)], SOLVER, Limits(120, 2048), groups=[items], release=released)
     assert answer.status == UNSAT and "part" in answer.reason
     asked = []
@@ -175,14 +175,14 @@ def test_a_released_exact_route_still_searches_unsat_parts(monkeypatch):
         def __getattr__(self, attr):
             return getattr(SOLVER, attr)
 
-    sat_items = planted_items(1500, 11)
+    sat_items = planted_items(700, 11)
     answer = chains._solve_components([whole(sat_items)], Recording(), Limits(120, 2048), groups=[sat_items],
                                       release=released)
     assert answer.status == "unknown" and "not asked" in answer.reason
     assert not any(q.strategy == "orderings" for q in asked)  # the whole query was never asked
     # above WHOLE_MAX_VARIABLES the same without a release
     asked.clear()
-    monkeypatch.setattr(chains, "WHOLE_MAX_VARIABLES", 1000)
+    monkeypatch.setattr(chains, "WHOLE_MAX_VARIABLES", 500)
     answer = chains._solve_components([whole(sat_items)], Recording(), Limits(120, 2048), groups=[sat_items])
     assert answer.status == "unknown" and "not asked" in answer.reason
     assert asked and not any(q.strategy == "orderings" for q in asked)

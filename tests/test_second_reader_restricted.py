@@ -241,6 +241,11 @@ def _extended(system, model, wanted):
     return out
 
 
+#: a leaf is z3 with up to 0.5 s; a draw whose tree reached 600 cases twice took 179 s of the
+#: suite under load (twenty-second session), so the default tier stops the tree earlier
+MAX_CASES = 120
+
+
 @settings(max_examples=20, **SETTINGS)
 @given(embedded_residuals())
 def test_restricted_cases_equal_full_cases(drawn):
@@ -254,7 +259,7 @@ def test_restricted_cases_equal_full_cases(drawn):
         with pytest.MonkeyPatch.context() as patch:
             if not restricted:
                 patch.setattr(LinearSystem, "restricted", _full_copy)
-            answer = branch_and_eliminate(system, bounds, equations, leaf, wanted, max_cases=600)
+            answer = branch_and_eliminate(system, bounds, equations, leaf, wanted, max_cases=MAX_CASES)
         runs.append((answer, leaf))
         assert (system.pivots, list(system.bilinear)) == snapshot  # the caller's system is untouched
     (mine, leaf_r), (before, leaf_f) = runs

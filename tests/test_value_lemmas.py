@@ -44,7 +44,7 @@ def _test_a_planted_point_is_never_cut_off(drawn, radius):
 
 
 test_a_planted_point_is_never_cut_off, test_a_planted_point_is_never_cut_off_slow = tiers(
-    8, 120, residual_problems(planted=True), radii)(_test_a_planted_point_is_never_cut_off)
+    5, 120, residual_problems(planted=True), radii)(_test_a_planted_point_is_never_cut_off)
 
 
 def _test_the_stage_keeps_the_status(drawn, radius):
@@ -54,7 +54,7 @@ def _test_the_stage_keeps_the_status(drawn, radius):
 
 
 test_the_stage_keeps_the_status, test_the_stage_keeps_the_status_slow = tiers(
-    6, 100, st.one_of(residual_problems(planted=True), residual_problems(planted=False)),
+    4, 100, st.one_of(residual_problems(planted=True), residual_problems(planted=False)),
     radii)(_test_the_stage_keeps_the_status)
 
 
