@@ -4,8 +4,9 @@ certificate), the pattern method (exact, one-sided), and their combination."""
 from fractions import Fraction as F
 from itertools import combinations
 
+import random
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nnsolve.decider.pattern import fit_by_pattern
@@ -350,6 +351,63 @@ def test_lines_short_of_up_to_three_kinks_are_padded_back_first(data):
     assert all(sorted(b.kinks for b in guesses[0].counts[i].blocks) == sorted(profile) for i in shorts)
     if len(shorts) == 1:  # two short lines of look-alike blocks can tie past the cap (docs/solving.md)
         assert any([b.kinks for b in g.counts[shorts[0]].blocks] == profile for g in guesses)
+
+
+def _placed_family(profile: list[int], gaps: list[int], shifts: list[tuple[F, F]], m: int,
+                   lost: dict[int, list[int]]) -> LineAnalysis:
+    """Parallel lines x = 1, 2, .. crossing one layout of gadgets: block b spans samples
+    p_b .. p_b + 2 on every line (p_b after ``gaps``), at t = i (1 + s u) + k u on line u
+    for that line's (s, k) in ``shifts`` (breaklines neither vertical nor parallel to one
+    another, as a reduction's are not); ``lost[u]`` lowers those blocks' counts by one."""
+    starts, at = [], 0
+    for gap in gaps:
+        starts.append(at)
+        at += 3 + gap
+    lines = []
+    for u, (s, k) in enumerate(shifts):
+        counts = list(profile)
+        for b in lost.get(u, []):
+            counts[b] -= 1
+        t = tuple(i * (1 + s * (u + 1)) + k * (u + 1) for i in range(at))
+        lines.append(LineCount(DataLine(1, 0, F(u + 1), tuple(range(at)), t),
+                               tuple(BlockCount(p, p + 2, c, True) for p, c in zip(starts, counts))))
+    return LineAnalysis(m, tuple(lines), len(lines), 0, 0.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_padding_follows_positions_on_long_lines(data):
+    """Lines of up to 3,000 blocks (a tier-4 line crosses thousands of gadgets), one or two
+    of them short by 1..MAX_DEFICIT kinks (from one block or several), beside two or more
+    tight lines: the first guess gives each short line back exactly its lost kinks, block
+    by block (the tight lines
+    say where each stretch of the line sits; the multiset of counts alone cannot, since
+    many placements restore it)."""
+    blocks = data.draw(st.one_of(st.integers(2, 8), st.integers(100, 3000)), label="blocks")
+    rng = random.Random(data.draw(st.integers(0, 10 ** 6), label="seed"))
+    profile = [rng.randint(1, 5) for _ in range(blocks)]
+    gaps = [rng.randint(1, 4) for _ in range(blocks)]
+    lines = data.draw(st.integers(4, 6), label="lines")
+    slope = data.draw(st.sampled_from([F(0), F(1, 7), F(-1, 13)]), label="stretch")
+    shift = data.draw(st.sampled_from([F(0), F(5, 2), F(-3)]), label="shift")
+    shorts = data.draw(st.lists(st.integers(0, lines - 1), min_size=1, max_size=2, unique=True), label="short")
+    lost: dict[int, list[int]] = {}
+    for u in shorts:  # kinks lost one at a time, from any block left with two or more
+        counts, lost[u] = list(profile), []
+        for _ in range(data.draw(st.integers(1, MAX_DEFICIT), label="deficit")):
+            options = [b for b, k in enumerate(counts) if k > 1]
+            if options:
+                b = rng.choice(options) if rng.random() < 0.7 or not lost[u] else lost[u][-1]
+                if counts[b] > 1:
+                    counts[b] -= 1
+                    lost[u].append(b)
+    shorts = [u for u in shorts if lost[u]]
+    assume(shorts)  # a profile of 1s loses nothing
+    m = sum(profile)
+    what, first = next(padded_analyses(_placed_family(profile, gaps, [(slope, shift)] * lines, m, lost)))
+    assert "widened" not in what
+    for u in shorts:
+        assert [b.kinks for b in first.counts[u].blocks] == profile, what
 
 
 def test_a_line_short_of_more_kinks_than_the_bound_is_not_padded():

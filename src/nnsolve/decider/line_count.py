@@ -373,8 +373,9 @@ def padded_analyses(analysis: LineAnalysis, max_short: int = 3,
     once, so some of its blocks, or gaps beside them, hold more kinks than they need;
     where is a guess, tried placement by placement (``chains`` rejects most guesses at
     once: the counts of a chain must agree on every line), likeliest first
-    (:func:`_placements`: a short line padded to look like the family's tight lines, a
-    gadget missing points looks like its intact copies).  A verdict under a guess is a
+    (:func:`_placements`: each stretch of a short line padded to hold what the tight lines
+    on either side say it holds, :func:`expected_clusters`; then padded to look like the
+    family's tight lines, a gadget missing points looks like its intact copies).  A verdict under a guess is a
     hypothesis: only a network that passes ``exact_fit`` on the instance may be reported
     (sat); an unsat under a guess says nothing about the instance.
 
@@ -402,7 +403,9 @@ def padded_analyses(analysis: LineAnalysis, max_short: int = 3,
             continue
         seen = Counter(block.kinks for i in members for block in analysis.counts[i].blocks)
         targets = [Counter(block.kinks for block in analysis.counts[i].blocks) for i in members if i not in short]
-        ranked = [_placements(analysis.counts[i], m - analysis.counts[i].kinks, seen, targets) for i in short]
+        tight = sorted((analysis.counts[i] for i in members if i not in short), key=lambda c: c.line.c)
+        ranked = [_placements(analysis.counts[i], m - analysis.counts[i].kinks, seen, targets,
+                              expected_clusters(tight, analysis.counts[i])) for i in short]
         # the likeliest combinations of the lines' placements: their keys summed
         picks = heapq.nsmallest((MAX_PADDINGS - tried) // 2, product(*ranked),
                                 key=lambda pick: tuple(map(sum, zip(*(key for key, _ in pick)))))
@@ -418,23 +421,93 @@ def padded_analyses(analysis: LineAnalysis, max_short: int = 3,
                 yield what, replace(analysis, counts=tuple(counts))
 
 
+def expected_clusters(tight: list[LineCount], short: LineCount) -> tuple[list[int], list[int]] | None:
+    """What each stretch of a short line should hold, predicted from the tight lines of its
+    family (two or more, sorted by position ``c``): ``(cluster_of, expected)``, where
+    ``cluster_of[b]`` numbers the cluster of the short line's block b and ``expected[k]``
+    is the kinks cluster k should hold; None with fewer than two tight lines.
+
+    The tight lines are cut into groups in order (the running-total cuts of
+    :func:`ordered_split`: what :func:`chains` proves on an intact reduction output).  A
+    group's neurons cross every line of the family, and where a breakline crosses a line
+    is affine in the line's position; so between two tight lines they cross the short line
+    inside the group's two spans interpolated end by end.  The two tight lines nearest the
+    short line on either side are used; past the outermost one the spans are carried on
+    end by end from the two nearest, which is only a likely place (breaklines that fan
+    out leave it).  Each group's kinks go to the short line's blocks that meet its span
+    there; blocks met by one group together form one cluster.  A guess, never a proof: it
+    only orders the placements of :func:`padded_analyses`.
+
+    >>> def line(u, blocks):
+    ...     at = DataLine(1, 0, Fraction(u), tuple(range(12)), tuple(range(12)))
+    ...     return LineCount(at, tuple(BlockCount(a, b, k, True) for a, b, k in blocks))
+    >>> tight = [line(1, [(0, 3, 2), (5, 7, 3), (9, 11, 1)]), line(3, [(0, 3, 2), (5, 7, 3), (9, 11, 1)])]
+    >>> expected_clusters(tight, line(2, [(0, 3, 2), (5, 7, 2), (9, 11, 1)]))
+    ([0, 1, 2], [2, 3, 1])
+    """
+    if len(tight) < 2:
+        return None
+    ends, cuts = _common_cuts([[b.kinks for b in c.blocks] for c in tight])
+    groups = _cut_groups([len(c.blocks) for c in tight], ends, cuts)
+    u = short.line.c
+    below = [i for i, c in enumerate(tight) if c.line.c < u]
+    above = [i for i, c in enumerate(tight) if c.line.c > u]
+    i, j = ((below[-1], above[0]) if below and above else (below[-2], below[-1]) if len(below) >= 2
+            else (above[0], above[1]) if len(above) >= 2 else (None, None))
+    if i is None:
+        return None
+    first, last = tight[i], tight[j]
+    lam = (u - first.line.c) / (last.line.c - first.line.c)
+    los = [short.line.t[b.first] for b in short.blocks]
+    his = [short.line.t[b.last] for b in short.blocks]
+    parent = list(range(len(short.blocks)))
+
+    def root(b: int) -> int:
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        return b
+
+    landed = []
+    for g1, gr in zip(groups[i], groups[j]):
+        a = (first.line.t[first.blocks[g1[0]].first], first.line.t[first.blocks[g1[-1]].last])
+        z = (last.line.t[last.blocks[gr[0]].first], last.line.t[last.blocks[gr[-1]].last])
+        ends_at = [(1 - lam) * p + lam * q for p, q in zip(a, z)]
+        met = overlapping(los, his, min(ends_at), max(ends_at))
+        if met:
+            for b in met[1:]:
+                parent[root(b)] = root(met[0])
+            landed.append((met[0], sum(first.blocks[b].kinks for b in g1)))
+    number: dict[int, int] = {}
+    cluster_of = [number.setdefault(root(b), len(number)) for b in range(len(short.blocks))]
+    expected = [0] * len(number)
+    for b, kinks in landed:
+        expected[cluster_of[b]] += kinks
+    return cluster_of, expected
+
+
 #: a move of a placement: blocks b .. b + span - 1 joined into one block holding their
 #: kinks and ``extra`` more
 Move = tuple[int, int, int]
 
 
-def _placements(count: LineCount, deficit: int, seen: Counter,
-                targets: list[Counter]) -> list[tuple[tuple[int, int, int], tuple[Move, ...]]]:
+def _placements(count: LineCount, deficit: int, seen: Counter, targets: list[Counter],
+                clusters: tuple[list[int], list[int]] | None = None
+                ) -> list[tuple[tuple[int, int, int, int], tuple[Move, ...]]]:
     """The ways to place ``deficit`` missing kinks on ``count``'s blocks, likeliest first,
     at most :data:`LINE_PLACEMENTS`, each with its sort key.
 
     A placement is one to ``deficit`` moves on disjoint blocks (a move's block: one block,
     or two that touch, joined) whose extras sum to ``deficit``.  The key orders them:
-    first the distance (L1, over kink counts) from the padded line's multiset of block
-    counts to the nearest tight line of the family (0 without one: a cross-section of the
-    reduction's layout repeats on every line of the family, so a short line padded right
-    looks like its tight neighbours), then fewer moves (points dropped from one gadget
-    first), then counts that the family's blocks already have.
+    first, where ``clusters`` (:func:`expected_clusters`) predicts what each stretch of
+    the line holds, the kinks by which the padded line misses the prediction (0 without
+    one: on a line of thousands of blocks many placements restore the same multiset, and
+    only positions tell them apart); then the distance (L1, over kink counts) from the
+    padded line's multiset of block counts to the nearest tight line of the family (0
+    without one: a cross-section of the reduction's layout repeats on every line of the
+    family, so a short line padded right looks like its tight neighbours); then fewer
+    moves (points dropped from one gadget first); then counts that the family's blocks
+    already have.
 
     A line of blocks needing 4, 2 and 4 kinks, short by two, beside tight lines of three
     blocks of 4: the middle block given both kinks comes first (the line then looks like
@@ -444,8 +517,16 @@ def _placements(count: LineCount, deficit: int, seen: Counter,
     >>> count = LineCount(DataLine(1, 0, Fraction(0), tuple(range(11)), tuple(range(11))), blocks)
     >>> [(key, moves) for key, moves in _placements(count, 2, Counter({4: 8, 2: 1}), [Counter({4: 3})])][:4]
     ... # doctest: +NORMALIZE_WHITESPACE
-    [((0, 1, -8), ((1, 1, 2),)), ((4, 1, 0), ((0, 1, 2),)), ((4, 1, 0), ((2, 1, 2),)),
-     ((4, 2, 0), ((0, 1, 1), (1, 1, 1)))]
+    [((0, 0, 1, -8), ((1, 1, 2),)), ((0, 4, 1, 0), ((0, 1, 2),)), ((0, 4, 1, 0), ((2, 1, 2),)),
+     ((0, 4, 2, 0), ((0, 1, 1), (1, 1, 1)))]
+
+    Where the tight lines say the last block's stretch should hold 6 (``clusters``: each
+    block its own cluster, expecting 4, 2 and 6), giving it both kinks comes first, whatever
+    the multiset says:
+
+    >>> [moves for _, moves in _placements(count, 2, Counter({4: 8, 2: 1}), [Counter({4: 3})],
+    ...                                    ([0, 1, 2], [4, 2, 6]))][:2]
+    [((2, 1, 2),), ((1, 1, 1), (2, 1, 1))]
     """
     blocks = count.blocks
     units = [(b, 1) for b in range(len(blocks))]
@@ -460,10 +541,26 @@ def _placements(count: LineCount, deficit: int, seen: Counter,
             after[_given(count, b, span, extra)] += 1
         return after
 
-    def key(moves) -> tuple[int, int, int]:
+    if clusters is not None:
+        cluster_of, expected = clusters
+        held = [0] * len(expected)
+        for b, block in enumerate(blocks):
+            held[cluster_of[b]] += block.kinks
+        missed = sum(abs(h - e) for h, e in zip(held, expected))
+
+    def off(moves) -> int:
+        """How far the padded line's kinks per cluster are from the prediction."""
+        if clusters is None:
+            return 0
+        added: Counter = Counter()
+        for b, _, extra in moves:
+            added[cluster_of[b]] += extra
+        return missed + sum(abs(held[c] + a - expected[c]) - abs(held[c] - expected[c]) for c, a in added.items())
+
+    def key(moves) -> tuple[int, int, int, int]:
         after = effect(moves)
         distance = min((sum(abs(after[k] - t[k]) for k in after.keys() | t.keys()) for t in targets), default=0)
-        return distance, len(moves), -sum(seen[_given(count, b, span, extra)] for b, span, extra in moves)
+        return off(moves), distance, len(moves), -sum(seen[_given(count, b, span, extra)] for b, span, extra in moves)
 
     # single moves hold all the extras; combinations draw from the likeliest single moves
     # only (a line of thousands of blocks would otherwise have millions of them)
