@@ -71,7 +71,7 @@ def test_unsat_training_side_is_decided_by_the_chain_stage():
 
 
 def test_undecided_training_side_is_inconclusive_with_reason():
-    r = run_cli("check", "instances/tier1/contradiction.smt2", "--json", "--timeout", "5", "--method", "symmetry")
+    r = run_cli("check", "instances/tier1/contradiction.smt2", "--json", "--timeout", "2", "--method", "symmetry")
     out = json.loads(r.stdout)
     assert r.returncode == 3 and out["verdict"] == "inconclusive" and "training side" in out["reason"]
 

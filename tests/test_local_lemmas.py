@@ -216,7 +216,7 @@ def _exact_route_off(monkeypatch) -> list:
 
 
 @pytest.mark.parametrize("family, want", [("sat", "sat"), ("unsat-unique", "unsat")])
-@pytest.mark.parametrize("exact_after_lemmas", [True, False])
+@pytest.mark.parametrize("exact_after_lemmas", [pytest.param(True, marks=pytest.mark.slow), False])  # True: the guesses' e2e tests cover that route
 def test_the_lemma_route_decides_small_reduction_outputs(family, want, exact_after_lemmas, monkeypatch):
     """The decider with the lemma route taken at any size (GUIDED_MAX_VARIABLES = 0) and
     the exact route answering unknown: the verdict is the lemma route's, and a sat

@@ -20,7 +20,7 @@ from nnsolve.solvers import Limits, Query, Solver, get_solver
 MARKERS = Solver("markers", "faulty_backends:Markers")
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(drawn=st.lists(st.tuples(st.sampled_from(FAMILIES), st.integers(3, 30), st.integers(0, 10**6)),
                       min_size=1, max_size=10))
 def test_a_batch_answers_as_one_child_per_query(drawn):

@@ -158,6 +158,7 @@ def test_unsat_unique_is_closed_by_values(size, seed):
     assert out.lemmas > 0 or "no solution" in out.reason
 
 
+@pytest.mark.slow  # 16 s: the suite's budget; the escalation to a larger radius is checked in the slow tier only
 def test_a_stalled_cascade_goes_on_at_a_larger_radius():
     """unsat-unique 30 (seed 2): at radius 3 alone the values stall before the case is
     closed; with (3, 4) the front that stalls is asked again at radius 4
