@@ -15,6 +15,7 @@ residual of a reduction output (a tier-4-shaped planted formula of 10 constraint
 about 80 pieces), whose forward witness is the planted point.
 """
 
+import copy
 from collections import Counter
 
 import pytest
@@ -135,16 +136,33 @@ def _bench():
 
 def _reduction_case(family: str, size: int, seed: int):
     """The chain residual of a reduction output, settled, with the forward witness in its
-    variables (sat) or None."""
+    variables (sat) or None: a fresh copy of it (:func:`cached_case`)."""
     from nnsolve.formula.generate import family_formula
     from nnsolve.reduction import reduce_formula
 
-    module = _bench()
-    formula = family_formula(family, size, seed)
-    reduction = reduce_formula(formula)
-    analysis, (system, bounds, equations, keys) = module._structure(reduction.instance, SOLVER)
-    witness = module._witness_guide(formula, reduction, analysis, system.copy(), SOLVER) if family == "sat" else None
-    return module.settled_case(system, bounds, equations, keys), witness, module
+    def build():
+        module = _bench()
+        formula = family_formula(family, size, seed)
+        reduction = reduce_formula(formula)
+        analysis, (system, bounds, equations, keys) = module._structure(reduction.instance, SOLVER)
+        witness = module._witness_guide(formula, reduction, analysis, system.copy(), SOLVER) if family == "sat" else None
+        return module.settled_case(system, bounds, equations, keys), witness, module
+
+    return cached_case(("family", family, size, seed), build)
+
+
+_CASES: dict = {}
+
+
+def cached_case(key, build):
+    """``build()`` (a case, its witness and the benchmark module) once per test process:
+    the reduction, its structure stages and the settling take 2-3 s, and a dozen tests
+    start from the same few cases.  Each caller gets its own deep copy, so a stage that
+    changes the case it is given cannot reach another test."""
+    if key not in _CASES:
+        _CASES[key] = build()
+    case, witness, module = _CASES[key]
+    return copy.deepcopy(case), copy.deepcopy(witness), module
 
 
 @pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow), pytest.param(3, marks=pytest.mark.slow)])

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import event, strategies as st
 
 from test_branching import residual_problems, tiers
-from test_local_lemmas import SOLVER, _bench, assert_status_kept
+from test_local_lemmas import SOLVER, _bench, assert_status_kept, cached_case
 from nnsolve.decider.branching import Case, _settle
 from nnsolve.decider.value_lemmas import value_lemmas
 from nnsolve.solvers import Limits
@@ -79,11 +79,14 @@ def _forced_formula(size: int, seed: int):
 def _reduction_case(formula):
     from nnsolve.reduction import reduce_formula
 
-    module = _bench()
-    reduction = reduce_formula(formula)
-    analysis, (system, bounds, equations, keys) = module._structure(reduction.instance, SOLVER)
-    witness = module._witness_guide(formula, reduction, analysis, system.copy(), SOLVER)
-    return module.settled_case(system, bounds, equations, keys), witness, module
+    def build():
+        module = _bench()
+        reduction = reduce_formula(formula)
+        analysis, (system, bounds, equations, keys) = module._structure(reduction.instance, SOLVER)
+        witness = module._witness_guide(formula, reduction, analysis, system.copy(), SOLVER)
+        return module.settled_case(system, bounds, equations, keys), witness, module
+
+    return cached_case(("formula", formula), build)
 
 
 @pytest.mark.parametrize("size, seed", [(30, 1), pytest.param(100, 2, marks=pytest.mark.slow)])
