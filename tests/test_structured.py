@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from nnsolve.decider.pattern import fit_by_pattern
 from nnsolve.decider.line_count import (MAX_DEFICIT, BlockCount, LineAnalysis, LineCount, analyse_lines, chains,
-                                        eliminated_lower_bound, ordered_split, padded_analyses)
+                                        eliminated_lower_bound, expected_clusters, ordered_split,
+                                        padded_analyses)
 from nnsolve.decider.structured import decide_structured, decide_with
 from nnsolve.decider.pattern_query import pattern_query
 from nnsolve.formula.model import Add, Formula, Inv
@@ -420,12 +421,20 @@ def test_a_line_short_of_more_kinks_than_the_bound_is_not_padded():
                                   "instances/tier1/contradiction.smt2", "instances/tier2/planted_4_s2.smt2"])
 def test_the_chains_guessed_in_order_are_the_chains_proven_on_reduction_outputs(path):
     """``ordered_split`` (a guess for a sat search) on intact reduction outputs, where
-    ``chains`` proves the split: the same chains, block for block."""
+    ``chains`` proves the split: the same chains, block for block.  And the positions the
+    padding guesses follow (``expected_clusters``): each line of the tight family, seen
+    from the others (between them, or past the outermost), is predicted block by block,
+    each block alone in its cluster and expected to hold exactly its count."""
     from nnsolve.formula.smtlib import read_smtlib
     analysis = analyse_lines(reduce_formula(read_smtlib(path)).instance, Z3)
     proven, guessed = chains(analysis), ordered_split(analysis)
     assert proven is not None and guessed is not None
     assert [(c.blocks, c.kinks) for c in guessed[1]] == [(c.blocks, c.kinks) for c in proven[1]]
+    family = sorted((c for c in analysis.tight if (c.line.a, c.line.b) == (proven[0][0].line.a, proven[0][0].line.b)),
+                    key=lambda c: c.line.c)
+    for k, line in enumerate(family):
+        cluster_of, expected = expected_clusters(family[:k] + family[k + 1:], line)
+        assert cluster_of == list(range(len(line.blocks))) and expected == [b.kinks for b in line.blocks], k
 
 
 def test_the_elimination_bound_stops_its_listing_at_the_node_budget():
