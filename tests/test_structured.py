@@ -1,6 +1,7 @@
 """The structured training decider: data lines, kink counting (a sound unsat
 certificate), the pattern method (exact, one-sided), and their combination."""
 
+from collections import Counter
 from fractions import Fraction as F
 from itertools import combinations
 
@@ -10,9 +11,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nnsolve.decider.pattern import fit_by_pattern
-from nnsolve.decider.line_count import (MAX_DEFICIT, BlockCount, LineAnalysis, LineCount, analyse_lines, chains,
-                                        eliminated_lower_bound, expected_clusters, ordered_split,
-                                        padded_analyses)
+from nnsolve.decider.line_count import (MAX_DEFICIT, BlockCount, LineAnalysis, LineCount, _placements,
+                                        analyse_lines, chains, eliminated_lower_bound, expected_clusters,
+                                        ordered_split, padded_analyses)
 from nnsolve.decider.structured import decide_structured, decide_with
 from nnsolve.decider.pattern_query import pattern_query
 from nnsolve.formula.model import Add, Formula, Inv
@@ -409,6 +410,30 @@ def test_padding_follows_positions_on_long_lines(data):
     assert "widened" not in what
     for u in shorts:
         assert [b.kinks for b in first.counts[u].blocks] == profile, what
+
+
+def test_a_block_cut_in_two_is_one_cluster_and_its_join_comes_first():
+    """A short line whose first gadget block the count cut in two (2 and 1 kinks where the
+    tight lines have one block of 4): both pieces meet that gadget's span, so they form
+    one cluster expecting 4, and joining them with the missing kink is the first guess;
+    a join of blocks in two clusters is scored by the cluster that needs the kink."""
+    def line(u, blocks):
+        points = tuple(range(12))
+        return LineCount(DataLine(1, 0, F(u), points, points), tuple(BlockCount(a, b, k, True) for a, b, k in blocks))
+
+    tight = [line(1, [(0, 5, 4), (7, 11, 4)]), line(2, [(0, 5, 4), (7, 11, 4)])]
+    cut = line(3, [(0, 2, 2), (2, 5, 1), (7, 11, 4)])
+    assert expected_clusters(tight, cut) == ([0, 0, 1], [4, 4])
+    what, first = next(padded_analyses(LineAnalysis(8, (*tight, line(4, [(0, 5, 4), (7, 11, 4)]), cut), 4, 0, 0.0)))
+    assert what == "x = 3: block 1-2 of 3 given 4 kinks"
+    assert [(b.first, b.last, b.kinks) for b in first.counts[3].blocks] == [(0, 5, 4), (7, 11, 4)]
+    # blocks 1 and 2 touch but sit in two clusters (block 1 meets no gadget's span): their
+    # join scores as well as giving block 2 the kink itself, not as badly as block 1 would
+    tight = [line(1, [(3, 7, 4), (8, 11, 4)]), line(2, [(3, 7, 4), (8, 11, 4)])]
+    short = line(3, [(1, 3, 1), (3, 7, 3), (8, 11, 3)])
+    assert expected_clusters(tight, short) == ([0, 1, 2], [0, 4, 4])
+    off = {moves: key[0] for key, moves in _placements(short, 1, Counter(), [], expected_clusters(tight, short))}
+    assert off[((0, 2, 1),)] == off[((1, 1, 1),)] == off[((2, 1, 1),)] == 2 < off[((0, 1, 1),)] == 4
 
 
 def test_a_line_short_of_more_kinks_than_the_bound_is_not_padded():

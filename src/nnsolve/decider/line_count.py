@@ -549,12 +549,15 @@ def _placements(count: LineCount, deficit: int, seen: Counter, targets: list[Cou
         missed = sum(abs(h - e) for h, e in zip(held, expected))
 
     def off(moves) -> int:
-        """How far the padded line's kinks per cluster are from the prediction."""
+        """How far the padded line's kinks per cluster are from the prediction (a join
+        of blocks in two clusters gives its extras to the one that needs them more)."""
         if clusters is None:
             return 0
         added: Counter = Counter()
-        for b, _, extra in moves:
-            added[cluster_of[b]] += extra
+        for b, span, extra in moves:
+            where = min({cluster_of[k] for k in range(b, b + span)},
+                        key=lambda c: abs(held[c] + added[c] + extra - expected[c]) - abs(held[c] + added[c] - expected[c]))
+            added[where] += extra
         return missed + sum(abs(held[c] + a - expected[c]) - abs(held[c] - expected[c]) for c, a in added.items())
 
     def key(moves) -> tuple[int, int, int, int]:
