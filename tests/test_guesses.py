@@ -292,7 +292,7 @@ def _guessed(drawn):
     # that no assertion uses is 0 in the model, as _solve_case gives it)
     wanted = sorted(_used(case) | set(case.system.pivots)
                     | {k for form in case.system.pivots.values() for k in form if k is not None}, key=repr)
-    out = guess_and_carry(case, SOLVER, Limits(60),
+    out = guess_and_carry(case, SOLVER, Limits(20),  # 20 s a draw, as tests/test_local_lemmas.py's _stage
                           lambda c, lim: chains._solve_case(c, wanted, SOLVER, lim))
     return original, case, (out, wanted)
 

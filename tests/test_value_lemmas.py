@@ -28,7 +28,8 @@ def _stage(drawn, radius):
     case = _settle(Case(system.copy(), tuple(bounds), tuple(equations)), Counter())
     if case is None:
         return original, None, None
-    return original, case, value_lemmas(case, SOLVER, Limits(60), radii=radius, query_seconds=3.0)
+    # 20 s a draw, as tests/test_local_lemmas.py's _stage
+    return original, case, value_lemmas(case, SOLVER, Limits(20), radii=radius, query_seconds=3.0)
 
 
 def _test_a_planted_point_is_never_cut_off(drawn, radius):
