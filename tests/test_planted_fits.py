@@ -95,7 +95,7 @@ def _chain_stages(instance, timeout: float = 60):
     return None, "no chains"
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(st.data())
 def test_no_unsat_with_a_planted_fit(data):
     instance, witness = _witnessed("instances/tier1/self_inverse.smt2")

@@ -374,6 +374,7 @@ def test_the_value_stage_benchmark_oracle_takes_the_witness_values(tmp_path, cap
     assert exc.value.code == 2
 
 
+@pytest.mark.slow  # 16 s: the suite's budget; the barren stop is checked in the slow tier only
 def test_a_barren_pass_stops_and_a_forced_one_does_not():
     """``barren``: where nothing is forced (planted 30 at radius 1, too small a
     neighbourhood to fix a value) the stage stops once that many neighbourhoods gave no
