@@ -45,12 +45,16 @@ def pytest_configure(config):
     settings.register_profile("default-tier", derandomize=True)
     settings.register_profile("explore", derandomize=False)
     chosen = os.environ.get("NNSOLVE_HYPOTHESIS")
-    settings.load_profile(chosen or ("explore" if "slow" in (config.getoption("-m") or "") else "default-tier"))
+    settings.load_profile(chosen or ("explore" if _slow_tier(config) else "default-tier"))
+
+
+def _slow_tier(config) -> bool:
+    return "slow" in (config.getoption("-m") or "")
 
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked slow run only on request (-m slow); the default suite stays fast."""
-    if "slow" in (config.getoption("-m") or ""):
+    if _slow_tier(config):
         return
     skip = pytest.mark.skip(reason="slow tier: run with pytest -m slow")
     for item in items:

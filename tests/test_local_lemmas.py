@@ -147,7 +147,8 @@ def _reduction_case(family: str, size: int, seed: int):
         formula = family_formula(family, size, seed)
         reduction = reduce_formula(formula)
         analysis, (system, bounds, equations, keys) = module._structure(reduction.instance, SOLVER)
-        witness = module._witness_guide(formula, reduction, analysis, system.copy(), SOLVER) if family == "sat" else None
+        witness = (module._witness_guide(formula, reduction, analysis, system.copy(), SOLVER)
+                   if family == "sat" else None)
         return module.settled_case(system, bounds, equations, keys), witness, module
 
     return cached_case(("family", family, size, seed), build)
@@ -236,7 +237,8 @@ def _exact_route_off(monkeypatch) -> list:
 
 
 @pytest.mark.parametrize("family, want", [("sat", "sat"), ("unsat-unique", "unsat")])
-@pytest.mark.parametrize("exact_after_lemmas", [pytest.param(True, marks=pytest.mark.slow), False])  # True: the guesses' e2e tests cover that route
+# with the exact query after the lemmas (True): slow tier, for the suite's budget
+@pytest.mark.parametrize("exact_after_lemmas", [pytest.param(True, marks=pytest.mark.slow), False])
 def test_the_lemma_route_decides_small_reduction_outputs(family, want, exact_after_lemmas, monkeypatch):
     """The decider with the lemma route taken at any size (GUIDED_MAX_VARIABLES = 0) and
     the exact route answering unknown: the verdict is the lemma route's, and a sat

@@ -375,9 +375,9 @@ def padded_analyses(analysis: LineAnalysis, max_short: int = 3,
     once: the counts of a chain must agree on every line), likeliest first
     (:func:`_placements`: each stretch of a short line padded to hold what the tight lines
     on either side say it holds, :func:`expected_clusters`; then padded to look like the
-    family's tight lines, a gadget missing points looks like its intact copies).  A verdict under a guess is a
-    hypothesis: only a network that passes ``exact_fit`` on the instance may be reported
-    (sat); an unsat under a guess says nothing about the instance.
+    family's tight lines, a gadget missing points looks like its intact copies).  A verdict
+    under a guess is a hypothesis: only a network that passes ``exact_fit`` on the instance
+    may be reported (sat); an unsat under a guess says nothing about the instance.
 
     >>> def line(u, counts):
     ...     at = DataLine(1, 0, Fraction(u), tuple(range(9)), tuple(range(9)))
@@ -553,12 +553,14 @@ def _placements(count: LineCount, deficit: int, seen: Counter, targets: list[Cou
         of blocks in two clusters gives its extras to the one that needs them more)."""
         if clusters is None:
             return 0
+        def change(c: int, before: int, extra: int) -> int:  # cluster c's miss, ``extra`` kinks more
+            return abs(held[c] + before + extra - expected[c]) - abs(held[c] + before - expected[c])
+
         added: Counter = Counter()
         for b, span, extra in moves:
-            where = min({cluster_of[k] for k in range(b, b + span)},
-                        key=lambda c: abs(held[c] + added[c] + extra - expected[c]) - abs(held[c] + added[c] - expected[c]))
+            where = min({cluster_of[k] for k in range(b, b + span)}, key=lambda c: change(c, added[c], extra))
             added[where] += extra
-        return missed + sum(abs(held[c] + a - expected[c]) - abs(held[c] - expected[c]) for c, a in added.items())
+        return missed + sum(change(c, 0, a) for c, a in added.items())
 
     def key(moves) -> tuple[int, int, int, int]:
         after = effect(moves)
