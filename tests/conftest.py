@@ -45,6 +45,9 @@ def pytest_configure(config):
     settings.register_profile("default-tier", derandomize=True)
     settings.register_profile("explore", derandomize=False)
     chosen = os.environ.get("NNSOLVE_HYPOTHESIS")
+    if chosen not in (None, "", "default-tier", "explore"):
+        raise pytest.UsageError(f"NNSOLVE_HYPOTHESIS={chosen!r}: allowed: default-tier (fixed draws) or explore "
+                                "(fresh draws)")
     settings.load_profile(chosen or ("explore" if _slow_tier(config) else "default-tier"))
 
 
