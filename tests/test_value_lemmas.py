@@ -146,6 +146,30 @@ def test_the_guided_routes_value_side(family, size, seed, monkeypatch):
         assert result.status == "unsat" and "value lemmas" in (result.reason or ""), result.reason
 
 
+@pytest.mark.parametrize("size, seed", [(10, 1), pytest.param(30, 2, marks=pytest.mark.slow)])
+def test_the_guided_routes_value_side_guesses_where_nothing_is_forced(size, seed, monkeypatch):
+    """A planted formula has free values: its residual forces none, and the guided
+    route's value side then guesses values and carries them (nnsolve.decider.guesses),
+    as the lemma route does.  With the relaxation-guided search and the exact route off,
+    the guesses alone find the network (the decider checks it with exact_fit); before
+    they ran on this route it answered unknown ("nothing to carry")."""
+    from test_local_lemmas import _exact_route_off
+    from nnsolve.decider import chains
+    from nnsolve.decider.structured import decide_structured
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import UNKNOWN, SolverResult
+
+    calls = _exact_route_off(monkeypatch)
+    monkeypatch.setattr(chains, "_guided_search",
+                        lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="the search is off in this test"))
+    instance = reduce_formula(family_formula("sat", size, seed)).instance
+    result = decide_structured(instance, SOLVER, Limits(300))
+    assert calls, "the residual did not reach the residual routes: nothing was tested"
+    assert result.status == "sat", result.reason
+    assert "0 values" in result.reason and "guesses" in result.reason, result.reason
+
+
 @pytest.mark.parametrize("size, seed", [(10, 1), pytest.param(30, 2, marks=pytest.mark.slow),
                                         pytest.param(100, 3, marks=pytest.mark.slow),
                                         pytest.param(1000, 1, marks=pytest.mark.slow)])

@@ -529,7 +529,10 @@ def _inconsistent(solver: Solver, start: float) -> SolverResult:
 def _values_then_exact(system, bounds, equations, free, keys, solver: Solver, limits: Limits,
                        cancel: threading.Event) -> SolverResult:
     """The value lemmas on the settled residual (at most VALUE_SHARE of the time), then
-    ``after_lemmas`` on what they leave; unknown when they fix no value."""
+    ``after_lemmas`` on what they leave.  Where they fix no value (a formula with free
+    values), guessed values on the residual instead (``_guesses``: sat only, so this side
+    then answers sat or unknown; the relaxation-guided search and the exact route beside
+    it still decide unsat)."""
     start = time.monotonic()
     deadline = start + limits.timeout
     wanted, case = _settled_residual(system, bounds, equations, free, keys)
@@ -540,8 +543,17 @@ def _values_then_exact(system, bounds, equations, free, keys, solver: Solver, li
               f"{out.queries} queries"
     if out.case is None:
         return SolverResult(UNSAT, solver.name, time.monotonic() - start, reason=f"{summary}; {out.reason}")
-    if not out.lemmas or cancel.is_set() or deadline - time.monotonic() <= 1:
-        return SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason=f"{summary}; nothing to carry")
+    if cancel.is_set() or deadline - time.monotonic() <= 1:
+        return SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason=f"{summary}; no time left")
+    if not out.lemmas:
+        # nothing forced (a formula with free values): guessed values, as the lemma route
+        # does (sat only; a guess's unsat is never reported)
+        guessed = _guesses(out.case, wanted, solver, Limits(deadline - time.monotonic(), limits.memory_mb), 1,
+                           cancel)
+        if guessed.status == SAT:
+            return replace(guessed, seconds=time.monotonic() - start, reason=f"{summary}; {guessed.reason}")
+        return SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
+                            reason=f"{summary}; nothing to carry; {guessed.reason or guessed.status}")
     return after_lemmas(out.case, wanted, solver, Limits(deadline - time.monotonic(), limits.memory_mb), cancel,
                         summary)
 
