@@ -159,6 +159,7 @@ def test_the_guided_routes_value_side_guesses_where_nothing_is_forced(size, seed
     from nnsolve.formula.generate import family_formula
     from nnsolve.reduction import reduce_formula
     from nnsolve.solvers import UNKNOWN, SolverResult
+    from nnsolve.training.network import exact_fit
 
     calls = _exact_route_off(monkeypatch)
     monkeypatch.setattr(chains, "_guided_search",
@@ -167,7 +168,9 @@ def test_the_guided_routes_value_side_guesses_where_nothing_is_forced(size, seed
     result = decide_structured(instance, SOLVER, Limits(300))
     assert calls, "the residual did not reach the residual routes: nothing was tested"
     assert result.status == "sat", result.reason
-    assert "0 values" in result.reason and "guesses" in result.reason, result.reason
+    assert ", 0 values, " in result.reason and "guided route" in result.reason and "guesses" in result.reason, \
+        result.reason
+    assert exact_fit(instance, result.network).ok
 
 
 @pytest.mark.parametrize("size, seed", [(10, 1), pytest.param(30, 2, marks=pytest.mark.slow),

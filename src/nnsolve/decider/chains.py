@@ -503,7 +503,8 @@ def _guided(system, bounds, equations, free, keys, solver: Solver, limits: Limit
             cancel: threading.Event) -> SolverResult:
     """The guided route of :func:`_solve_residual` (unknown as soon as ``cancel`` is set):
     the relaxation-guided search, and beside it (threads) the value lemmas with the exact
-    query on what they leave; the first decisive answer ends both.  Where the residual
+    query on what they leave, or guessed values where they fix none
+    (:func:`_values_then_exact`); the first decisive answer ends both.  Where the residual
     forces values (the unsat-unique family) the search alone took 1,086 s at 100
     constraints and the value stage closes the same residual in about 30 s."""
     start = time.monotonic()
@@ -544,7 +545,8 @@ def _values_then_exact(system, bounds, equations, free, keys, solver: Solver, li
     if out.case is None:
         return SolverResult(UNSAT, solver.name, time.monotonic() - start, reason=f"{summary}; {out.reason}")
     if cancel.is_set() or deadline - time.monotonic() <= 1:
-        return SolverResult(UNKNOWN, solver.name, time.monotonic() - start, reason=f"{summary}; no time left")
+        return SolverResult(UNKNOWN, solver.name, time.monotonic() - start,
+                            reason=f"{summary}; {'cancelled' if cancel.is_set() else 'no time left'}")
     if not out.lemmas:
         # nothing forced (a formula with free values): guessed values, as the lemma route
         # does (sat only; a guess's unsat is never reported)
