@@ -246,7 +246,9 @@ def _extended(system, model, wanted):
 MAX_CASES = 120
 
 
-@settings(max_examples=20, **SETTINGS)
+# 10 examples: the default tier's fixed draws took 53 s of the suite at 20 (twenty-third
+# session, 21 s at 10); NNSOLVE_HYPOTHESIS=explore draws fresh ones on request
+@settings(max_examples=10, **SETTINGS)
 @given(embedded_residuals())
 def test_restricted_cases_equal_full_cases(drawn):
     if drawn is None:
