@@ -119,14 +119,10 @@ def test_forced_values_keep_the_forward_witness(size, seed):
     assert merged is None or not module.witness_holds(merged, witness)
 
 
-@pytest.mark.parametrize("family, size, seed", [("unsat-unique", 10, 1),
-                                                 pytest.param("unsat-unique", 30, 2, marks=pytest.mark.slow),
-                                                 pytest.param("sat", 30, 1, marks=pytest.mark.slow)])
-def test_the_guided_routes_value_side(family, size, seed, monkeypatch):
-    """Beside the relaxation-guided search (here answering unknown at once) and with the
-    exact route off, the guided route's value side alone closes the unsat-unique
-    residual, and on a planted formula it never says unsat (a sat answer still passes the
-    decider's exact_fit)."""
+def _value_side_alone(family: str, size: int, seed: int, monkeypatch):
+    """The decider on the reduction of ``family_formula(family, size, seed)`` with the exact
+    route off and the relaxation-guided search answering unknown at once, so that a residual
+    verdict can only come from the guided route's value side: (instance, result)."""
     from test_local_lemmas import _exact_route_off
     from nnsolve.decider import chains
     from nnsolve.decider.structured import decide_structured
@@ -140,6 +136,18 @@ def test_the_guided_routes_value_side(family, size, seed, monkeypatch):
     instance = reduce_formula(family_formula(family, size, seed)).instance
     result = decide_structured(instance, SOLVER, Limits(300))
     assert calls, "the residual did not reach the residual routes: nothing was tested"
+    return instance, result
+
+
+@pytest.mark.parametrize("family, size, seed", [("unsat-unique", 10, 1),
+                                                 pytest.param("unsat-unique", 30, 2, marks=pytest.mark.slow),
+                                                 pytest.param("sat", 30, 1, marks=pytest.mark.slow)])
+def test_the_guided_routes_value_side(family, size, seed, monkeypatch):
+    """Beside the relaxation-guided search (here answering unknown at once) and with the
+    exact route off, the guided route's value side alone closes the unsat-unique
+    residual, and on a planted formula it never says unsat (a sat answer still passes the
+    decider's exact_fit)."""
+    _, result = _value_side_alone(family, size, seed, monkeypatch)
     if family == "sat":
         assert result.status in ("sat", "unknown"), result.reason
     else:
@@ -153,20 +161,9 @@ def test_the_guided_routes_value_side_guesses_where_nothing_is_forced(size, seed
     as the lemma route does.  With the relaxation-guided search and the exact route off,
     the guesses alone find the network (the decider checks it with exact_fit); before
     they ran on this route it answered unknown ("nothing to carry")."""
-    from test_local_lemmas import _exact_route_off
-    from nnsolve.decider import chains
-    from nnsolve.decider.structured import decide_structured
-    from nnsolve.formula.generate import family_formula
-    from nnsolve.reduction import reduce_formula
-    from nnsolve.solvers import UNKNOWN, SolverResult
     from nnsolve.training.network import exact_fit
 
-    calls = _exact_route_off(monkeypatch)
-    monkeypatch.setattr(chains, "_guided_search",
-                        lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="the search is off in this test"))
-    instance = reduce_formula(family_formula("sat", size, seed)).instance
-    result = decide_structured(instance, SOLVER, Limits(300))
-    assert calls, "the residual did not reach the residual routes: nothing was tested"
+    instance, result = _value_side_alone("sat", size, seed, monkeypatch)
     assert result.status == "sat", result.reason
     assert ", 0 values, " in result.reason and "guided route" in result.reason and "guesses" in result.reason, \
         result.reason
