@@ -9,6 +9,7 @@ fixes values, and the unsat-unique family, unsat by construction, is closed.
 """
 
 from collections import Counter
+from fractions import Fraction
 
 import pytest
 from hypothesis import event, strategies as st
@@ -416,3 +417,84 @@ def test_a_barren_pass_stops_and_a_forced_one_does_not():
     closing, _, _ = _reduction_case(family_formula("unsat-unique", 30, 2))
     out = value_lemmas(closing, SOLVER, Limits(600), query_seconds=20.0, barren=1)  # no timeouts under load
     assert out.case is None and not out.barren, (out.lemmas, out.reason)
+
+
+@pytest.mark.parametrize("forced_x", [True, False])
+def test_forced_is_set_at_the_first_value_only(forced_x):
+    """``forced`` (the event the exact route's schedule reads) is set when the stage fixes
+    a value (x = 2 from u = x^2 = 4, x >= 0) and stays clear when nothing is forced
+    (without u = 4, x >= 0 is free and y + ite(x <= 1, 1, 0) = 0 has two values)."""
+    import threading
+
+    from nnsolve.decider.residual_query import Bound, PiecewiseEquation
+    from nnsolve.elimination import LinearSystem
+
+    s = LinearSystem()
+    s.define("u", "x", "x")
+    if forced_x:
+        s.equate({"u": 1, None: -4})
+    eq = PiecewiseEquation({"y": 1}, (({"x": 1}, Fraction(1), {None: 1}),))
+    forced = threading.Event()
+    out = value_lemmas(Case(s, (Bound({"x": 1}, Fraction(0), None),), (eq,)), SOLVER, Limits(30), forced=forced)
+    assert (out.lemmas > 0) == forced_x, (out.lemmas, out.reason)
+    assert forced.is_set() == forced_x
+
+
+@pytest.mark.parametrize("values_fixed", [True, False])
+def test_the_exact_route_keeps_its_minimum_unless_values_are_forced(values_fixed, monkeypatch):
+    """The schedule beside the lemma route (``chains._solve_residual``): the exact route
+    has max(EXACT_SHARE of the time, EXACT_MIN_SECONDS); once the value stage fixes a
+    value it is stopped at its share (their cascade takes its core), and while nothing is
+    forced it runs to its own limit.  Giving it only the share, or never stopping it, fails
+    this."""
+    import time
+
+    from nnsolve.decider import chains
+    from nnsolve.decider.local_lemmas import LemmaOutcome
+    from nnsolve.decider.structured import decide_structured
+    from nnsolve.formula.generate import family_formula
+    from nnsolve.reduction import reduce_formula
+    from nnsolve.solvers import UNKNOWN, SolverResult
+
+    timeout, share, minimum = 6.0, 0.25, 2.0  # the residual's share ends near 1 s, the minimum at 2 s
+    monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
+    monkeypatch.setattr(chains, "EXACT_SHARE", share)
+    monkeypatch.setattr(chains, "EXACT_MIN_SECONDS", minimum)
+    real, real_route, seen, given = chains._solve_components, chains._lemma_route, [], []
+
+    def exact_route(parts, solver, limits, cancel=None, groups=None, release=None):
+        if groups is None:
+            return real(parts, solver, limits, cancel, groups, release)
+        began = time.monotonic()  # a whole query that never answers: wait for the stop or the limit
+        while time.monotonic() - began < limits.timeout and not cancel.is_set():
+            time.sleep(0.02)
+        seen.append((limits.timeout, cancel.is_set(), time.monotonic() - began))
+        return SolverResult(UNKNOWN, "test", time.monotonic() - began, reason="a stub")
+
+    def lemma_route(system, bounds, equations, free, keys, solver, limits, *args, **kwargs):
+        given.append(limits.timeout)  # the residual's time, of which the exact route has its share
+        return real_route(system, bounds, equations, free, keys, solver, limits, *args, **kwargs)
+
+    def outcome(case, lemmas=0):
+        pieces = chains.ite_pieces(case)
+        return LemmaOutcome(case, None, 0, 0, lemmas, pieces, pieces, 0.0, True)
+
+    def values(case, solver, limits, radii, forced=None, **kw):
+        if values_fixed:
+            forced.set()  # as the stage does at its first value
+        return outcome(case)
+
+    monkeypatch.setattr(chains, "_solve_components", exact_route)
+    monkeypatch.setattr(chains, "_lemma_route", lemma_route)
+    monkeypatch.setattr(chains, "after_lemmas", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="off"))
+    monkeypatch.setattr(chains, "value_lemmas", values)
+    monkeypatch.setattr(chains, "local_lemmas", lambda case, *a, **k: outcome(case))
+    monkeypatch.setattr(chains, "_guesses", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="off"))
+    decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(timeout), max_work=1)
+    assert len(seen) == 1 and len(given) == 1, (seen, given)
+    (limit, stopped, ran), residual = seen[0], given[0]
+    assert limit == max(share * residual, min(minimum, residual)) > share * residual, (limit, residual)
+    if values_fixed:
+        assert stopped and share * residual - 0.3 <= ran < limit, (seen, residual)
+    else:
+        assert not stopped and ran >= limit, (seen, residual)

@@ -432,18 +432,25 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
     stop = threading.Event()     # the guided route has one: cancel the exact route
     finished = threading.Event()  # the exact route has ended: its core is free
     release = threading.Event()   # the lemma route's guesses want the exact route's core
-    exact_limits, extra = limits, {}
+    forced = threading.Event()    # the lemma route's value stage has fixed a value
+    exact_limits, exact_stop, extra = limits, stop, {}
     if second is _lemma_route:
-        # beside the lemma route the exact route has EXACT_SHARE of the time, then the
-        # lemma queries take its core too
-        exact_limits = Limits(EXACT_SHARE * limits.timeout, limits.memory_mb)
-        extra = {"spare_core": finished, "release_exact": release}
+        # beside the lemma route the exact route has EXACT_SHARE of the time, at least
+        # EXACT_MIN_SECONDS unless the value stage fixes a value; then the lemma queries
+        # take its core too
+        share = EXACT_SHARE * limits.timeout
+        exact_limits = Limits(max(share, min(EXACT_MIN_SECONDS, limits.timeout)), limits.memory_mb)
+        exact_stop = _Either(stop, _After(forced, start + share))
+        extra = {"spare_core": finished, "release_exact": release, "forced": forced}
 
     def exact() -> SolverResult:
         try:
-            answer = _solve_components(parts, solver, exact_limits, stop, groups, release=release)
+            answer = _solve_components(parts, solver, exact_limits, exact_stop, groups, release=release)
         finally:
             finished.set()
+        if answer.status not in (SAT, UNSAT) and forced.is_set() and not stop.is_set():
+            answer = replace(answer, reason=f"{answer.reason} (the value lemmas fixed values: "
+                                            f"stopped at its share of the time, their cascade took its core)")
         progress_log.info("exact residual route: %s in %.0f s%s", answer.status, answer.seconds,
                           f" ({answer.reason})" if answer.reason else "")
         if answer.status in (SAT, UNSAT):
@@ -584,6 +591,13 @@ def _guided_search(system, bounds, equations, free, keys, solver: Solver, limits
 
 #: the exact route's share of the time when the lemma route runs beside it (_solve_residual)
 EXACT_SHARE = 0.25
+#: ... but at least this many seconds (or the whole time when less) unless the value
+#: stage fixes a value: just past the lemma route's threshold (GUIDED_MAX_VARIABLES),
+#: random planted formulas of 120-200 constraints with free values are decided by the
+#: exact query in 11-20 s, which a quarter of the default --timeout 60 does not give;
+#: where values are forced, their cascade needs both cores (unsat-unique 200: unsat in
+#: 50 s with a quarter, unknown with 60 s) (docs/performance.md, "Twenty-fourth session")
+EXACT_MIN_SECONDS = 60.0
 #: a residual component with more variables is only searched for unsat parts, never
 #: asked whole: there the whole query has not answered in any run (sat 3,000, 22,600
 #: variables: none in 4,000 s; sat and unsat-unique 10,000, 80,300: none in 600-1,200 s),
@@ -633,7 +647,7 @@ GUESS_FIRST_SHARE = 0.7
 
 def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: Limits,
                  cancel: threading.Event, spare_core: threading.Event | None = None,
-                 release_exact: threading.Event | None = None) -> SolverResult:
+                 release_exact: threading.Event | None = None, forced: threading.Event | None = None) -> SolverResult:
     """Local lemmas on the settled residual (``nnsolve.decider.local_lemmas``: each lemma
     is implied by the residual, so the case they leave has its solutions), then
     ``after_lemmas`` on that case: first two looks side by side (threads), the value
@@ -682,7 +696,7 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
         if kind == "values":
             out = value_lemmas(case, solver, Limits(VALUE_SHARE * left, limits.memory_mb), radii=radii,
                                workers=children, cancel=stop, overtime=(VALUE_MAX_SHARE - VALUE_SHARE) * left,
-                               barren=barren)
+                               barren=barren, forced=forced)
         else:
             out = local_lemmas(case, solver, Limits(LEMMA_SHARE * left, limits.memory_mb), radii=radii,
                                cancel=stop, passes=passes, memory=memory, workers=children)
@@ -892,11 +906,21 @@ def _leaf_solver(solver: Solver, deadline: float, limits: Limits, cancel):
     return leaf
 
 
+class _After:
+    """Set once ``event`` is set and the clock has passed ``at`` (read with ``is_set``)."""
+
+    def __init__(self, event: threading.Event, at: float) -> None:
+        self.event, self.at = event, at
+
+    def is_set(self) -> bool:
+        return self.event.is_set() and time.monotonic() >= self.at
+
+
 class _Either:
     """Set when either of two events is (read with ``is_set``, as the solvers read their
     ``cancel``)."""
 
-    def __init__(self, first: threading.Event | None, second: threading.Event | None) -> None:
+    def __init__(self, first, second) -> None:
         self.events = [e for e in (first, second) if e is not None]
 
     def is_set(self) -> bool:

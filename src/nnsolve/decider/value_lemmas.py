@@ -141,7 +141,7 @@ FRONT_STEP = 2
 def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALUE_RADII, query_seconds: float = 1.0,
                  workers: int | Callable[[], int] = 1, cancel: threading.Event | None = None,
                  stats: Counter | None = None, overtime: float = 0.0, front: Iterable | None = None,
-                 barren: int | None = None) -> LemmaOutcome:
+                 barren: int | None = None, forced: threading.Event | None = None) -> LemmaOutcome:
     """Value lemmas to a fixpoint at each of ``radii`` in turn (module docstring); ``case``
     should be settled.  Each
     query gets ``query_seconds``; a step's queries are split over ``workers`` children (a
@@ -162,13 +162,16 @@ def value_lemmas(case: Case, solver, limits: Limits, radii: Sequence[int] = VALU
     the first pass fixes nothing and costs most of the stage (planted 10,000: 37,944
     neighbourhoods, about 1,900 s), and the caller may try something else first and ask
     the whole stage again later (``chains._lemma_route``).  A schedule: stopping only
-    leaves the case as it came (nothing was fixed)."""
+    leaves the case as it came (nothing was fixed).
+
+    ``forced``, when given, is set as soon as the stage fixes a value (a caller's
+    schedule reads it while the stage runs: ``chains._solve_residual``)."""
     if not radii:
         raise ValueError("value_lemmas needs at least one radius")
     if overtime < 0:
         raise ValueError("overtime must be at least 0")
     start = time.monotonic()
-    until = _WhileProductive(start + limits.timeout, start + limits.timeout + overtime, cancel, barren)
+    until = _WhileProductive(start + limits.timeout, start + limits.timeout + overtime, cancel, barren, forced)
     stats = Counter() if stats is None else stats
     before = pieces(case)
     asked: set = set()  # digests of (variable, neighbourhood) asked in this stage
@@ -261,16 +264,18 @@ class _WhileProductive(_Until):
     """Set by ``cancel``, after ``hard``, after ``deadline`` once :data:`VALUE_STALL`
     seconds have passed without a value (``fixed_one`` records each), or, with
     ``barren``, once that many neighbourhoods were asked (``asked_more``) and no value
-    has been fixed."""
+    has been fixed.  Sets ``forced`` (when given) at the first value."""
 
     def __init__(self, deadline: float, hard: float, cancel: threading.Event | None,
-                 barren: int | None = None) -> None:
+                 barren: int | None = None, forced: threading.Event | None = None) -> None:
         super().__init__(deadline, cancel)
         self.hard, self.last = hard, float("-inf")  # no value yet: stop at the deadline
-        self.barren, self.asked = barren, 0
+        self.barren, self.asked, self.forced = barren, 0, forced
 
     def fixed_one(self) -> None:
         self.last = time.monotonic()
+        if self.forced is not None:
+            self.forced.set()
 
     def asked_more(self, n: int) -> None:
         self.asked += n
