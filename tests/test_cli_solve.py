@@ -83,3 +83,5 @@ def test_a_memory_limit_too_small_to_start_a_solver_is_out_of_memory():
     out = json.loads(r.stdout)
     assert r.returncode == 3 and out["status"] == "unknown"
     assert out["reason"].startswith("out of memory (limit 10 MiB)")
+    # what to change, not the child's traceback ("MemoryError", "can't start new thread")
+    assert "--memory" in out["reason"] and "Error" not in out["reason"] and "thread" not in out["reason"]

@@ -374,7 +374,10 @@ def _describe_exit(code: int, err: str, limits: Limits) -> str:
     memory = any(w in err for w in ("MemoryError", "bad_alloc", "out of memory", "Cannot allocate",
                                     "can't start new thread"))
     if memory:
-        return f"out of memory (limit {limits.memory_mb} MiB): {tail}"
+        # the child's own words ("MemoryError", "can't start new thread") only say how it
+        # noticed: they go to the log, the reason says what to change
+        log.info("solver child out of memory: %s", tail)
+        return f"out of memory (limit {limits.memory_mb} MiB): more with --memory"
     if code < 0:
         sig = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         hint = " (possibly out of memory)" if sig in ("SIGABRT", "SIGSEGV", "SIGKILL") else ""
