@@ -435,7 +435,8 @@ def test_forced_is_set_at_the_first_value_only(forced_x):
         s.equate({"u": 1, None: -4})
     eq = PiecewiseEquation({"y": 1}, (({"x": 1}, Fraction(1), {None: 1}),))
     forced = threading.Event()
-    out = value_lemmas(Case(s, (Bound({"x": 1}, Fraction(0), None),), (eq,)), SOLVER, Limits(30), forced=forced)
+    out = value_lemmas(Case(s, (Bound({"x": 1}, Fraction(0), None),), (eq,)), SOLVER, Limits(60),
+                       query_seconds=20.0, forced=forced)  # no timeouts under load
     assert (out.lemmas > 0) == forced_x, (out.lemmas, out.reason)
     assert forced.is_set() == forced_x
 
@@ -456,7 +457,7 @@ def test_the_exact_route_keeps_its_minimum_unless_values_are_forced(values_fixed
     from nnsolve.reduction import reduce_formula
     from nnsolve.solvers import UNKNOWN, SolverResult
 
-    timeout, share, minimum = 6.0, 0.25, 2.0  # the residual's share ends near 1 s, the minimum at 2 s
+    timeout, share, minimum = 8.0, 0.25, 4.0  # the residual's share ends near 1.5 s, the minimum at 4 s
     monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
     monkeypatch.setattr(chains, "EXACT_SHARE", share)
     monkeypatch.setattr(chains, "EXACT_MIN_SECONDS", minimum)
@@ -495,6 +496,6 @@ def test_the_exact_route_keeps_its_minimum_unless_values_are_forced(values_fixed
     (limit, stopped, ran), residual = seen[0], given[0]
     assert limit == max(share * residual, min(minimum, residual)) > share * residual, (limit, residual)
     if values_fixed:
-        assert stopped and share * residual - 0.3 <= ran < limit, (seen, residual)
+        assert stopped and share * residual - 0.5 <= ran < limit, (seen, residual)
     else:
         assert not stopped and ran >= limit, (seen, residual)

@@ -421,8 +421,12 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
     route out or stopping it early can only turn an answer into unknown.  Beside the
     lemma route the exact route has :data:`EXACT_SHARE` of the time (at those sizes it
     decides early or not at all: unsat parts in seconds at 10,000 constraints; sat
-    1,000 and 3,000 with no answer in 600 s and 4,000 s), then the lemma queries use its
-    core as well."""
+    1,000 and 3,000 with no answer in 600 s and 4,000 s), but at least
+    :data:`EXACT_MIN_SECONDS` (or all of the residual's time when less) unless the lemma
+    route's value stage fixes a value (``forced``): then it is stopped once its share has
+    passed (at once when the value comes later).  Its inner budgets (a third for the
+    unsat parts of a large component) are sized by the longer limit, so a stop at the
+    share may cut them.  Once it has ended the lemma queries use its core as well."""
     if not any(eq.pieces for eq in equations):
         return _solve_components(parts, solver, limits, groups=groups)
     second = _guided if len(free) <= GUIDED_MAX_VARIABLES else _lemma_route
@@ -433,14 +437,15 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
     finished = threading.Event()  # the exact route has ended: its core is free
     release = threading.Event()   # the lemma route's guesses want the exact route's core
     forced = threading.Event()    # the lemma route's value stage has fixed a value
-    exact_limits, exact_stop, extra = limits, stop, {}
+    exact_limits, exact_stop, extra, after = limits, stop, {}, None
     if second is _lemma_route:
         # beside the lemma route the exact route has EXACT_SHARE of the time, at least
         # EXACT_MIN_SECONDS unless the value stage fixes a value; then the lemma queries
         # take its core too
         share = EXACT_SHARE * limits.timeout
         exact_limits = Limits(max(share, min(EXACT_MIN_SECONDS, limits.timeout)), limits.memory_mb)
-        exact_stop = _Either(stop, _After(forced, start + share))
+        after = _After(forced, start + share)
+        exact_stop = _Either(stop, after)
         extra = {"spare_core": finished, "release_exact": release, "forced": forced}
 
     def exact() -> SolverResult:
@@ -448,9 +453,9 @@ def _solve_residual(system, bounds, equations, parts, free, keys, solver: Solver
             answer = _solve_components(parts, solver, exact_limits, exact_stop, groups, release=release)
         finally:
             finished.set()
-        if answer.status not in (SAT, UNSAT) and forced.is_set() and not stop.is_set():
-            answer = replace(answer, reason=f"{answer.reason} (the value lemmas fixed values: "
-                                            f"stopped at its share of the time, their cascade took its core)")
+        if answer.status not in (SAT, UNSAT) and after is not None and after.fired and not stop.is_set():
+            answer = replace(answer, reason=f"{answer.reason or answer.status} (stopped once the value lemmas "
+                                            f"fixed a value, past its share of the time: their cascade took its core)")
         progress_log.info("exact residual route: %s in %.0f s%s", answer.status, answer.seconds,
                           f" ({answer.reason})" if answer.reason else "")
         if answer.status in (SAT, UNSAT):
@@ -591,7 +596,7 @@ def _guided_search(system, bounds, equations, free, keys, solver: Solver, limits
 
 #: the exact route's share of the time when the lemma route runs beside it (_solve_residual)
 EXACT_SHARE = 0.25
-#: ... but at least this many seconds (or the whole time when less) unless the value
+#: ... but at least this many seconds (or all of the residual's time when less) unless the value
 #: stage fixes a value: just past the lemma route's threshold (GUIDED_MAX_VARIABLES),
 #: random planted formulas of 120-200 constraints with free values are decided by the
 #: exact query in 11-20 s, which a quarter of the default --timeout 60 does not give;
@@ -671,7 +676,8 @@ def _lemma_route(system, bounds, equations, free, keys, solver: Solver, limits: 
     ``release_exact`` is set (the exact route skips or stops its whole-component query
     once its unsat parts are searched), the guesses go first (up to GUESS_FIRST_SHARE of
     the time left, with the cores freed), and then the whole value stage runs again with
-    what they left."""
+    what they left.  The value stage sets ``forced`` at its first value (the exact
+    route's schedule reads it: ``_solve_residual``)."""
     start = time.monotonic()
     deadline = start + limits.timeout
     wanted, case = _settled_residual(system, bounds, equations, free, keys)
@@ -907,13 +913,16 @@ def _leaf_solver(solver: Solver, deadline: float, limits: Limits, cancel):
 
 
 class _After:
-    """Set once ``event`` is set and the clock has passed ``at`` (read with ``is_set``)."""
+    """Set once ``event`` is set and the clock has passed ``at`` (read with ``is_set``);
+    ``fired`` records that a reader saw it set."""
 
     def __init__(self, event: threading.Event, at: float) -> None:
-        self.event, self.at = event, at
+        self.event, self.at, self.fired = event, at, False
 
     def is_set(self) -> bool:
-        return self.event.is_set() and time.monotonic() >= self.at
+        if not self.fired and self.event.is_set() and time.monotonic() >= self.at:
+            self.fired = True
+        return self.fired
 
 
 class _Either:
