@@ -17,7 +17,7 @@ from hypothesis import event, given, settings, strategies as st
 
 from test_branching import residual_problems, tiers
 from test_branching import _all_vars, _check, _original_terms, _zvars
-from test_local_lemmas import SOLVER, _bench
+from test_local_lemmas import SOLVER, _bench, _unchanged
 from nnsolve.decider.branching import Case, _settle, _used
 from nnsolve.decider import guesses
 from nnsolve.decider.guesses import guess_and_carry, local_interval, simplest_between, simplest_in, spread
@@ -399,11 +399,8 @@ def test_the_decider_checks_what_the_guesses_say(status, monkeypatch):
     _exact_route_off(monkeypatch)
     monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)
     monkeypatch.setattr(chains, "after_lemmas", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="off"))
-    from nnsolve.decider.local_lemmas import LemmaOutcome
-
     def nothing(case, *args, **kwargs):  # looks and values that fix nothing, at once
-        pieces = chains.ite_pieces(case)
-        return LemmaOutcome(case, None, 0, 0, 0, pieces, pieces, 0.0, True)
+        return _unchanged(case)
 
     monkeypatch.setattr(chains, "value_lemmas", nothing)
     monkeypatch.setattr(chains, "local_lemmas", nothing)
@@ -444,26 +441,21 @@ def test_the_guesses_run_when_the_value_pass_found_nothing(values_fixed, monkeyp
 
     from test_local_lemmas import _exact_route_off
     from nnsolve.decider import chains
-    from nnsolve.decider.local_lemmas import LemmaOutcome
     from nnsolve.decider.structured import decide_structured
     from nnsolve.formula.generate import family_formula
     from nnsolve.reduction import reduce_formula
     from nnsolve.solvers import UNKNOWN, SolverResult
 
-    def outcome(case, lemmas=0):
-        pieces = chains.ite_pieces(case)
-        return LemmaOutcome(case, None, 0, 0, lemmas, pieces, pieces, 0.0, True)
-
     guessed, first_ended, seen = threading.Event(), threading.Event(), []
 
     def values(case, solver, limits, radii, **kw):
-        return outcome(case, values_fixed)
+        return _unchanged(case, values_fixed)
 
     def lemmas(case, solver, limits, radii=None, passes=None, memory=None, **kw):
         if passes == 1 and not first_ended.is_set():
             guessed.wait(2 if values_fixed else 60)  # still running while the guesses run
             first_ended.set()
-        return outcome(case)
+        return _unchanged(case)
 
     def stub(case, wanted, solver, limits, workers, cancel):
         seen.append((threading.current_thread().name, first_ended.is_set(), workers()))
@@ -537,8 +529,7 @@ def test_a_cut_pass_lets_the_guesses_go_first_and_then_resumes(barren, monkeypat
         if passes == 1 and not first_look:  # the radius-2 look, beside the values: stopped?
             started.set()
             first_look.append(cancel.wait(5))
-        pieces = chains.ite_pieces(case)
-        return LemmaOutcome(case, None, 0, 0, 0, pieces, pieces, 0.0, True)
+        return _unchanged(case)
 
     monkeypatch.setattr(chains, "local_lemmas", lemmas)
     monkeypatch.setattr(chains, "_guesses", stub)

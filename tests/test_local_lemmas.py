@@ -218,6 +218,16 @@ def _guesses_off(monkeypatch) -> None:
     monkeypatch.setattr(chains, "_guesses", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="off"))
 
 
+def _unchanged(case, lemmas: int = 0):
+    """A stage's outcome that leaves ``case`` as it came (``lemmas`` reported, nothing
+    changed, finished): what the schedule tests' stubs of the looks and values return."""
+    from nnsolve.decider.chains import ite_pieces
+    from nnsolve.decider.local_lemmas import LemmaOutcome
+
+    pieces = ite_pieces(case)
+    return LemmaOutcome(case, None, 0, 0, lemmas, pieces, pieces, 0.0, True)
+
+
 def _exact_route_off(monkeypatch) -> list:
     """Make the residual's exact route answer unknown at once (the other calls of
     ``chains._solve_components`` unchanged); the list returned records each exact call."""
@@ -379,7 +389,7 @@ def test_a_look_that_fixes_nothing_asks_no_exact_query(monkeypatch):
     in turn, and the last pass (``passes`` None) runs ``after_lemmas``' whole search,
     which decides sat 10 (the exact route is off)."""
     from nnsolve.decider import chains
-    from nnsolve.decider.local_lemmas import RADII, LemmaOutcome
+    from nnsolve.decider.local_lemmas import RADII
     from nnsolve.decider.structured import decide_structured
     from nnsolve.formula.generate import family_formula
     from nnsolve.reduction import reduce_formula
@@ -387,14 +397,10 @@ def test_a_look_that_fixes_nothing_asks_no_exact_query(monkeypatch):
     real_lemmas, real_after = chains.local_lemmas, chains.after_lemmas
     calls, guides = [], []
 
-    def nothing(case):
-        pieces = chains.ite_pieces(case)
-        return LemmaOutcome(case, None, 0, 0, 0, pieces, pieces, 0.0, True)
-
     def lemmas(case, solver, limits, radii=RADII, passes=None, memory=None, **kw):
         calls.append((tuple(radii), passes))
         if passes is not None:
-            return nothing(case)
+            return _unchanged(case)
         return real_lemmas(case, solver, limits, radii=radii, passes=passes, memory=memory, **kw)
 
     def after(case, wanted, solver, limits, cancel=None, summary="", need_guide=False):
@@ -403,7 +409,7 @@ def test_a_look_that_fixes_nothing_asks_no_exact_query(monkeypatch):
 
     monkeypatch.setattr(chains, "local_lemmas", lemmas)
     monkeypatch.setattr(chains, "after_lemmas", after)
-    monkeypatch.setattr(chains, "value_lemmas", lambda case, *a, **k: nothing(case))
+    monkeypatch.setattr(chains, "value_lemmas", lambda case, *a, **k: _unchanged(case))
     _exact_route_off(monkeypatch)
     _guesses_off(monkeypatch)  # they would decide sat 10 before the later looks
     monkeypatch.setattr(chains, "GUIDED_MAX_VARIABLES", 0)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import event, strategies as st
 
 from test_branching import residual_problems, tiers
-from test_local_lemmas import SOLVER, _bench, assert_status_kept, cached_case
+from test_local_lemmas import SOLVER, _bench, _unchanged, assert_status_kept, cached_case
 from nnsolve.decider.branching import Case, _settle
 from nnsolve.decider.value_lemmas import value_lemmas
 from nnsolve.solvers import Limits
@@ -451,7 +451,6 @@ def test_the_exact_route_keeps_its_minimum_unless_values_are_forced(values_fixed
     import time
 
     from nnsolve.decider import chains
-    from nnsolve.decider.local_lemmas import LemmaOutcome
     from nnsolve.decider.structured import decide_structured
     from nnsolve.formula.generate import family_formula
     from nnsolve.reduction import reduce_formula
@@ -476,20 +475,16 @@ def test_the_exact_route_keeps_its_minimum_unless_values_are_forced(values_fixed
         given.append(limits.timeout)  # the residual's time, of which the exact route has its share
         return real_route(system, bounds, equations, free, keys, solver, limits, *args, **kwargs)
 
-    def outcome(case, lemmas=0):
-        pieces = chains.ite_pieces(case)
-        return LemmaOutcome(case, None, 0, 0, lemmas, pieces, pieces, 0.0, True)
-
     def values(case, solver, limits, radii, forced=None, **kw):
         if values_fixed:
             forced.set()  # as the stage does at its first value
-        return outcome(case)
+        return _unchanged(case)
 
     monkeypatch.setattr(chains, "_solve_components", exact_route)
     monkeypatch.setattr(chains, "_lemma_route", lemma_route)
     monkeypatch.setattr(chains, "after_lemmas", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="off"))
     monkeypatch.setattr(chains, "value_lemmas", values)
-    monkeypatch.setattr(chains, "local_lemmas", lambda case, *a, **k: outcome(case))
+    monkeypatch.setattr(chains, "local_lemmas", lambda case, *a, **k: _unchanged(case))
     monkeypatch.setattr(chains, "_guesses", lambda *a, **k: SolverResult(UNKNOWN, "test", 0.0, reason="off"))
     decide_structured(reduce_formula(family_formula("sat", 10, 1)).instance, SOLVER, Limits(timeout), max_work=1)
     assert len(seen) == 1 and len(given) == 1, (seen, given)
